@@ -103,7 +103,7 @@ func TestOpenDetectsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idStart, idEnd := minHeader, minHeader+len("k1")
+	idStart, idEnd := minHeader-1, minHeader+len("k1") // length byte and id
 	for i := range sealed {
 		for _, mask := range []byte{0x01, 0x80} {
 			bad := bytes.Clone(sealed)
@@ -114,7 +114,7 @@ func TestOpenDetectsTampering(t *testing.T) {
 				t.Fatalf("flipping bit %#x of byte %d went unnoticed", mask, i)
 			case i >= idStart && i < idEnd:
 				if !errors.Is(err, ErrUnknownKey) && !errors.Is(err, ErrCorrupt) {
-					t.Errorf("byte %d (key id): err = %v, want ErrUnknownKey or ErrCorrupt", i, err)
+					t.Errorf("byte %d (key id or its length): err = %v, want ErrUnknownKey or ErrCorrupt", i, err)
 				}
 			case !errors.Is(err, ErrCorrupt):
 				t.Errorf("byte %d: err = %v, want ErrCorrupt", i, err)
