@@ -1,0 +1,117 @@
+// Package identity holds veriwallet's accounts: users and their roles,
+// credentials (argon2id password hashes), server-side sessions, recorded
+// consent to the terms and privacy policy, and login throttling.
+//
+// The Service enforces the rules; a Store persists them. Adapters (see
+// internal/sqlstore) implement Store and never decide anything.
+package identity
+
+import (
+	"context"
+	"time"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles.
+const (
+	RoleCustomer Role = "customer"
+	RoleReviewer Role = "reviewer"
+	RoleSupport  Role = "support"
+	RoleAdmin    Role = "admin"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleCustomer, RoleReviewer, RoleSupport, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Staff reports whether r is a staff role.
+func (r Role) Staff() bool { return r == RoleReviewer || r == RoleSupport || r == RoleAdmin }
+
+// User is an account. Email and Phone are personal data: adapters encrypt
+// them at rest and look them up through keyed hashes.
+type User struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email,omitempty"`
+	Phone     string    `json:"phone,omitempty"` // E.164
+	Role      Role      `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Consent records that a user accepted one version of a policy document.
+type Consent struct {
+	Document   string    `json:"document"` // "terms" or "privacy"
+	Version    string    `json:"version"`
+	AcceptedAt time.Time `json:"accepted_at"`
+}
+
+// Session kinds.
+const (
+	SessionWeb = "web" // browser cookie
+	SessionAPI = "api" // bearer token
+)
+
+// Session is a logged-in session. Only a hash of its token is stored.
+type Session struct {
+	ID         string    `json:"id"`
+	UserID     string    `json:"-"`
+	Kind       string    `json:"kind"`
+	UserAgent  string    `json:"user_agent"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Current    bool      `json:"current"`
+}
+
+// LoginKind says how a user identifies at login.
+type LoginKind string
+
+// Login kinds.
+const (
+	ByEmail LoginKind = "email"
+	ByPhone LoginKind = "phone"
+)
+
+// Store persists accounts and sessions. Every method is one transaction.
+type Store interface {
+	// CreateUser inserts u with its password hash and consents.
+	// Errors: Conflict EMAIL_TAKEN or PHONE_TAKEN.
+	CreateUser(ctx context.Context, u *User, passwordHash string, consents []Consent) error
+	// UserByLogin finds a user by normalised email or E.164 phone and
+	// returns its password hash. Errors: NotFound USER_NOT_FOUND.
+	UserByLogin(ctx context.Context, kind LoginKind, value string) (*User, string, error)
+	// UserByID returns a user. Errors: NotFound USER_NOT_FOUND.
+	UserByID(ctx context.Context, id string) (*User, error)
+	// Consents lists the user's recorded consents, oldest first.
+	Consents(ctx context.Context, userID string) ([]Consent, error)
+	// SetPassword replaces a user's password hash. Errors: NotFound.
+	SetPassword(ctx context.Context, userID, passwordHash string) error
+
+	// CreateSession stores a new session under the hash of its token.
+	CreateSession(ctx context.Context, s *Session, tokenHash []byte) error
+	// SessionByToken returns the live (not revoked) session with that
+	// token hash and its user. Errors: NotFound SESSION_NOT_FOUND.
+	SessionByToken(ctx context.Context, tokenHash []byte) (*Session, *User, error)
+	// TouchSession moves a session's last-seen and expiry times.
+	TouchSession(ctx context.Context, id string, seen, expires time.Time) error
+	// ListSessions returns a user's live sessions that expire after now, newest first.
+	ListSessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+	// RevokeSession revokes one of the user's sessions.
+	// Errors: NotFound SESSION_NOT_FOUND (also when it is another user's).
+	RevokeSession(ctx context.Context, userID, sessionID string, at time.Time) error
+
+	// LoginFailures counts failures recorded under key since a time and
+	// returns the oldest of them (zero when none).
+	LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error)
+	// AddLoginFailure records a failure under each key and forgets
+	// failures older than before.
+	AddLoginFailure(ctx context.Context, keys []string, at, before time.Time) error
+	// ClearLoginFailures forgets the failures under key.
+	ClearLoginFailures(ctx context.Context, key string) error
+}

@@ -1,0 +1,385 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
+)
+
+// Config holds the account rules an operator can change.
+type Config struct {
+	TermsVersion   string        // the version a new user must accept
+	PrivacyVersion string        // recorded with the terms acceptance
+	SessionTTL     time.Duration // idle lifetime of a session; each use extends it
+	MaxFailures    int           // failed logins per account within FailureWindow before it is throttled
+	MaxIPFailures  int           // failed logins per client address within FailureWindow
+	FailureWindow  time.Duration
+	Argon2         Argon2Params
+}
+
+// DefaultConfig is the configuration with zero settings.
+var DefaultConfig = Config{
+	TermsVersion:   "2026-11-01",
+	PrivacyVersion: "2026-11-01",
+	SessionTTL:     7 * 24 * time.Hour,
+	MaxFailures:    5,
+	MaxIPFailures:  50,
+	FailureWindow:  15 * time.Minute,
+	Argon2:         DefaultArgon2,
+}
+
+// Service is the accounts use cases.
+type Service struct {
+	store Store
+	cfg   Config
+	now   func() time.Time
+	rand  io.Reader
+	// dummyHash is verified against when the account does not exist, so a
+	// login takes as long whether or not the account exists.
+	dummyHash string
+}
+
+// NewService returns a Service over store. now and rnd may be nil.
+func NewService(store Store, cfg Config, now func() time.Time, rnd io.Reader) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	s := &Service{store: store, cfg: cfg, now: now, rand: rnd}
+	s.dummyHash = HashPassword("not-a-password", make([]byte, 16), cfg.Argon2)
+	return s
+}
+
+// Config returns the service's configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// RegisterInput is what a new customer sends.
+type RegisterInput struct {
+	Email              string
+	Phone              string
+	Password           string
+	AcceptTermsVersion string
+	Role               Role // empty means customer; only the admin CLI sets others
+}
+
+// Login credentials, normalised.
+type credentials struct {
+	kind  LoginKind
+	value string
+}
+
+// NormalizeEmail lower-cases and validates an email address.
+// Errors: Invalid EMAIL_INVALID.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	bad := errs.New(errs.Invalid, "EMAIL_INVALID", "This is not a valid email address.", "邮箱地址格式不正确。").OnField("email")
+	if len(s) < 3 || len(s) > 254 {
+		return "", bad
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", bad
+	}
+	return s, nil
+}
+
+// NormalizePhone parses a phone number to E.164. Numbers without a country
+// code are read as mainland China numbers and must be mobile numbers.
+// Errors: Invalid PHONE_INVALID.
+func NormalizePhone(s string) (string, error) {
+	bad := errs.New(errs.Invalid, "PHONE_INVALID",
+		"This is not a valid mobile number. Mainland numbers have 11 digits starting with 1; other countries need a leading + and the country code.",
+		"手机号码格式不正确。中国大陆手机号为以 1 开头的 11 位数字；其他国家或地区请以 + 和国家代码开头。").OnField("phone")
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 32 {
+		return "", bad
+	}
+	n, err := phonenumbers.Parse(s, "CN")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", bad
+	}
+	t := phonenumbers.GetNumberType(n)
+	if t != phonenumbers.MOBILE && t != phonenumbers.FIXED_LINE_OR_MOBILE {
+		return "", bad
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+func loginOf(email, phone string) (credentials, error) {
+	email, phone = strings.TrimSpace(email), strings.TrimSpace(phone)
+	switch {
+	case email != "" && phone != "":
+		return credentials{}, errs.New(errs.Invalid, "EMAIL_OR_PHONE",
+			"Give either an email address or a mobile number, not both.",
+			"请填写邮箱或手机号其中之一，不要同时填写。").OnField("email")
+	case email != "":
+		e, err := NormalizeEmail(email)
+		return credentials{ByEmail, e}, err
+	case phone != "":
+		p, err := NormalizePhone(phone)
+		return credentials{ByPhone, p}, err
+	}
+	return credentials{}, errs.New(errs.Invalid, "EMAIL_OR_PHONE_REQUIRED",
+		"Enter your email address or mobile number.", "请填写邮箱或手机号。").OnField("email")
+}
+
+// Register creates an account and records the consents.
+// Errors: Invalid (EMAIL_INVALID, PHONE_INVALID, PASSWORD_*, TERMS_NOT_ACCEPTED,
+// TERMS_VERSION_OUTDATED), Conflict (EMAIL_TAKEN, PHONE_TAKEN).
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
+	c, err := loginOf(in.Email, in.Phone)
+	if err != nil {
+		return nil, err
+	}
+	role := in.Role
+	if role == "" {
+		role = RoleCustomer
+	}
+	if !role.Valid() {
+		return nil, errs.New(errs.Invalid, "ROLE_INVALID", "Unknown role.", "未知角色。").OnField("role")
+	}
+	if role == RoleCustomer {
+		switch v := strings.TrimSpace(in.AcceptTermsVersion); {
+		case v == "":
+			return nil, errs.New(errs.Invalid, "TERMS_NOT_ACCEPTED",
+				"Please read and accept the terms of service and the privacy policy.",
+				"请阅读并同意服务条款和隐私政策。").OnField("accept_terms_version")
+		case v != s.cfg.TermsVersion:
+			return nil, errs.New(errs.Invalid, "TERMS_VERSION_OUTDATED",
+				"The terms have been updated since this page was loaded. Please reload, read and accept the current version ("+s.cfg.TermsVersion+").",
+				"服务条款已更新，请刷新页面，阅读并同意最新版本（"+s.cfg.TermsVersion+"）。").OnField("accept_terms_version")
+		}
+	}
+	personal := []string{c.value}
+	if c.kind == ByEmail {
+		personal = append(personal, c.value[:strings.IndexByte(c.value, '@')])
+	} else {
+		personal = append(personal, strings.TrimPrefix(c.value, "+86"))
+	}
+	if err := CheckPassword(in.Password, personal...); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	u := &User{ID: s.newID("usr"), Role: role, CreatedAt: now}
+	if c.kind == ByEmail {
+		u.Email = c.value
+	} else {
+		u.Phone = c.value
+	}
+	var consents []Consent
+	if role == RoleCustomer {
+		consents = []Consent{
+			{Document: "terms", Version: s.cfg.TermsVersion, AcceptedAt: now},
+			{Document: "privacy", Version: s.cfg.PrivacyVersion, AcceptedAt: now},
+		}
+	}
+	salt := make([]byte, 16)
+	if _, err := io.ReadFull(s.rand, salt); err != nil {
+		return nil, errs.Internalf("salt: %w", err)
+	}
+	if err := s.store.CreateUser(ctx, u, HashPassword(in.Password, salt, s.cfg.Argon2), consents); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// LoginInput is a login attempt.
+type LoginInput struct {
+	Email, Phone, Password string
+	Kind                   string // SessionWeb or SessionAPI
+	UserAgent              string
+	ClientIP               string
+}
+
+// Login checks credentials and opens a session, returning its secret token
+// (shown once, stored only as a hash).
+// Errors: Invalid (EMAIL_OR_PHONE_REQUIRED, …), Unauthenticated
+// INVALID_CREDENTIALS, TooMany LOGIN_THROTTLED (with RetryAfter).
+func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *User, error) {
+	c, err := loginOf(in.Email, in.Phone)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	now := s.now().UTC()
+	acctKey := "acct:" + string(c.kind) + ":" + c.value
+	ipKey := "ip:" + in.ClientIP
+	if err := s.throttled(ctx, now, acctKey, s.cfg.MaxFailures); err != nil {
+		return "", nil, nil, err
+	}
+	if in.ClientIP != "" {
+		if err := s.throttled(ctx, now, ipKey, s.cfg.MaxIPFailures); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	u, hash, err := s.store.UserByLogin(ctx, c.kind, c.value)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return "", nil, nil, err
+	}
+	if u == nil {
+		VerifyPassword(in.Password, s.dummyHash)
+	}
+	if u == nil || !VerifyPassword(in.Password, hash) {
+		keys := []string{acctKey}
+		if in.ClientIP != "" {
+			keys = append(keys, ipKey)
+		}
+		if err := s.store.AddLoginFailure(ctx, keys, now, now.Add(-s.cfg.FailureWindow)); err != nil {
+			return "", nil, nil, err
+		}
+		return "", nil, nil, errs.New(errs.Unauthenticated, "INVALID_CREDENTIALS",
+			"The account or password is wrong.", "账号或密码错误。")
+	}
+	if err := s.store.ClearLoginFailures(ctx, acctKey); err != nil {
+		return "", nil, nil, err
+	}
+	tok, sess, err := s.openSession(ctx, u, in.Kind, in.UserAgent, now)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return tok, sess, u, nil
+}
+
+func (s *Service) throttled(ctx context.Context, now time.Time, key string, max int) error {
+	if max <= 0 {
+		return nil
+	}
+	n, oldest, err := s.store.LoginFailures(ctx, key, now.Add(-s.cfg.FailureWindow))
+	if err != nil {
+		return err
+	}
+	if n < max {
+		return nil
+	}
+	wait := oldest.Add(s.cfg.FailureWindow).Sub(now)
+	if wait < time.Second {
+		wait = time.Second
+	}
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	e := errs.New(errs.TooMany, "LOGIN_THROTTLED",
+		fmt.Sprintf("Too many failed logins. Try again in %d minute(s), or reset your password.", mins),
+		fmt.Sprintf("登录失败次数过多，请在 %d 分钟后重试，或重置密码。", mins))
+	e.RetryAfter = wait
+	return e
+}
+
+func (s *Service) openSession(ctx context.Context, u *User, kind, ua string, now time.Time) (string, *Session, error) {
+	if kind != SessionWeb {
+		kind = SessionAPI
+	}
+	raw := make([]byte, 32)
+	if _, err := io.ReadFull(s.rand, raw); err != nil {
+		return "", nil, errs.Internalf("token: %w", err)
+	}
+	tok := base64.RawURLEncoding.EncodeToString(raw)
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	now = now.Truncate(time.Microsecond)
+	sess := &Session{ID: s.newID("ses"), UserID: u.ID, Kind: kind, UserAgent: strings.ToValidUTF8(ua, ""),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	if err := s.store.CreateSession(ctx, sess, TokenHash(tok)); err != nil {
+		return "", nil, err
+	}
+	return tok, sess, nil
+}
+
+// TokenHash is how a session token is stored.
+func TokenHash(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// Authenticate returns the session and user of a token, extending the
+// session's idle lifetime. Errors: Unauthenticated UNAUTHENTICATED.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *User, error) {
+	unauth := errs.New(errs.Unauthenticated, "UNAUTHENTICATED",
+		"Please log in (your session is missing or has expired).", "请先登录（会话不存在或已过期）。")
+	if token == "" || len(token) > 128 {
+		return nil, nil, unauth
+	}
+	sess, u, err := s.store.SessionByToken(ctx, TokenHash(token))
+	if errs.KindOf(err) == errs.NotFound {
+		return nil, nil, unauth
+	} else if err != nil {
+		return nil, nil, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	if !now.Before(sess.ExpiresAt) {
+		return nil, nil, unauth
+	}
+	// Write the new expiry at most once a minute per session.
+	if now.Sub(sess.LastSeenAt) > time.Minute {
+		sess.LastSeenAt, sess.ExpiresAt = now, now.Add(s.cfg.SessionTTL)
+		if err := s.store.TouchSession(ctx, sess.ID, sess.LastSeenAt, sess.ExpiresAt); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sess, u, nil
+}
+
+// Logout revokes the given session.
+func (s *Service) Logout(ctx context.Context, sess *Session) error {
+	return s.store.RevokeSession(ctx, sess.UserID, sess.ID, s.now().UTC())
+}
+
+// Sessions lists the user's live sessions, marking the current one.
+func (s *Service) Sessions(ctx context.Context, current *Session) ([]Session, error) {
+	list, err := s.store.ListSessions(ctx, current.UserID, s.now().UTC())
+	for i := range list {
+		list[i].Current = list[i].ID == current.ID
+	}
+	return list, err
+}
+
+// RevokeSession revokes one of the user's own sessions.
+// Errors: NotFound SESSION_NOT_FOUND.
+func (s *Service) RevokeSession(ctx context.Context, userID, sessionID string) error {
+	if sessionID == "" || len(sessionID) > 64 {
+		return errSessionNotFound
+	}
+	return s.store.RevokeSession(ctx, userID, sessionID, s.now().UTC())
+}
+
+var errSessionNotFound = errs.New(errs.NotFound, "SESSION_NOT_FOUND", "No such session.", "会话不存在。")
+
+// ErrSessionNotFound is returned by stores for unknown sessions.
+func ErrSessionNotFound() *errs.Error { return errSessionNotFound }
+
+// ErrUserNotFound is returned by stores for unknown users.
+func ErrUserNotFound() *errs.Error {
+	return errs.New(errs.NotFound, "USER_NOT_FOUND", "No such account.", "账号不存在。")
+}
+
+// ErrEmailTaken is returned by stores when the email is registered already.
+func ErrEmailTaken() *errs.Error {
+	return errs.New(errs.Conflict, "EMAIL_TAKEN",
+		"An account with this email address exists already. Log in, or reset its password.",
+		"该邮箱已注册。请直接登录，或重置密码。").OnField("email")
+}
+
+// ErrPhoneTaken is returned by stores when the phone is registered already.
+func ErrPhoneTaken() *errs.Error {
+	return errs.New(errs.Conflict, "PHONE_TAKEN",
+		"An account with this mobile number exists already. Log in, or reset its password.",
+		"该手机号已注册。请直接登录，或重置密码。").OnField("phone")
+}
+
+func (s *Service) newID(prefix string) string {
+	b := make([]byte, 12)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return prefix + "_" + base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,279 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/identity"
+)
+
+// Accounts implements identity.Store.
+type Accounts struct{ db *DB }
+
+// Accounts returns the identity store on db.
+func (db *DB) Accounts() *Accounts { return &Accounts{db: db} }
+
+var _ identity.Store = (*Accounts)(nil)
+
+func (a *Accounts) index(kind identity.LoginKind, value string) []byte {
+	return a.db.cipher.BlindIndex("login:"+string(kind), []byte(value))
+}
+
+// sealOpt encrypts v (bound to the row id and column) or returns NULL for "".
+func (a *Accounts) sealOpt(v, aad string) (any, error) {
+	if v == "" {
+		return nil, nil
+	}
+	return a.db.cipher.SealString(v, aad)
+}
+
+// CreateUser implements identity.Store.
+func (a *Accounts) CreateUser(ctx context.Context, u *identity.User, hash string, consents []identity.Consent) error {
+	var emailIdx, phoneIdx any
+	if u.Email != "" {
+		emailIdx = a.index(identity.ByEmail, u.Email)
+	}
+	if u.Phone != "" {
+		phoneIdx = a.index(identity.ByPhone, u.Phone)
+	}
+	emailEnc, err := a.sealOpt(u.Email, "users.email:"+u.ID)
+	if err != nil {
+		return errs.Internalf("seal: %w", err)
+	}
+	phoneEnc, err := a.sealOpt(u.Phone, "users.phone:"+u.ID)
+	if err != nil {
+		return errs.Internalf("seal: %w", err)
+	}
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		if emailIdx != nil && exists(ctx, tx, `SELECT 1 FROM users WHERE email_index = $1`, emailIdx) {
+			return identity.ErrEmailTaken()
+		}
+		if phoneIdx != nil && exists(ctx, tx, `SELECT 1 FROM users WHERE phone_index = $1`, phoneIdx) {
+			return identity.ErrPhoneTaken()
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email_index, email_enc, phone_index, phone_enc, password_hash, role, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			u.ID, emailIdx, emailEnc, phoneIdx, phoneEnc, hash, string(u.Role), ts(u.CreatedAt))
+		if isUnique(err) { // lost a race with a concurrent registration
+			if u.Email != "" {
+				return identity.ErrEmailTaken()
+			}
+			return identity.ErrPhoneTaken()
+		}
+		if err != nil {
+			return err
+		}
+		for _, c := range consents {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO consents (user_id, document, version, accepted_at) VALUES ($1, $2, $3, $4)`,
+				u.ID, c.Document, c.Version, ts(c.AcceptedAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func exists(ctx context.Context, tx *sql.Tx, q string, args ...any) bool {
+	var one int
+	return tx.QueryRowContext(ctx, q, args...).Scan(&one) == nil
+}
+
+const userCols = `id, email_enc, phone_enc, role, created_at, password_hash`
+
+func (a *Accounts) scanUser(row interface{ Scan(...any) error }) (*identity.User, string, error) {
+	var u identity.User
+	var email, phone sql.NullString
+	var role, hash string
+	if err := row.Scan(&u.ID, &email, &phone, &role, &u.CreatedAt, &hash); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, "", identity.ErrUserNotFound()
+		}
+		return nil, "", translate(err)
+	}
+	u.Role = identity.Role(role)
+	u.CreatedAt = u.CreatedAt.UTC()
+	var err error
+	if email.Valid {
+		if u.Email, err = a.db.cipher.OpenString(email.String, "users.email:"+u.ID); err != nil {
+			return nil, "", errs.Internalf("open email: %w", err)
+		}
+	}
+	if phone.Valid {
+		if u.Phone, err = a.db.cipher.OpenString(phone.String, "users.phone:"+u.ID); err != nil {
+			return nil, "", errs.Internalf("open phone: %w", err)
+		}
+	}
+	return &u, hash, nil
+}
+
+// UserByLogin implements identity.Store.
+func (a *Accounts) UserByLogin(ctx context.Context, kind identity.LoginKind, value string) (*identity.User, string, error) {
+	col := "email_index"
+	if kind == identity.ByPhone {
+		col = "phone_index"
+	}
+	row := a.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+col+` = $1`, a.index(kind, value))
+	return a.scanUser(row)
+}
+
+// UserByID implements identity.Store.
+func (a *Accounts) UserByID(ctx context.Context, id string) (*identity.User, error) {
+	u, _, err := a.scanUser(a.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	return u, err
+}
+
+// SetPassword implements identity.Store.
+func (a *Accounts) SetPassword(ctx context.Context, userID, hash string) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return identity.ErrUserNotFound()
+		}
+		return nil
+	})
+}
+
+// Consents implements identity.Store.
+func (a *Accounts) Consents(ctx context.Context, userID string) ([]identity.Consent, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT document, version, accepted_at FROM consents WHERE user_id = $1 ORDER BY accepted_at, document`, userID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []identity.Consent
+	for rows.Next() {
+		var c identity.Consent
+		if err := rows.Scan(&c.Document, &c.Version, &c.AcceptedAt); err != nil {
+			return nil, translate(err)
+		}
+		c.AcceptedAt = c.AcceptedAt.UTC()
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// CreateSession implements identity.Store.
+func (a *Accounts) CreateSession(ctx context.Context, s *identity.Session, tokenHash []byte) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, token_hash, kind, user_agent, created_at, last_seen_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			s.ID, s.UserID, tokenHash, s.Kind, s.UserAgent, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
+		return err
+	})
+}
+
+const sessionCols = `s.id, s.user_id, s.kind, s.user_agent, s.created_at, s.last_seen_at, s.expires_at`
+
+func scanSession(row interface{ Scan(...any) error }, extra ...any) (*identity.Session, error) {
+	var s identity.Session
+	dest := append([]any{&s.ID, &s.UserID, &s.Kind, &s.UserAgent, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, identity.ErrSessionNotFound()
+		}
+		return nil, translate(err)
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
+	return &s, nil
+}
+
+// SessionByToken implements identity.Store.
+func (a *Accounts) SessionByToken(ctx context.Context, tokenHash []byte) (*identity.Session, *identity.User, error) {
+	s, err := scanSession(a.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+		WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, tokenHash))
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := a.UserByID(ctx, s.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, u, nil
+}
+
+// TouchSession implements identity.Store.
+func (a *Accounts) TouchSession(ctx context.Context, id string, seen, expires time.Time) error {
+	_, err := a.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3`, ts(seen), ts(expires), id)
+	return translate(err)
+}
+
+// ListSessions implements identity.Store.
+func (a *Accounts) ListSessions(ctx context.Context, userID string, now time.Time) ([]identity.Session, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+		WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 ORDER BY s.created_at DESC, s.id`, userID, ts(now))
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []identity.Session{}
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, translate(rows.Err())
+}
+
+// RevokeSession implements identity.Store.
+func (a *Accounts) RevokeSession(ctx context.Context, userID, sessionID string, at time.Time) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL`,
+			ts(at), sessionID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return identity.ErrSessionNotFound()
+		}
+		return nil
+	})
+}
+
+func (a *Accounts) failureKey(key string) []byte { return a.db.cipher.BlindIndex("login-failure", []byte(key)) }
+
+// LoginFailures implements identity.Store.
+func (a *Accounts) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
+	var n int
+	k := a.failureKey(key)
+	if err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE key_hash = $1 AND at > $2`, k, ts(since)).Scan(&n); err != nil {
+		return 0, time.Time{}, translate(err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil
+	}
+	// MIN(at) would lose the column type on SQLite; the ordered row keeps it.
+	var oldest time.Time
+	if err := a.db.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE key_hash = $1 AND at > $2 ORDER BY at LIMIT 1`, k, ts(since)).Scan(&oldest); err != nil {
+		return 0, time.Time{}, translate(err)
+	}
+	return n, oldest.UTC(), nil
+}
+
+// AddLoginFailure implements identity.Store.
+func (a *Accounts) AddLoginFailure(ctx context.Context, keys []string, at, before time.Time) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < $1`, ts(before)); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key_hash, at) VALUES ($1, $2)`, a.failureKey(k), ts(at)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ClearLoginFailures implements identity.Store.
+func (a *Accounts) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key_hash = $1`, a.failureKey(key))
+	return translate(err)
+}
