@@ -1,0 +1,51 @@
+package ocr
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// ctcDecode greedily decodes a CTC output of T steps × C classes (class 0 is
+// the blank): the best class per step, repeats collapsed, blanks dropped.
+// dict[i-1] is the text of class i. allowed, when not nil, restricts the
+// choice at each step to the blank and the allowed classes. It returns the
+// text and the mean probability of the kept characters (0 when empty).
+func ctcDecode(probs []float32, steps, classes int, dict []string, allowed []bool) (string, float64) {
+	var sb strings.Builder
+	prev := -1
+	var sum float64
+	n := 0
+	for t := 0; t < steps; t++ {
+		row := probs[t*classes : (t+1)*classes]
+		best, bp := 0, row[0]
+		for c := 1; c < classes; c++ {
+			if allowed != nil && (c >= len(allowed) || !allowed[c]) {
+				continue
+			}
+			if row[c] > bp {
+				best, bp = c, row[c]
+			}
+		}
+		if best != 0 && best != prev && best-1 < len(dict) {
+			sb.WriteString(dict[best-1])
+			sum += float64(bp)
+			n++
+		}
+		prev = best
+	}
+	if n == 0 {
+		return "", 0
+	}
+	return sb.String(), sum / float64(n)
+}
+
+// readDict reads a PaddleOCR character dictionary: one character per line.
+func readDict(r io.Reader) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		out = append(out, strings.TrimRight(sc.Text(), "\r\n"))
+	}
+	return out, sc.Err()
+}
