@@ -293,6 +293,9 @@ func (k *Keyring) Rotate(dataDir string) (newID string, err error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.rand == nil || k.master == nil {
+		return "", errNoKeys
+	}
 
 	if err := k.mergeFileLocked(dataDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", err
@@ -335,6 +338,9 @@ func (k *Keyring) Reload(dataDir string) error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.master == nil {
+		return errNoKeys
+	}
 	if err := k.mergeFileLocked(dataDir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: %w", ErrKeyFile, err)

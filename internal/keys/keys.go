@@ -60,6 +60,9 @@ var (
 		"此密钥环来自配置的主密钥，无法在此轮换。")
 )
 
+// errNoKeys is returned by a zero Keyring (not made by New or Open).
+var errNoKeys = errs.Internalf("keys: keyring has no current master key; use New or Open")
+
 // Envelope layout (version 1), all integers big-endian:
 //
 //	magic "VWK" | version 0x01 | idLen uint8 | keyID | wrapNonce[12] | wrappedDEK[32+16] | dataNonce[12] | ciphertext+tag
@@ -82,16 +85,21 @@ const (
 
 // Keyring holds master keys (id -> 32-byte key), one of them current for new
 // writes, plus an index key for blind indexes that never rotates. It is safe
-// for concurrent use.
+// for concurrent use. Make one with Open or New: the zero Keyring holds no
+// keys, and its Seal, Rewrap and Rotate return errors.
+//
+// Wrapping uses a random 96-bit GCM nonce per envelope, which is safe for
+// about 2^32 envelopes per master key; rotate long before that.
 type Keyring struct {
 	mu      sync.RWMutex
 	aeads   map[string]cipher.AEAD // id -> AES-256-GCM under the master key
 	master  map[string][]byte
 	current string
 
-	indexKey []byte
-	rand     io.Reader
-	fromEnv  bool // built from a configured master key: never written
+	indexKey  []byte
+	domainKey sync.Map // domain -> []byte, the blind index key of a domain
+	rand      io.Reader
+	fromEnv   bool // built from a configured master key: never written
 }
 
 // New builds a keyring from master keys (id -> 32-byte key), the id of the
@@ -210,6 +218,9 @@ func (k *Keyring) Seal(plaintext, aad []byte) ([]byte, error) {
 	id := k.current
 	wrap := k.aeads[id]
 	k.mu.RUnlock()
+	if wrap == nil {
+		return nil, errNoKeys
+	}
 
 	hdr := minHeader + len(id)
 	total := hdr + nonceSize + wrappedLen + nonceSize + len(plaintext) + tagSize
@@ -373,6 +384,9 @@ func (k *Keyring) Rewrap(sealed []byte) ([]byte, error) {
 	id := k.current
 	wrap := k.aeads[id]
 	k.mu.RUnlock()
+	if wrap == nil {
+		return nil, errNoKeys
+	}
 
 	hdr := minHeader + len(id)
 	tail := len(e.dataNonce) + len(e.ct)
@@ -400,15 +414,27 @@ func (k *Keyring) Rewrap(sealed []byte) ([]byte, error) {
 // the result is stable across master key rotation. Normalise value first
 // (case, spaces, full-width digits): the hash matches exact bytes only.
 func (k *Keyring) BlindIndex(domain string, value []byte) []byte {
+	m := hmac.New(sha256.New, k.blindKey(domain))
+	m.Write(value)
+	return m.Sum(nil)
+}
+
+// blindKey returns (and caches: domains are a handful of constants) the
+// HKDF-derived key of a blind index domain.
+func (k *Keyring) blindKey(domain string) []byte {
+	if dk, ok := k.domainKey.Load(domain); ok {
+		return dk.([]byte)
+	}
 	dk, err := hkdf.Key(sha256.New, k.indexKey, nil, "veriwallet/keys/blind-index/v1/"+domain, KeySize)
 	if err != nil { // cannot happen for a 32-byte output; keep a safe fallback
 		m := hmac.New(sha256.New, k.indexKey)
 		m.Write([]byte(domain))
 		dk = m.Sum(nil)
 	}
-	m := hmac.New(sha256.New, dk)
-	m.Write(value)
-	return m.Sum(nil)
+	if len(domain) <= 64 { // bound the cache against callers passing data as a domain
+		k.domainKey.Store(domain, dk)
+	}
+	return dk
 }
 
 // BlindIndexString is BlindIndex of a string, hex-encoded for a text column.

@@ -468,3 +468,23 @@ func sizeName(n int) string {
 	}
 	return strconv.Itoa(n>>10) + "KB"
 }
+
+func TestZeroKeyringFailsSafely(t *testing.T) {
+	var k Keyring
+	if _, err := k.Seal([]byte("x"), nil); err == nil {
+		t.Error("zero Keyring sealed")
+	}
+	good, _ := testKeyring(t).Seal([]byte("x"), nil)
+	if _, err := k.Open(good, nil); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("zero Keyring Open: %v", err)
+	}
+	if _, err := k.Rewrap(good); err == nil {
+		t.Error("zero Keyring rewrapped")
+	}
+	if _, err := k.Rotate(t.TempDir()); err == nil {
+		t.Error("zero Keyring rotated")
+	}
+	if err := k.Reload(t.TempDir()); err == nil {
+		t.Error("zero Keyring reloaded")
+	}
+}
