@@ -383,3 +383,8 @@ func (s *Service) newID(prefix string) string {
 	}
 	return prefix + "_" + base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Consents lists the policy versions the user accepted.
+func (s *Service) Consents(ctx context.Context, userID string) ([]Consent, error) {
+	return s.store.Consents(ctx, userID)
+}

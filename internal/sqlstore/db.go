@@ -94,6 +94,12 @@ func Open(ctx context.Context, dsn string, c Cipher) (*DB, error) {
 			return nil, err
 		}
 	}
+	// Create the file owner-only; SQLite gives its -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600); err == nil {
+		f.Close()
+	} else {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/config"
+	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/server"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
+)
+
+// app is the wired application.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	keys     *keys.Keyring
+	db       *sqlstore.DB
+	accounts *identity.Service
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// open loads the configuration and opens keys and the database, migrating it.
+func open(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer) (*app, error) {
+	cfg, err := config.Load(name, args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, exitCode(0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
+	kr, err := keys.Open(cfg.DataDir, cfg.MasterKey, log, rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB, kr)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if err := db.Migrate(ctx, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	icfg := identity.DefaultConfig
+	icfg.TermsVersion, icfg.PrivacyVersion, icfg.SessionTTL = cfg.TermsVersion, cfg.PrivacyVersion, cfg.SessionTTL
+	if getenv("VERIWALLET_INSECURE_FAST_HASH") == "1" { // tests only: cheap argon2 parameters
+		icfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+	}
+	return &app{cfg: cfg, log: log, keys: kr, db: db, accounts: identity.NewService(db.Accounts(), icfg, nil, nil)}, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	a, err := open(ctx, "serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+
+	h := server.New(server.Deps{
+		Accounts: a.accounts, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
+		Version: versionString(),
+		Checks: []server.Check{
+			{Name: "database", Check: func(ctx context.Context) error { return a.db.PingContext(ctx) }},
+			{Name: "migrations", Check: func(ctx context.Context) error {
+				pending, err := a.db.Pending(ctx)
+				if err == nil && pending {
+					err = errors.New("migrations pending")
+				}
+				return err
+			}},
+		},
+	})
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		MaxHeaderBytes: 64 << 10}
+	a.log.Info("veriwallet listening", "addr", ln.Addr().String(), "engine", a.db.Engine, "version", versionString())
+	fmt.Fprintf(stdout, "veriwallet listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	a, err := open(ctx, "migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	a.log.Info("migrations done")
+	return a.db.Close()
+}

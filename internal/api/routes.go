@@ -1,0 +1,28 @@
+package api
+
+import "net/http"
+
+type route struct {
+	method, path string
+	auth         bool // needs a logged-in session
+	handler      http.Handler
+}
+
+// routes is every route of the API. openapi.json documents exactly these
+// (TestOpenAPIMatchesRoutes keeps the two in step).
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "/api/v1/openapi.json", false, http.HandlerFunc(serveOpenAPI)},
+		{"POST", "/api/v1/auth/register", false, http.HandlerFunc(a.register)},
+		{"POST", "/api/v1/auth/login", false, http.HandlerFunc(a.login)},
+		{"POST", "/api/v1/auth/logout", true, http.HandlerFunc(a.logout)},
+		{"GET", "/api/v1/me", true, http.HandlerFunc(a.me)},
+		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
+		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
+	}
+}
+
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPI)
+}

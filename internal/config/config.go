@@ -1,0 +1,156 @@
+// Package config reads veriwallet's configuration from flags and
+// VERIWALLET_* environment variables (flags win). Every setting has a
+// default that works with zero configuration; secrets can also be given as
+// VERIWALLET_X_FILE naming a file that holds them, and are never logged.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr           string
+	DataDir        string
+	DB             string // postgres://… or a SQLite file path; default DataDir/veriwallet.db
+	MasterKey      string // secret; base64 32 bytes; default: generated into DataDir/keys.json
+	LogLevel       string
+	LogFormat      string // json or text
+	TrustProxy     bool
+	SecureCookies  bool
+	TermsVersion   string
+	PrivacyVersion string
+	SessionTTL     time.Duration
+	MaxUploadBytes int64
+}
+
+// Setting documents one configuration item (the README's table is made from these).
+type Setting struct {
+	Flag, Env, Default, Help string
+	Secret                   bool
+}
+
+// Settings lists every setting.
+var Settings = []Setting{
+	{"addr", "VERIWALLET_ADDR", "127.0.0.1:8080", "address to listen on", false},
+	{"data", "VERIWALLET_DATA_DIR", "./data", "directory for the SQLite database, documents and the generated key file", false},
+	{"db", "VERIWALLET_DB", "<data>/veriwallet.db", "database: a SQLite file path, or postgres://user@host/db", true},
+	{"master-key", "VERIWALLET_MASTER_KEY", "(generated into <data>/keys.json)", "base64 32-byte master key for encryption at rest", true},
+	{"log-level", "VERIWALLET_LOG_LEVEL", "info", "debug, info, warn or error", false},
+	{"log-format", "VERIWALLET_LOG_FORMAT", "json", "json or text", false},
+	{"trust-proxy", "VERIWALLET_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind your own proxy)", false},
+	{"secure-cookies", "VERIWALLET_SECURE_COOKIES", "false", "mark cookies Secure even on plain HTTP (behind a TLS-terminating proxy)", false},
+	{"terms-version", "VERIWALLET_TERMS_VERSION", "2026-11-01", "version of the terms of service new users accept", false},
+	{"privacy-version", "VERIWALLET_PRIVACY_VERSION", "2026-11-01", "version of the privacy policy new users accept", false},
+	{"session-ttl", "VERIWALLET_SESSION_TTL", "168h", "idle lifetime of a login session", false},
+	{"max-upload-bytes", "VERIWALLET_MAX_UPLOAD_BYTES", "10485760", "largest document upload", false},
+}
+
+// Load parses args (after the subcommand) and the environment.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	vals := map[string]*string{}
+	for _, s := range Settings {
+		vals[s.Flag] = fs.String(s.Flag, "", s.Help+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	get := func(flagName string) (string, error) {
+		if v := *vals[flagName]; v != "" {
+			return v, nil
+		}
+		var env string
+		for _, s := range Settings {
+			if s.Flag == flagName {
+				env = s.Env
+			}
+		}
+		if v := getenv(env); v != "" {
+			return v, nil
+		}
+		if f := getenv(env + "_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", fmt.Errorf("%s_FILE: %w", env, err)
+			}
+			return strings.TrimSpace(string(b)), nil
+		}
+		return "", nil
+	}
+	c := &Config{}
+	var firstErr error
+	str := func(flagName, def string) string {
+		v, err := get(flagName)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	c.Addr = str("addr", "127.0.0.1:8080")
+	c.DataDir = str("data", "./data")
+	c.DB = str("db", filepath.Join(c.DataDir, "veriwallet.db"))
+	c.MasterKey = str("master-key", "")
+	c.LogLevel = str("log-level", "info")
+	c.LogFormat = str("log-format", "json")
+	c.TermsVersion = str("terms-version", "2026-11-01")
+	c.PrivacyVersion = str("privacy-version", "2026-11-01")
+	var err error
+	if c.TrustProxy, err = strconv.ParseBool(str("trust-proxy", "false")); err != nil {
+		return nil, errors.New("trust-proxy: want true or false")
+	}
+	if c.SecureCookies, err = strconv.ParseBool(str("secure-cookies", "false")); err != nil {
+		return nil, errors.New("secure-cookies: want true or false")
+	}
+	if c.SessionTTL, err = time.ParseDuration(str("session-ttl", "168h")); err != nil {
+		return nil, fmt.Errorf("session-ttl: %w", err)
+	}
+	if c.MaxUploadBytes, err = strconv.ParseInt(str("max-upload-bytes", "10485760"), 10, 64); err != nil {
+		return nil, fmt.Errorf("max-upload-bytes: %w", err)
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: %w", c.Addr, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("log-format %q: want json or text", c.LogFormat)
+	}
+	if c.SessionTTL < time.Minute {
+		return errors.New("session-ttl: at least 1m")
+	}
+	if c.MaxUploadBytes < 1024 {
+		return errors.New("max-upload-bytes: at least 1024")
+	}
+	if c.TermsVersion == "" || c.PrivacyVersion == "" {
+		return errors.New("terms-version and privacy-version must not be empty")
+	}
+	return nil
+}

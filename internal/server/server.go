@@ -1,0 +1,96 @@
+// Package server puts veriwallet's HTTP surface together: the JSON API, the
+// web pages, health and readiness probes and metrics, behind request ids,
+// access logs, panic recovery and cross-origin (CSRF) protection.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/httpx"
+	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/web"
+)
+
+// Check is one readiness check: nil when the component is ready.
+type Check struct {
+	Name     string
+	Check    func(context.Context) error
+	Optional bool // reported, but does not make the service unready
+}
+
+// Deps are what the server serves.
+type Deps struct {
+	Accounts     *identity.Service
+	Log          *slog.Logger
+	Checks       []Check
+	TrustProxy   bool
+	SecureCookie bool
+	Version      string
+}
+
+// New returns the whole HTTP handler.
+func New(d Deps) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := httpx.NewMetrics(reg)
+
+	a := &api.API{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.Handler())
+	mux.Handle("/", wb.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok","version":"` + d.Version + `"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { readyz(w, r, d.Checks) })
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"error":{"code":"CROSS_ORIGIN_REFUSED","message":"Cross-origin request refused. / 跨站请求已被拒绝。"}}` + "\n"))
+	}))
+	return httpx.Observe(cop.Handler(mux), d.Log, metrics, api.WritePanic)
+}
+
+func readyz(w http.ResponseWriter, r *http.Request, checks []Check) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	type result struct {
+		Status   string `json:"status"`
+		Detail   string `json:"detail,omitempty"`
+		Optional bool   `json:"optional,omitempty"`
+	}
+	out := map[string]result{}
+	ready := true
+	for _, c := range checks {
+		if err := c.Check(ctx); err != nil {
+			out[c.Name] = result{Status: "unavailable", Detail: err.Error(), Optional: c.Optional}
+			if !c.Optional {
+				ready = false
+			}
+			continue
+		}
+		out[c.Name] = result{Status: "ok", Optional: c.Optional}
+	}
+	st, word := http.StatusOK, "ready"
+	if !ready {
+		st, word = http.StatusServiceUnavailable, "unready"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(st)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": word, "checks": out})
+}

@@ -1,0 +1,137 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/veriwallet/veriwallet/internal/httpx"
+	"github.com/veriwallet/veriwallet/internal/i18n"
+	"github.com/veriwallet/veriwallet/internal/identity"
+)
+
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routes lists every page.
+func (wb *Web) routes() []route {
+	return []route{
+		{"GET /{$}", http.HandlerFunc(wb.home)},
+		{"GET /register", http.HandlerFunc(wb.registerForm)},
+		{"POST /register", http.HandlerFunc(wb.register)},
+		{"GET /login", http.HandlerFunc(wb.loginForm)},
+		{"POST /login", http.HandlerFunc(wb.login)},
+		{"POST /logout", http.HandlerFunc(wb.logout)},
+		{"GET /account", http.HandlerFunc(wb.account)},
+		{"POST /sessions/{id}/revoke", http.HandlerFunc(wb.revoke)},
+		{"GET /lang/{lang}", http.HandlerFunc(wb.setLang)},
+		{"/", http.HandlerFunc(wb.notFound)},
+	}
+}
+
+func (wb *Web) home(w http.ResponseWriter, r *http.Request) {
+	p := wb.newPage(r, "home.title")
+	_, p.User = wb.user(r)
+	wb.render(w, http.StatusOK, "home", p)
+}
+
+func (wb *Web) notFound(w http.ResponseWriter, r *http.Request) {
+	p := wb.newPage(r, "error.title")
+	p.Error = &pageError{Message: p.T("error.notfound"), Code: "NOT_FOUND"}
+	wb.render(w, http.StatusNotFound, "error", p)
+}
+
+func (wb *Web) registerForm(w http.ResponseWriter, r *http.Request) {
+	wb.render(w, http.StatusOK, "register", wb.newPage(r, "register.title"))
+}
+
+func (wb *Web) register(w http.ResponseWriter, r *http.Request) {
+	p := wb.newPage(r, "register.title")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		wb.notFound(w, r)
+		return
+	}
+	p.Form["account"] = r.PostForm.Get("account")
+	email, phone := splitAccount(r.PostForm.Get("account"))
+	pw := r.PostForm.Get("password")
+	if _, err := wb.Accounts.Register(r.Context(), identity.RegisterInput{Email: email, Phone: phone, Password: pw,
+		AcceptTermsVersion: r.PostForm.Get("accept_terms_version")}); err != nil {
+		wb.fail(w, r, "register", p, err)
+		return
+	}
+	wb.startSession(w, r, email, phone, pw, "register", p)
+}
+
+func (wb *Web) loginForm(w http.ResponseWriter, r *http.Request) {
+	wb.render(w, http.StatusOK, "login", wb.newPage(r, "login.title"))
+}
+
+func (wb *Web) login(w http.ResponseWriter, r *http.Request) {
+	p := wb.newPage(r, "login.title")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		wb.notFound(w, r)
+		return
+	}
+	p.Form["account"] = r.PostForm.Get("account")
+	email, phone := splitAccount(r.PostForm.Get("account"))
+	wb.startSession(w, r, email, phone, r.PostForm.Get("password"), "login", p)
+}
+
+func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, email, phone, pw, page string, p *page) {
+	tok, sess, _, err := wb.Accounts.Login(r.Context(), identity.LoginInput{Email: email, Phone: phone, Password: pw,
+		Kind: identity.SessionWeb, UserAgent: r.UserAgent(), ClientIP: httpx.ClientIP(r, wb.TrustProxy)})
+	if err != nil {
+		wb.fail(w, r, page, p, err)
+		return
+	}
+	httpx.SetSessionCookie(w, r, tok, sess.ExpiresAt, wb.SecureCookie)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (wb *Web) logout(w http.ResponseWriter, r *http.Request) {
+	if s, _ := wb.user(r); s != nil {
+		_ = wb.Accounts.Logout(r.Context(), s)
+	}
+	httpx.ClearSessionCookie(w, r, wb.SecureCookie)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (wb *Web) account(w http.ResponseWriter, r *http.Request) {
+	s, u := wb.user(r)
+	if u == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	p := wb.newPage(r, "account.title")
+	p.User = u
+	var err error
+	if p.Sessions, err = wb.Accounts.Sessions(r.Context(), s); err == nil {
+		p.Consents, err = wb.Accounts.Consents(r.Context(), u.ID)
+	}
+	if err != nil {
+		wb.fail(w, r, "error", p, err)
+		return
+	}
+	wb.render(w, http.StatusOK, "account", p)
+}
+
+func (wb *Web) revoke(w http.ResponseWriter, r *http.Request) {
+	_, u := wb.user(r)
+	if u == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if err := wb.Accounts.RevokeSession(r.Context(), u.ID, r.PathValue("id")); err != nil {
+		wb.fail(w, r, "error", wb.newPage(r, "error.title"), err)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (wb *Web) setLang(w http.ResponseWriter, r *http.Request) {
+	lang := i18n.Parse(r.PathValue("lang"))
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
+}

@@ -1,0 +1,158 @@
+// Package web serves veriwallet's server-rendered pages (zh-CN and en, with a
+// language switch, usable on a phone). Templates and static files are
+// embedded in the binary; nothing is loaded from a CDN. routes.go lists the
+// pages. Handlers call the same services as the JSON API.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/httpx"
+	"github.com/veriwallet/veriwallet/internal/i18n"
+	"github.com/veriwallet/veriwallet/internal/identity"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Web serves the HTML pages.
+type Web struct {
+	Accounts     *identity.Service
+	Log          *slog.Logger
+	TrustProxy   bool
+	SecureCookie bool
+
+	pages map[string]*template.Template
+}
+
+func (wb *Web) load() {
+	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+	wb.pages = map[string]*template.Template{}
+	for _, p := range []string{"home", "register", "login", "account", "error"} {
+		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
+	}
+}
+
+// Handler returns the pages' handler (mount at /).
+func (wb *Web) Handler() http.Handler {
+	wb.load()
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	for _, rt := range wb.routes() {
+		mux.Handle(rt.pattern, rt.handler)
+	}
+	return mux
+}
+
+// page is the data every template gets.
+type page struct {
+	Lang, OtherLang, Path string
+	Title                 string
+	T                     func(string) string
+	User                  *identity.User
+	Error                 *pageError
+	Form                  map[string]string
+	TermsVersion          string
+	Sessions              []identity.Session
+	Consents              []identity.Consent
+}
+
+type pageError struct{ Message, Field, Code string }
+
+func (wb *Web) newPage(r *http.Request, title string) *page {
+	lang := i18n.FromRequest(r)
+	other := i18n.ZH
+	if lang == i18n.ZH {
+		other = i18n.EN
+	}
+	return &page{Lang: string(lang), OtherLang: string(other), Path: r.URL.Path, Title: title,
+		T: func(k string) string {
+			if m, ok := messages[k]; ok {
+				return m.In(lang)
+			}
+			return k
+		}, Form: map[string]string{}, TermsVersion: wb.Accounts.Config().TermsVersion}
+}
+
+func (wb *Web) render(w http.ResponseWriter, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := wb.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		wb.Log.Error("template", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// fail renders the page again with err's message in the user's language.
+func (wb *Web) fail(w http.ResponseWriter, r *http.Request, name string, p *page, err error) {
+	e := errs.As(err)
+	if e.Kind == errs.Internal {
+		wb.Log.Error("page failed", "request_id", httpx.RequestID(r.Context()), "err", e.Err)
+	}
+	p.Error = &pageError{Message: e.Message.In(i18n.Lang(p.Lang)), Field: e.Field, Code: e.Code}
+	st := http.StatusBadRequest
+	switch e.Kind {
+	case errs.Internal:
+		st = http.StatusInternalServerError
+	case errs.Unavailable:
+		st = http.StatusServiceUnavailable
+	case errs.TooMany:
+		st = http.StatusTooManyRequests
+	case errs.Conflict:
+		st = http.StatusConflict
+	case errs.Unauthenticated:
+		st = http.StatusUnauthorized
+	case errs.NotFound:
+		st = http.StatusNotFound
+	}
+	wb.render(w, st, name, p)
+}
+
+// user returns the logged-in browser user, if any.
+func (wb *Web) user(r *http.Request) (*identity.Session, *identity.User) {
+	c, err := r.Cookie(httpx.SessionCookie)
+	if err != nil {
+		return nil, nil
+	}
+	s, u, err := wb.Accounts.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		return nil, nil
+	}
+	return s, u
+}
+
+// splitAccount reads the single "email or mobile number" field.
+func splitAccount(v string) (email, phone string) {
+	v = strings.TrimSpace(v)
+	if strings.Contains(v, "@") {
+		return v, ""
+	}
+	return "", v
+}
+
+// localPath keeps redirects on this site.
+func localPath(p string) string {
+	u, err := url.Parse(p)
+	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return "/"
+	}
+	return u.Path
+}
