@@ -46,7 +46,8 @@ type fileEntry struct {
 // Otherwise Open loads dataDir/keys.json, or creates it (directory mode 0700,
 // file mode 0600) with a random master key and a random index key drawn from
 // rnd, and logs a WARN that the file must be backed up. Key material is never
-// logged. A nil log discards; a nil rnd means crypto/rand.
+// logged. A nil log discards; a nil rnd means crypto/rand. The keyring keeps
+// rnd for data keys, nonces and Rotate, so it must be safe for concurrent use.
 //
 // Errors: ErrBadMasterKey for a malformed masterKey; ErrKeyFile for an
 // unusable keys.json or directory.

@@ -79,7 +79,7 @@ const (
 	wrappedLen = KeySize + tagSize
 	maxIDLen   = 64
 	minHeader  = len(magic) + 1 + 1 // magic, version, idLen
-	// Overhead is the fixed part of an envelope besides the key id.
+	// fixedOverhead is the size of an envelope besides its key id and plaintext.
 	fixedOverhead = minHeader + nonceSize + wrappedLen + nonceSize + tagSize
 )
 
