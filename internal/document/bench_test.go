@@ -1,0 +1,54 @@
+package document
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
+)
+
+var (
+	benchOnce sync.Once
+	benchJPEG []byte
+)
+
+// benchImage is a 2000×1500 synthetic ID-card photo (JPEG quality 90).
+func benchImage(tb testing.TB) []byte {
+	benchOnce.Do(func() {
+		var err error
+		benchJPEG, err = synth.Encode(synth.Spec{Seed: 1, W: 2000, H: 1500, Side: synth.Front, CardWidth: 0.7,
+			CX: 0.5, CY: 0.5, Angle: 5, Background: 0, Noise: 2, Quality: 90, Gain: 0.95})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	})
+	return benchJPEG
+}
+
+// BenchmarkGate is the whole gate (decode and every check) on a 2000×1500
+// JPEG; run with -cpu 1. The Clean variant adds making the stored copy.
+func BenchmarkGate(b *testing.B) {
+	data := benchImage(b)
+	g, err := NewGate(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("checks", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			rep, err := g.check(data, KindIDFront, false)
+			if err != nil || !rep.Accepted {
+				b.Fatalf("%v %v", err, rep)
+			}
+		}
+	})
+	b.Run("checks+clean", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			rep, err := g.Check(data, KindIDFront)
+			if err != nil || !rep.Accepted {
+				b.Fatalf("%v %v", err, rep)
+			}
+		}
+	})
+}

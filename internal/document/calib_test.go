@@ -1,0 +1,149 @@
+package document
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+type calibEntry struct {
+	File   string   `json:"file"`
+	Kind   string   `json:"kind"`
+	Group  string   `json:"group"`
+	Expect []string `json:"expect"`
+	Allow  []string `json:"allow"`
+}
+
+// qualityCodes are the reasons the calibration set measures.
+var qualityCodes = []string{CodeTooSmall, CodeBlurry, CodeTooDark, CodeOverexposed, CodeGlare, CodeCutOff, CodeNoFace}
+
+type calibResult struct {
+	good, goodRejected, bad, badAccepted int
+	expected, missed, negatives, falseFired map[string]int
+	notFound                                int
+}
+
+func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
+	dir := filepath.Join("testdata", "calib")
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []calibEntry
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		t.Fatal(err)
+	}
+	res := calibResult{expected: map[string]int{}, missed: map[string]int{}, negatives: map[string]int{}, falseFired: map[string]int{}}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := g.check(data, Kind(e.Kind), false)
+		if err != nil {
+			t.Fatalf("%s: %v", e.File, err)
+		}
+		if rep.Has(CodeDocumentNotFound) {
+			res.notFound++
+		}
+		if len(e.Expect) == 0 {
+			res.good++
+			if !rep.Accepted {
+				res.goodRejected++
+			}
+		} else {
+			res.bad++
+			if rep.Accepted {
+				res.badAccepted++
+			}
+		}
+		var notes []string
+		for _, c := range qualityCodes {
+			want := slices.Contains(e.Expect, c)
+			got := rep.Has(c)
+			if want {
+				res.expected[c]++
+				if !got {
+					res.missed[c]++
+					notes = append(notes, "MISSED "+c)
+				}
+				continue
+			}
+			res.negatives[c]++
+			if got && !slices.Contains(e.Allow, c) {
+				res.falseFired[c]++
+				notes = append(notes, "FALSE "+c)
+			}
+		}
+		if verbose || len(notes) > 0 {
+			keys := make([]string, 0, len(rep.Scores))
+			for k := range rep.Scores {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var sc []string
+			for _, k := range keys {
+				sc = append(sc, fmt.Sprintf("%s=%g", k, rep.Scores[k]))
+			}
+			t.Logf("%-24s %-16s %v %s", e.File, e.Kind, notes, strings.Join(sc, " "))
+		}
+	}
+	return res
+}
+
+// TestCalibration runs the gate on the generated calibration set and holds
+// the false-reject and miss rates to what was measured when the thresholds
+// were set (see the report in the README).
+func TestCalibration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("calibration set: skipped in -short")
+	}
+	g, err := NewGate(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runCalib(t, g, os.Getenv("CALIB_VERBOSE") != "")
+	frr := float64(res.goodRejected) / float64(res.good)
+	miss := float64(res.badAccepted) / float64(res.bad)
+	t.Logf("good images: %d, falsely refused: %d (%.1f%%); bad images: %d, accepted anyway: %d (%.1f%%); document not found: %d",
+		res.good, res.goodRejected, 100*frr, res.bad, res.badAccepted, 100*miss, res.notFound)
+	for _, c := range qualityCodes {
+		t.Logf("%-22s expected on %2d, missed %2d (%.1f%%); fired wrongly on %2d of %3d (%.1f%%)", c,
+			res.expected[c], res.missed[c], pct(res.missed[c], res.expected[c]),
+			res.falseFired[c], res.negatives[c], pct(res.falseFired[c], res.negatives[c]))
+	}
+	if frr > maxFalseReject {
+		t.Errorf("false-reject rate %.3f above %.3f", frr, maxFalseReject)
+	}
+	if miss > maxMiss {
+		t.Errorf("miss rate %.3f above %.3f", miss, maxMiss)
+	}
+	for _, c := range qualityCodes {
+		if m := pct(res.missed[c], res.expected[c]) / 100; m > maxMissPerCode {
+			t.Errorf("%s: miss rate %.3f above %.3f", c, m, maxMissPerCode)
+		}
+		if f := pct(res.falseFired[c], res.negatives[c]) / 100; f > maxFalsePerCode {
+			t.Errorf("%s: false-fire rate %.3f above %.3f", c, f, maxFalsePerCode)
+		}
+	}
+}
+
+// The bounds the calibration set must stay within.
+const (
+	maxFalseReject  = 0.05
+	maxMiss         = 0.05
+	maxMissPerCode  = 0.10
+	maxFalsePerCode = 0.03
+)
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}

@@ -1,0 +1,191 @@
+package document
+
+import (
+	"math"
+	"math/bits"
+)
+
+// exposure returns the mean luma of p and the fraction of clipped highlights
+// (luma at or above level).
+func exposure(p *plane, level uint8) (mean, clipped float64) {
+	var sum, n uint64
+	for _, v := range p.p {
+		sum += uint64(v)
+		if v >= level {
+			n++
+		}
+	}
+	t := float64(len(p.p))
+	if t == 0 {
+		return 0, 0
+	}
+	return float64(sum) / t, float64(n) / t
+}
+
+// percentiles returns the lo-th and hi-th percentiles (0..1) of p.
+func percentiles(p *plane, lo, hi float64) (int, int) {
+	var hist [256]int
+	for _, v := range p.p {
+		hist[v]++
+	}
+	n := len(p.p)
+	a, b := -1, 255
+	acc := 0
+	for i, c := range hist {
+		acc += c
+		if a < 0 && float64(acc) >= lo*float64(n) {
+			a = i
+		}
+		if float64(acc) >= hi*float64(n) {
+			b = i
+			break
+		}
+	}
+	return max(a, 0), b
+}
+
+// sharpness is the variance of the 4-neighbour Laplacian of p, after
+// stretching p's 1st..99th percentile contrast to 0..200, so that a dim but
+// sharp photo is not mistaken for a blurry one.
+func sharpness(p *plane) float64 {
+	w, h := p.w, p.h
+	if w < 3 || h < 3 {
+		return 0
+	}
+	var sum, sum2 float64
+	for y := 1; y < h-1; y++ {
+		r := p.p[y*w : (y+1)*w]
+		up := p.p[(y-1)*w : y*w]
+		dn := p.p[(y+1)*w : (y+2)*w]
+		for x := 1; x < w-1; x++ {
+			l := float64(int(up[x]) + int(dn[x]) + int(r[x-1]) + int(r[x+1]) - 4*int(r[x]))
+			sum += l
+			sum2 += l * l
+		}
+	}
+	n := float64((w - 2) * (h - 2))
+	v := sum2/n - (sum/n)*(sum/n)
+	lo, hi := percentiles(p, 0.01, 0.99)
+	span := float64(max(hi-lo, 16))
+	return v * (200 / span) * (200 / span)
+}
+
+// glare returns the fraction of p covered by clipped-highlight blobs (luma
+// at or above level) whose area is at least minBlob of p's area: specular
+// reflections, not the odd bright pixel.
+func glare(p *plane, level uint8, minBlob float64) float64 {
+	w, h := p.w, p.h
+	mask := make([]bool, w*h)
+	any := false
+	for i, v := range p.p {
+		if v >= level {
+			mask[i] = true
+			any = true
+		}
+	}
+	if !any {
+		return 0
+	}
+	seen := make([]bool, w*h)
+	min := int(minBlob * float64(w*h))
+	total := 0
+	stack := make([]int32, 0, 256)
+	for i := range mask {
+		if !mask[i] || seen[i] {
+			continue
+		}
+		seen[i] = true
+		stack = append(stack[:0], int32(i))
+		n := 0
+		for len(stack) > 0 {
+			j := int(stack[len(stack)-1])
+			stack = stack[:len(stack)-1]
+			n++
+			x, y := j%w, j/w
+			try := func(k int) {
+				if mask[k] && !seen[k] {
+					seen[k] = true
+					stack = append(stack, int32(k))
+				}
+			}
+			if x > 0 {
+				try(j - 1)
+			}
+			if x < w-1 {
+				try(j + 1)
+			}
+			if y > 0 {
+				try(j - w)
+			}
+			if y < h-1 {
+				try(j + w)
+			}
+		}
+		if n >= min {
+			total += n
+		}
+	}
+	return float64(total) / float64(w*h)
+}
+
+// phash is the 64-bit DCT perceptual hash of p: the signs, against their
+// median, of the 8×8 lowest frequencies (DC left out) of a 32×32 copy.
+func phash(p *plane) uint64 {
+	const n = 32
+	small := p.downscale(4 * n)
+	small = small.resize(n, n)
+	var in [n][n]float64
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			in[y][x] = float64(small.p[y*n+x])
+		}
+	}
+	var cos [8][n]float64
+	for u := 0; u < 8; u++ {
+		for x := 0; x < n; x++ {
+			cos[u][x] = math.Cos(float64(2*x+1) * float64(u) * math.Pi / (2 * n))
+		}
+	}
+	// Rows first, then columns, low frequencies only.
+	var rows [n][8]float64
+	for y := 0; y < n; y++ {
+		for u := 0; u < 8; u++ {
+			var s float64
+			for x := 0; x < n; x++ {
+				s += in[y][x] * cos[u][x]
+			}
+			rows[y][u] = s
+		}
+	}
+	var coef [64]float64
+	for v := 0; v < 8; v++ {
+		for u := 0; u < 8; u++ {
+			var s float64
+			for y := 0; y < n; y++ {
+				s += rows[y][u] * cos[v][y]
+			}
+			coef[v*8+u] = s
+		}
+	}
+	vals := make([]float64, 0, 63)
+	vals = append(vals, coef[1:]...)
+	med := median(vals)
+	var hash uint64
+	for i := 1; i < 64; i++ {
+		if coef[i] > med {
+			hash |= 1 << uint(i)
+		}
+	}
+	return hash
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sortFloats(s)
+	return s[len(s)/2]
+}
+
+// HammingDistance returns the number of bits in which two perceptual hashes
+// differ: 0 for the same picture, up to about 10 for re-encoded, resized or
+// slightly retouched copies of it, around 32 for unrelated pictures.
+func HammingDistance(a, b uint64) int { return bits.OnesCount64(a ^ b) }

@@ -1,0 +1,6 @@
+package document
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }
+func sortFloats(s []float64) { sort.Float64s(s) }
