@@ -139,8 +139,11 @@ func mod112(s string) byte {
 // ID, residence permit, 2023 permanent residence card): 17 digits and a
 // check character, birth date at [6:14], sex in digit 17. s has length 18.
 func check18(s string, today Date, reasons []Reason) (Date, Sex, []Reason, bool) {
-	if pos, ch := firstBad(s, 0, func(i int, c byte) bool { return isDigit(c) || (i == 17 && c == 'X') }); pos > 0 {
-		return Date{}, "", append(reasons, newReason(CodeIDCharacter, fieldID, "pos", strconv.Itoa(pos), "char", ch)), false
+	for i := 0; i < 18; i++ {
+		if c := s[i]; !isDigit(c) && (i != 17 || c != 'X') {
+			pos, ch := firstBad(s, i, func(int, byte) bool { return false })
+			return Date{}, "", append(reasons, newReason(CodeIDCharacter, fieldID, "pos", strconv.Itoa(pos), "char", ch)), false
+		}
 	}
 	y, _ := digits(s[6:10])
 	m, _ := digits(s[10:12])

@@ -47,30 +47,40 @@ func mrzCheckDigit(s string) byte {
 type checkSum struct{ sum, n int }
 
 func (c *checkSum) add(s string) {
+	w := c.n % 3
 	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		v := 0
-		switch {
-		case ch >= '0' && ch <= '9':
-			v = int(ch - '0')
-		case ch >= 'A' && ch <= 'Z':
-			v = int(ch-'A') + 10
-		}
-		switch c.n % 3 {
+		v := int(mrzValue[s[i]])
+		switch w {
 		case 0:
 			c.sum += 7 * v
+			w = 1
 		case 1:
 			c.sum += 3 * v
+			w = 2
 		default:
 			c.sum += v
+			w = 0
 		}
-		c.n++
 	}
+	c.n += len(s)
 }
+
+// mrzValue maps a byte to its check-digit value; isMRZ marks the bytes an
+// MRZ may hold.
+var mrzValue, isMRZ = func() (v [256]byte, ok [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		v[c], ok[c] = byte(c-'0'), true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		v[c], ok[c] = byte(c-'A'+10), true
+	}
+	ok['<'] = true
+	return v, ok
+}()
 
 func (c *checkSum) digit() byte { return byte('0' + c.sum%10) }
 
-func isMRZChar(c byte) bool { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '<' }
+func isMRZChar(c byte) bool { return isMRZ[c] }
 
 // ParseMRZText splits text into lines (dropping blank ones) and parses them
 // with ParseMRZ.
@@ -289,7 +299,7 @@ func header(m *MRZ, l1 string, reasons []Reason) []Reason {
 	m.IssuingState = trimFill(l1[2:5])
 	reasons = checkState(l1[2:5], CodeMRZIssuingState, "issuing_state", reasons)
 	if l1[2:5] == "UTO" {
-		reasons = append(reasons, newReason(CodeMRZSpecimen, "issuing_state", "code", "UTO"))
+		reasons = append(reasons, newReason(CodeMRZSpecimen, "issuing_state"))
 	}
 	return reasons
 }

@@ -283,19 +283,23 @@ func align(e, t, eo, to []rune) []NameDiff {
 	}
 	var diffs []NameDiff
 	i, j := n, m
+	// Walk back along an optimal path. Gaps are preferred to matches when
+	// both are optimal, so that in a run of equal characters ("SS") the
+	// last one is reported missing, which is how people count.
 	for i > 0 || j > 0 {
+		cur := d[i*w+j]
 		switch {
-		case i > 0 && j > 0 && e[i-1] == t[j-1] && d[i*w+j] == d[(i-1)*w+j-1]:
-			i, j = i-1, j-1
-		case i > 0 && j > 0 && d[i*w+j] == d[(i-1)*w+j-1]+1:
-			diffs = append(diffs, NameDiff{Kind: DiffDifferent, Position: i, Expected: string(eo[i-1]), Typed: string(to[j-1])})
-			i, j = i-1, j-1
-		case i > 0 && d[i*w+j] == d[(i-1)*w+j]+1:
+		case i > 0 && cur == d[(i-1)*w+j]+1 && (j == 0 || e[i-1] == t[j-1] || cur != d[(i-1)*w+j-1]+1):
 			diffs = append(diffs, NameDiff{Kind: DiffMissing, Position: i, Expected: string(eo[i-1])})
 			i--
-		default:
+		case j > 0 && cur == d[i*w+j-1]+1 && (i == 0 || e[i-1] == t[j-1] || cur != d[(i-1)*w+j-1]+1):
 			diffs = append(diffs, NameDiff{Kind: DiffExtra, Position: j, Typed: string(to[j-1])})
 			j--
+		case e[i-1] == t[j-1]:
+			i, j = i-1, j-1
+		default:
+			diffs = append(diffs, NameDiff{Kind: DiffDifferent, Position: i, Expected: string(eo[i-1]), Typed: string(to[j-1])})
+			i, j = i-1, j-1
 		}
 	}
 	for l, r := 0, len(diffs)-1; l < r; l, r = l+1, r-1 {
@@ -303,4 +307,3 @@ func align(e, t, eo, to []rune) []NameDiff {
 	}
 	return diffs
 }
-

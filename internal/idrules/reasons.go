@@ -72,30 +72,29 @@ const (
 	CodeTWTravelPermitFormat = "TW_TRAVEL_PERMIT_FORMAT"
 
 	// Machine-readable zones.
-	CodeMRZEmpty              = "MRZ_EMPTY"
-	CodeMRZLines              = "MRZ_LINES"
-	CodeMRZLineLength         = "MRZ_LINE_LENGTH"
-	CodeMRZLinePadded         = "MRZ_LINE_PADDED"
-	CodeMRZCharacter          = "MRZ_CHARACTER"
-	CodeMRZDocumentType       = "MRZ_DOCUMENT_TYPE"
-	CodeMRZIssuingState       = "MRZ_ISSUING_STATE_UNKNOWN"
-	CodeMRZNationality        = "MRZ_NATIONALITY_UNKNOWN"
-	CodeMRZSpecimen           = "MRZ_SPECIMEN"
-	CodeMRZDocumentNumber     = "MRZ_DOCUMENT_NUMBER_MISSING"
-	CodeMRZCheckDocNumber     = "MRZ_CHECK_DOCUMENT_NUMBER"
-	CodeMRZCheckBirthDate     = "MRZ_CHECK_BIRTH_DATE"
-	CodeMRZCheckExpiryDate    = "MRZ_CHECK_EXPIRY_DATE"
-	CodeMRZCheckOptionalData  = "MRZ_CHECK_OPTIONAL_DATA"
-	CodeMRZCheckComposite     = "MRZ_CHECK_COMPOSITE"
-	CodeMRZBirthDateInvalid   = "MRZ_BIRTH_DATE_INVALID"
-	CodeMRZBirthDateUnknown   = "MRZ_BIRTH_DATE_UNKNOWN"
-	CodeMRZExpiryDateInvalid  = "MRZ_EXPIRY_DATE_INVALID"
-	CodeMRZExpired            = "MRZ_EXPIRED"
-	CodeMRZSex                = "MRZ_SEX_INVALID"
-	CodeMRZNameMissing        = "MRZ_NAME_MISSING"
-	CodeMRZNameTruncated      = "MRZ_NAME_TRUNCATED"
-	CodeMRZNameCharacter      = "MRZ_NAME_CHARACTER"
-	CodeMRZUnsupportedVariant = "MRZ_UNSUPPORTED"
+	CodeMRZEmpty             = "MRZ_EMPTY"
+	CodeMRZLines             = "MRZ_LINES"
+	CodeMRZLineLength        = "MRZ_LINE_LENGTH"
+	CodeMRZLinePadded        = "MRZ_LINE_PADDED"
+	CodeMRZCharacter         = "MRZ_CHARACTER"
+	CodeMRZDocumentType      = "MRZ_DOCUMENT_TYPE"
+	CodeMRZIssuingState      = "MRZ_ISSUING_STATE_UNKNOWN"
+	CodeMRZNationality       = "MRZ_NATIONALITY_UNKNOWN"
+	CodeMRZSpecimen          = "MRZ_SPECIMEN"
+	CodeMRZDocumentNumber    = "MRZ_DOCUMENT_NUMBER_MISSING"
+	CodeMRZCheckDocNumber    = "MRZ_CHECK_DOCUMENT_NUMBER"
+	CodeMRZCheckBirthDate    = "MRZ_CHECK_BIRTH_DATE"
+	CodeMRZCheckExpiryDate   = "MRZ_CHECK_EXPIRY_DATE"
+	CodeMRZCheckOptionalData = "MRZ_CHECK_OPTIONAL_DATA"
+	CodeMRZCheckComposite    = "MRZ_CHECK_COMPOSITE"
+	CodeMRZBirthDateInvalid  = "MRZ_BIRTH_DATE_INVALID"
+	CodeMRZBirthDateUnknown  = "MRZ_BIRTH_DATE_UNKNOWN"
+	CodeMRZExpiryDateInvalid = "MRZ_EXPIRY_DATE_INVALID"
+	CodeMRZExpired           = "MRZ_EXPIRED"
+	CodeMRZSex               = "MRZ_SEX_INVALID"
+	CodeMRZNameMissing       = "MRZ_NAME_MISSING"
+	CodeMRZNameTruncated     = "MRZ_NAME_TRUNCATED"
+	CodeMRZNameCharacter     = "MRZ_NAME_CHARACTER"
 
 	// Names.
 	CodeNameEmpty       = "NAME_EMPTY"
@@ -207,7 +206,7 @@ var registry = map[string]regEntry{
 		e("The nationality code \"{code}\" is not a known country code.", "国籍代码“{code}”不是有效的国家代码。"),
 		e("Check the three letters of the nationality field.", "请核对国籍字段的三个字母。")},
 	CodeMRZSpecimen: {true,
-		e("This is a specimen document (issuing state {code}), not a real one.", "这是样本证件（签发国 {code}），不是真实证件。"),
+		e("This is a specimen document (issuing state UTO, \"Utopia\"), not a real one.", "这是样本证件（签发国 UTO，虚构的“乌托邦”），不是真实证件。"),
 		e("Use your own document.", "请使用您本人的真实证件。")},
 	CodeMRZDocumentNumber: {false,
 		e("The document number is empty.", "证件号码为空。"),
@@ -251,9 +250,6 @@ var registry = map[string]regEntry{
 	CodeMRZNameCharacter: {false,
 		e("The name field contains a digit at position {pos}.", "姓名字段第 {pos} 个字符是数字。"),
 		e("Names in a machine-readable zone use letters and < only; check for a misread letter.", "机读区姓名只包含字母和 <，请检查是否有字母被识别错误。")},
-	CodeMRZUnsupportedVariant: {false,
-		e("This machine-readable zone layout ({value}) is not supported.", "不支持该机读区格式（{value}）。"),
-		e("Use a passport or an identity card with a standard ICAO machine-readable zone.", "请使用带有标准 ICAO 机读区的护照或身份证件。")},
 
 	CodeNameEmpty: {false,
 		e("No name was entered.", "未填写姓名。"),
@@ -322,13 +318,45 @@ func newReason(code, field string, args ...string) Reason {
 	}
 	r := Reason{Code: code, Field: field, Message: reg.msg, Hint: reg.hint, Warning: reg.warning}
 	if len(args) >= 2 {
-		pairs := make([]string, 0, len(args))
-		for i := 0; i+1 < len(args); i += 2 {
-			pairs = append(pairs, "{"+args[i]+"}", args[i+1])
-		}
-		rep := strings.NewReplacer(pairs...)
-		r.Message = i18n.T(rep.Replace(reg.msg.EN), rep.Replace(reg.msg.ZH))
-		r.Hint = i18n.T(rep.Replace(reg.hint.EN), rep.Replace(reg.hint.ZH))
+		r.Message = i18n.T(fill(reg.msg.EN, args), fill(reg.msg.ZH, args))
+		r.Hint = i18n.T(fill(reg.hint.EN, args), fill(reg.hint.ZH, args))
 	}
 	return r
+}
+
+// fill replaces each {name} in s by the value following name in args (name,
+// value pairs); unknown placeholders are left as they are.
+func fill(s string, args []string) string {
+	if strings.IndexByte(s, '{') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for {
+		open := strings.IndexByte(s, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(s[open:], '}')
+		if end < 0 {
+			break
+		}
+		name := s[open+1 : open+end]
+		val, found := "", false
+		for i := 0; i+1 < len(args); i += 2 {
+			if args[i] == name {
+				val, found = args[i+1], true
+				break
+			}
+		}
+		b.WriteString(s[:open])
+		if found {
+			b.WriteString(val)
+		} else {
+			b.WriteString(s[open : open+end+1])
+		}
+		s = s[open+end+1:]
+	}
+	b.WriteString(s)
+	return b.String()
 }
