@@ -162,7 +162,9 @@ func TestRegister(t *testing.T) {
 		t.Errorf("help does not list the new subcommand:\n%s", stdout.String())
 	}
 	for _, bad := range []func(){
-		func() { Register("test-echo", "", func([]string, io.Writer, io.Writer, func() time.Time) int { return 0 }) },
+		func() {
+			Register("test-echo", "", func([]string, io.Writer, io.Writer, func() time.Time) int { return 0 })
+		},
 		func() { Register("", "", func([]string, io.Writer, io.Writer, func() time.Time) int { return 0 }) },
 		func() { Register("x", "", nil) },
 	} {

@@ -137,7 +137,7 @@ var registry = map[string]regEntry{
 		e("Check that no character is missing or repeated; copy it from the card one group at a time.", "请检查是否漏填或多填了字符，可对照证件分段核对。")},
 	CodeIDCharacter: {false,
 		e("Character {pos} (\"{char}\") is not allowed here.", "第 {pos} 位字符“{char}”不符合该证件号码的格式。"),
-		e("Only digits are allowed, and the letter X only as the last character of a resident ID number.", "号码只能由数字组成，字母 X 只可能出现在居民身份证号码的最后一位。")},
+		e("Compare this character with your document. Resident ID and residence permit numbers use only digits, with X possible only as the last character.", "请对照证件核对该字符。居民身份证和居住证号码只由数字组成，字母 X 只可能出现在最后一位。")},
 	CodeIDFirstGeneration: {false,
 		e("This is a 15-digit first-generation ID number; first-generation cards stopped being valid on 1 January 2013.", "这是 15 位的第一代身份证号码，第一代居民身份证已于 2013 年 1 月 1 日停止使用。"),
 		e("Enter the 18-digit number printed on your current (second-generation) resident ID card.", "请填写您现用的第二代居民身份证上的 18 位号码。")},
