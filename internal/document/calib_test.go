@@ -23,7 +23,7 @@ type calibEntry struct {
 var qualityCodes = []string{CodeTooSmall, CodeBlurry, CodeTooDark, CodeOverexposed, CodeGlare, CodeCutOff, CodeNoFace}
 
 type calibResult struct {
-	good, goodRejected, bad, badAccepted int
+	good, goodRejected, bad, badAccepted    int
 	expected, missed, negatives, falseFired map[string]int
 	notFound                                int
 }

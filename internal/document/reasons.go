@@ -165,8 +165,8 @@ var reasons = map[string]Reason{
 		Signal:  true,
 	},
 	CodeDuplicate: {
-		Message: i18n.T("The same image was already used by another account.", "同一张图片已被其他账户使用。"),
-		Hint:    i18n.T("For reviewers: compare the two cases.", "供审核人员使用：请比对两个案件。"),
+		Message:   i18n.T("The same image was already used by another account.", "同一张图片已被其他账户使用。"),
+		Hint:      i18n.T("For reviewers: compare the two cases.", "供审核人员使用：请比对两个案件。"),
 		Sensitive: true,
 		Signal:    true,
 	},
