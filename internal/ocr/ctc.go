@@ -16,6 +16,7 @@ func ctcDecode(probs []float32, steps, classes int, dict []string, allowed []boo
 	prev := -1
 	var sum float64
 	n := 0
+	minBlank := 1.0
 	for t := 0; t < steps; t++ {
 		row := probs[t*classes : (t+1)*classes]
 		best, bp := 0, row[0]
@@ -27,6 +28,9 @@ func ctcDecode(probs []float32, steps, classes int, dict []string, allowed []boo
 				best, bp = c, row[c]
 			}
 		}
+		if best == 0 && float64(bp) < minBlank {
+			minBlank = float64(bp)
+		}
 		if best != 0 && best != prev && best-1 < len(dict) {
 			sb.WriteString(dict[best-1])
 			sum += float64(bp)
@@ -37,7 +41,7 @@ func ctcDecode(probs []float32, steps, classes int, dict []string, allowed []boo
 	if n == 0 {
 		return "", 0
 	}
-	return sb.String(), sum / float64(n)
+	return sb.String(), min(sum/float64(n), minBlank)
 }
 
 // readDict reads a PaddleOCR character dictionary: one character per line.

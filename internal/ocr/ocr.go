@@ -25,6 +25,10 @@ type Line struct {
 	Confidence float64         `json:"confidence"` // 0..1
 	Box        image.Rectangle `json:"box"`        // axis-aligned bounds in the input image
 	Angle      float64         `json:"angle"`      // degrees, counter-clockwise, of the line's baseline
+	// Width and Height of the text along and across the line, in pixels
+	// (0 when the engine only knows Box).
+	Width  float64 `json:"width,omitempty"`
+	Height float64 `json:"height,omitempty"`
 }
 
 // Mode tells an engine what the image holds.

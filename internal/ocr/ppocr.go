@@ -206,7 +206,7 @@ func (e *PPOCR) Read(ctx context.Context, img image.Image, opts Options) ([]Line
 			continue
 		}
 		b := r.rect.bounds().Add(img.Bounds().Min)
-		lines = append(lines, Line{Text: text, Confidence: conf, Box: b, Angle: -r.rect.Angle})
+		lines = append(lines, Line{Text: text, Confidence: conf, Box: b, Angle: -r.rect.Angle, Width: r.rect.W, Height: r.rect.H})
 	}
 	sortLines(lines)
 	return lines, nil

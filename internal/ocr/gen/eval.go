@@ -2,40 +2,210 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"image"
 	_ "image/jpeg"
-	_ "image/png"
 	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/ocr"
+	"github.com/veriwallet/veriwallet/internal/ocr/synth"
+	"github.com/veriwallet/veriwallet/internal/ocr/tesseract"
 )
 
-func eval(args []string) int { return 0 }
+// tally counts right answers.
+type tally struct{ ok, n int }
 
-func init() {
-	extra["lines"] = func(args []string) int {
-		e, err := ocr.NewPPOCR(ocr.Dir())
-		if err != nil {
-			fmt.Fprintln(os.Stderr, ocr.Detail(err))
-			return 1
-		}
-		for _, a := range args {
-			f, _ := os.Open(a)
-			img, _, err := image.Decode(f)
-			f.Close()
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			t := time.Now()
-			lines, err := e.Read(context.Background(), img, ocr.Options{})
-			fmt.Println(a, time.Since(t), err)
-			for _, l := range lines {
-				fmt.Printf("  %.2f %v %.1f %q\n", l.Confidence, l.Box, l.Angle, l.Text)
-			}
-		}
-		return 0
+func (t tally) String() string {
+	if t.n == 0 {
+		return "-"
 	}
+	return fmt.Sprintf("%.1f%% (%d/%d)", 100*float64(t.ok)/float64(t.n), t.ok, t.n)
+}
+
+type evalDoc struct {
+	path  string
+	truth synth.Truth
+	img   image.Image
+}
+
+func loadSet(dir string) ([]evalDoc, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var docs []evalDoc
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var t synth.Truth
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		f, err := os.Open(strings.TrimSuffix(p, ".json") + ".jpg")
+		if err != nil {
+			return nil, err
+		}
+		img, _, err := image.Decode(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		docs = append(docs, evalDoc{path: p, truth: t, img: img})
+	}
+	return docs, nil
+}
+
+// eval reads every document of a generated set with each engine
+// configuration and prints accuracy per kind and field, MRZ validity, false
+// mismatches and time per document.
+func eval(args []string) int {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "veriwallet-ocrset"), "generated set")
+	configs := fs.String("engines", "ppocr,ppocr+tesseract", "configurations: ppocr, ppocr+tesseract, tesseract")
+	verbose := fs.Bool("v", false, "print every wrong field")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	docs, err := loadSet(*dir)
+	if err != nil || len(docs) == 0 {
+		fmt.Fprintln(os.Stderr, "eval: no documents:", err)
+		return 1
+	}
+	pp, err := ocr.NewPPOCR(ocr.Dir())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "eval:", ocr.Detail(err))
+		return 1
+	}
+	defer pp.Close()
+	ts, err := tesseract.New()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "eval:", ocr.Detail(err))
+		return 1
+	}
+	defer ts.Close()
+	fmt.Printf("set %s: %d documents; GOMAXPROCS=%d OMP_THREAD_LIMIT=%s\n", *dir, len(docs), runtime.GOMAXPROCS(0), os.Getenv("OMP_THREAD_LIMIT"))
+	for _, cfg := range strings.Split(*configs, ",") {
+		var r *ocr.Reader
+		switch cfg {
+		case "ppocr":
+			r = ocr.NewReader(pp, nil)
+		case "ppocr+tesseract":
+			r = ocr.NewReader(pp, ts)
+		case "tesseract":
+			r = ocr.NewReader(ts, nil)
+		default:
+			fmt.Fprintln(os.Stderr, "eval: unknown configuration", cfg)
+			return 2
+		}
+		r.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+		// warm up: first runs allocate
+		_, _ = r.Read(context.Background(), docs[0].truth.Kind, docs[0].img)
+		acc := map[string]map[string]*tally{}
+		mrzValid := map[string]*tally{}
+		mrzExact := map[string]*tally{}
+		falseMis := map[string]int{}
+		times := map[string][]time.Duration{}
+		for _, d := range docs {
+			kind := d.truth.Kind
+			t0 := time.Now()
+			res, err := r.Read(context.Background(), kind, d.img)
+			el := time.Since(t0)
+			times[kind] = append(times[kind], el)
+			if acc[kind] == nil {
+				acc[kind] = map[string]*tally{}
+			}
+			for name, want := range d.truth.Fields {
+				tl := acc[kind][name]
+				if tl == nil {
+					tl = &tally{}
+					acc[kind][name] = tl
+				}
+				tl.n++
+				if err != nil {
+					continue
+				}
+				got := res.Fields[name]
+				if ocrEqual(name, got.Value, want) {
+					tl.ok++
+				} else if *verbose {
+					fmt.Printf("  %s %s: got %q (%.2f) want %q\n", filepath.Base(d.path), name, got.Value, got.Confidence, want)
+				}
+				if r.Compare(name, want, res) == ocr.Mismatch {
+					falseMis[name]++
+					fmt.Printf("  FALSE MISMATCH %s %s: got %q (%.2f) want %q\n", filepath.Base(d.path), name, got.Value, got.Confidence, want)
+				}
+			}
+			if kind == synth.Passport {
+				if mrzValid[cfg] == nil {
+					mrzValid[cfg], mrzExact[cfg] = &tally{}, &tally{}
+				}
+				mrzValid[cfg].n++
+				mrzExact[cfg].n++
+				if err == nil && res.MRZ != nil && res.MRZ.Valid {
+					mrzValid[cfg].ok++
+					if len(res.MRZ.Lines) == 2 && len(d.truth.MRZ) == 2 && res.MRZ.Lines[0] == d.truth.MRZ[0] && res.MRZ.Lines[1] == d.truth.MRZ[1] {
+						mrzExact[cfg].ok++
+					}
+				} else if *verbose && err == nil && res.MRZ != nil {
+					fmt.Printf("  %s mrz invalid: %q want %q\n", filepath.Base(d.path), res.MRZ.Lines, d.truth.MRZ)
+				}
+			}
+		}
+		fmt.Printf("\n## engine configuration: %s\n\n| kind | field | accuracy |\n|---|---|---|\n", cfg)
+		kinds := sortedKeys(acc)
+		for _, k := range kinds {
+			for _, f := range sortedKeys(acc[k]) {
+				fmt.Printf("| %s | %s | %s |\n", k, f, acc[k][f])
+			}
+		}
+		if mrzValid[cfg] != nil {
+			fmt.Printf("| passport | MRZ check digits valid | %s |\n", mrzValid[cfg])
+			fmt.Printf("| passport | MRZ exactly as printed | %s |\n", mrzExact[cfg])
+		}
+		fm := 0
+		for _, n := range falseMis {
+			fm += n
+		}
+		fmt.Printf("\nfalse mismatches (correct typed value reported as mismatch): %d %v\n\n| kind | docs | mean ms | p95 ms | max ms |\n|---|---|---|---|---|\n", fm, falseMis)
+		for _, k := range kinds {
+			ts := times[k]
+			sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+			var sum time.Duration
+			for _, t := range ts {
+				sum += t
+			}
+			fmt.Printf("| %s | %d | %d | %d | %d |\n", k, len(ts), (sum / time.Duration(len(ts))).Milliseconds(), ts[len(ts)*95/100].Milliseconds(), ts[len(ts)-1].Milliseconds())
+		}
+	}
+	return 0
+}
+
+func ocrEqual(name, got, want string) bool {
+	n := func(s string) string {
+		s = strings.Join(strings.Fields(s), "")
+		return strings.ReplaceAll(s, "·", "·")
+	}
+	if name == "given_names" || name == "surname" {
+		return strings.ReplaceAll(got, " ", "") == strings.ReplaceAll(want, " ", "")
+	}
+	return n(got) == n(want)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }

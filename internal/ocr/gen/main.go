@@ -12,9 +12,13 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/veriwallet/veriwallet/internal/ocr"
+	"github.com/veriwallet/veriwallet/internal/ocr/tesseract"
 )
 
 func main() {
+	tesseract.LimitThreads()
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: gen generate|eval [flags]")
 		os.Exit(2)
@@ -22,6 +26,8 @@ func main() {
 	switch os.Args[1] {
 	case "generate":
 		os.Exit(generate(os.Args[2:]))
+	case "check":
+		os.Exit(ocr.RunCheckDocument(os.Args[2:], os.Stdout, os.Stderr))
 	case "eval":
 		os.Exit(eval(os.Args[2:]))
 	default:

@@ -1,0 +1,79 @@
+package ocr
+
+import "strings"
+
+// Verdict is the outcome of comparing a typed value with a reading.
+type Verdict string
+
+// The verdicts.
+const (
+	// Match: the reading equals what was typed.
+	Match Verdict = "match"
+	// Mismatch: the reading is confident, every typed character is one the
+	// engine can read, and they differ. Tell the customer which field.
+	Mismatch Verdict = "mismatch"
+	// Unreadable: no trustworthy reading; ask for a better photo or send the
+	// case to a reviewer. Never the customer's fault.
+	Unreadable Verdict = "unreadable"
+)
+
+// MinConfidence is the confidence below which a differing reading is
+// Unreadable rather than Mismatch, per field (default for others: 0.9).
+var MinConfidence = map[string]float64{
+	FieldName:      0.9,
+	FieldIDNumber:  0.9,
+	FieldBirthDate: 0.9,
+	FieldAddress:   0.95,
+}
+
+// normalise puts a value of field name in the form readings are compared in.
+func normalise(name, v string) string {
+	v = strings.TrimSpace(v)
+	switch name {
+	case FieldName:
+		return normName(v)
+	case FieldIDNumber, FieldDocumentNumber:
+		return strings.ToUpper(compact(v))
+	case FieldSurname, FieldGivenNames:
+		return strings.Join(strings.Fields(strings.ToUpper(v)), " ")
+	default:
+		return compact(v)
+	}
+}
+
+// Compare compares what the customer typed for field name with what res
+// read. It returns Mismatch only when the reading is confident, consistent
+// with the rest of the document and every typed character is one the engine
+// can read; otherwise a difference is Unreadable.
+func (r *Reader) Compare(name, typed string, res *Result) Verdict {
+	if res == nil {
+		return Unreadable
+	}
+	f, ok := res.Fields[name]
+	if !ok || f.Value == "" {
+		return Unreadable
+	}
+	a, b := normalise(name, typed), normalise(name, f.Value)
+	if a == b {
+		return Match
+	}
+	min, ok := MinConfidence[name]
+	if !ok {
+		min = 0.9
+	}
+	if f.Confidence < min {
+		return Unreadable
+	}
+	if r != nil && r.Page != nil && !r.CanRead(a) {
+		return Unreadable
+	}
+	for _, rs := range res.Reasons {
+		if rs.Field == name || (rs.Code == ReasonIDChecksum && (name == FieldBirthDate || name == FieldSex)) {
+			return Unreadable
+		}
+	}
+	if name == FieldIDNumber && !idChecksumOK(b) {
+		return Unreadable
+	}
+	return Mismatch
+}
