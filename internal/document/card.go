@@ -364,10 +364,12 @@ func convexHull(pts [][2]float64) [][2]float64 {
 	return hull[:len(hull)-1]
 }
 
-// findCard looks for the document in a small plane: the largest region of
-// one brightness class (after Otsu's threshold) that is rectangular, not the
-// background (it does not touch all four sides) and large enough. It tries
-// light-on-dark first, then dark-on-light.
+// findCard looks for the document in a small plane: the largest region
+// brighter than Otsu's threshold (documents are light: ID cards, passport
+// data pages, permits) that is rectangular, not the background (it does not
+// touch all four sides), large enough, and, unless it meets the frame edge,
+// shaped like a card or page (long/short side between 1.2 and 1.9).
+// A light document on a light surface is not found.
 func findCard(p *plane, minFill, minArea float64) (card, bool) {
 	w, h := p.w, p.h
 	if w < 16 || h < 16 {
@@ -375,25 +377,23 @@ func findCard(p *plane, minFill, minArea float64) (card, bool) {
 	}
 	s := boxBlur(p, 2)
 	t := otsu(s)
-	for _, light := range []bool{true, false} {
-		mask := make([]bool, w*h)
-		for i, v := range s.p {
-			mask[i] = (int(v) > t) == light
-		}
-		mask = morph(morph(mask, w, h, true), w, h, false)
-		comp, n := largestComponent(mask, w, h)
-		if float64(n) < minArea*float64(w*h) {
-			continue
-		}
-		c, ok := measureRegion(fillHoles(comp, w, h), w, h)
-		if !ok || c.Sides >= 4 || c.Fill < minFill || c.Solid < 0.6 || c.Area > 0.97*float64(w*h) {
-			continue
-		}
-		// Light on dark is the usual case; only look for a dark card when
-		// no light one was found.
-		return c, true
+	mask := make([]bool, w*h)
+	for i, v := range s.p {
+		mask[i] = int(v) > t
 	}
-	return card{}, false
+	mask = morph(morph(mask, w, h, true), w, h, false)
+	comp, n := largestComponent(mask, w, h)
+	if float64(n) < minArea*float64(w*h) {
+		return card{}, false
+	}
+	c, ok := measureRegion(fillHoles(comp, w, h), w, h)
+	if !ok || c.Sides >= 4 || c.Fill < minFill || c.Solid < 0.6 || c.Area > 0.97*float64(w*h) {
+		return card{}, false
+	}
+	if aspect := c.HalfLong / c.HalfShrt; c.Sides == 0 && (aspect < 1.2 || aspect > 1.9) {
+		return card{}, false
+	}
+	return c, true
 }
 
 // rectify samples the card out of p as an upright plane (long side

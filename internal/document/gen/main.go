@@ -100,17 +100,40 @@ func Set(seed uint64) []Entry {
 		}, sd.kind
 	}
 	faceSoft := []string{"NO_FACE_ON_DOCUMENT"}
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 24; i++ {
 		s, k := base()
 		add("good", k, nil, nil, s)
 	}
-	for _, o := range []int{2, 3, 4, 5, 6, 7, 8} {
+	for i := 0; i < 14; i++ { // harder conditions that must still pass
+		s, k := base()
+		switch i % 5 {
+		case 0:
+			s.Background = 5 // light desk: the card's edges hardly show
+		case 1:
+			s.Background = 6 // busy printed background (compressed harder to stay small)
+			s.Quality = 45
+		case 2:
+			s.Angle = uni(15, 28) * float64(1-2*r.IntN(2))
+			s.CardWidth = uni(0.6, 0.66)
+		case 3: // portrait frame, card turned a quarter
+			s.W, s.H = 600, 800
+			s.Angle = 90 + uni(-5, 5)
+			if r.IntN(2) == 0 {
+				s.Angle = -s.Angle
+			}
+			s.CardWidth = uni(0.75, 0.85) // of the 600 px width: the card's long side runs down the frame
+		case 4:
+			s.Quality = 30 + r.IntN(10)
+		}
+		add("good_hard", k, nil, nil, s)
+	}
+	for _, o := range []int{3, 5, 6, 7, 8} {
 		s, _ := base()
 		s.Side = synth.Front
 		s.Orientation = o
 		add("good_exif", "id_front", nil, nil, s)
 	}
-	for i := 0; i < 8; i++ { // mild degradations that must still pass
+	for i := 0; i < 6; i++ { // mild degradations that must still pass
 		s, k := base()
 		switch i % 4 {
 		case 0:
@@ -125,12 +148,17 @@ func Set(seed uint64) []Entry {
 		}
 		add("mild", k, nil, nil, s)
 	}
-	for i := 0; i < 12; i++ {
+	for i := 0; i < 8; i++ {
 		s, k := base()
 		s.Blur = uni(3, 6)
 		add("blurry", k, []string{"IMAGE_BLURRY"}, faceSoft, s)
 	}
-	for i := 0; i < 10; i++ {
+	for i := 0; i < 6; i++ { // moderately blurred: text no longer sharp
+		s, k := base()
+		s.Blur = uni(2.2, 3)
+		add("blurry_moderate", k, []string{"IMAGE_BLURRY"}, faceSoft, s)
+	}
+	for i := 0; i < 8; i++ {
 		s, k := base()
 		s.Gain = uni(0.18, 0.28)
 		add("dark", k, []string{"IMAGE_TOO_DARK"}, []string{"IMAGE_BLURRY", "NO_FACE_ON_DOCUMENT", "DOCUMENT_NOT_FOUND"}, s)
@@ -145,22 +173,37 @@ func Set(seed uint64) []Entry {
 		s.Glare, s.GlareR, s.GlareX, s.GlareY = uni(180, 280), uni(0.06, 0.12), uni(-0.3, 0.3), uni(-0.25, 0.25)
 		add("glare", k, []string{"IMAGE_GLARE"}, faceSoft, s)
 	}
-	for i := 0; i < 12; i++ {
+	for i := 0; i < 4; i++ { // a small but burnt-out reflection
 		s, k := base()
-		out := uni(0.1, 0.3) * s.CardWidth // how far the card goes past the edge
-		switch i % 4 {
-		case 0:
-			s.CX = 1 - s.CardWidth/2 + out
-		case 1:
-			s.CX = s.CardWidth/2 - out
-		case 2:
-			s.CY = 1 - (s.CardWidth*800/600/1.586)/2 + out
-		case 3:
-			s.CX = 1 - s.CardWidth/2 + out
-			s.CY = 1 - (s.CardWidth*800/600/1.586)/2 + out
-		}
-		add("cut_off", k, []string{"IMAGE_CUT_OFF"}, faceSoft, s)
+		s.Glare, s.GlareR, s.GlareX, s.GlareY = uni(220, 280), uni(0.04, 0.05), uni(-0.3, 0.3), uni(-0.25, 0.25)
+		add("glare_small", k, []string{"IMAGE_GLARE"}, faceSoft, s)
 	}
+	// Cards that run past the frame edge by lo..hi of their width.
+	cut := func(group string, count int, lo, hi float64) {
+		for i := 0; i < count; i++ {
+			s, k := base()
+			out := uni(lo, hi) * s.CardWidth
+			cardH := s.CardWidth * float64(s.W) / float64(s.H) / 1.586
+			if s.Side == synth.Passport {
+				cardH = s.CardWidth * float64(s.W) / float64(s.H) / (125.0 / 88.0)
+			}
+			s.Angle = uni(-4, 4)
+			switch i % 4 {
+			case 0:
+				s.CX = 1 - s.CardWidth/2 + out
+			case 1:
+				s.CX = s.CardWidth/2 - out
+			case 2:
+				s.CY = 1 - cardH/2 + out*float64(s.W)/float64(s.H)
+			case 3:
+				s.CX = 1 - s.CardWidth/2 + out
+				s.CY = cardH/2 - out*float64(s.W)/float64(s.H)
+			}
+			add(group, k, []string{"IMAGE_CUT_OFF"}, faceSoft, s)
+		}
+	}
+	cut("cut_off", 8, 0.1, 0.3)
+	cut("cut_slight", 6, 0.03, 0.07)
 	for i := 0; i < 8; i++ {
 		s, _ := base()
 		s.Side = synth.Blank

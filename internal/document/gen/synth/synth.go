@@ -35,7 +35,7 @@ type Spec struct {
 	CardWidth  float64 // card width as a fraction of the frame width
 	CX, CY     float64 // card centre as fractions of the frame
 	Angle      float64 // in-plane rotation in degrees
-	Background int     // 0..4: dark wood, grey gradient, dark cloth, dark blue desk, noisy mid-grey
+	Background int     // 0..6: dark wood, grey gradient, dark cloth, dark blue desk, noisy mid-grey, light desk, busy print
 	Blur       float64 // Gaussian sigma in pixels, 0 for none
 	Gain       float64 // exposure: out = in*Gain + Offset (Gain 0 means 1)
 	Offset     float64
@@ -157,14 +157,21 @@ func sample(img []rgb, w, h int, fx, fy float64) rgb {
 // background fills buf with one of the background styles: all darker than
 // the card, with texture, as a table or cloth under a card would be.
 func background(buf []rgb, W, H, style int, r *rand.Rand) {
-	base := [][3]float64{{95, 62, 40}, {90, 90, 95}, {45, 50, 70}, {30, 45, 80}, {105, 105, 100}}[style%5]
+	base := [][3]float64{{95, 62, 40}, {90, 90, 95}, {45, 50, 70}, {30, 45, 80}, {105, 105, 100}, {214, 210, 200}, {150, 150, 150}}[style%7]
 	ph1, ph2 := r.Float64()*6, r.Float64()*6
 	fr := 0.01 + r.Float64()*0.02
 	for y := 0; y < H; y++ {
 		for x := 0; x < W; x++ {
 			fx, fy := float64(x), float64(y)
 			var k float64
-			switch style % 5 {
+			switch style % 7 {
+			case 5: // light desk or paper, a little uneven
+				k = 1 - 0.05*fy/float64(H) + 0.02*math.Sin(fx*fr+ph1)
+			case 6: // busy print: a newspaper-like pattern of dark lines
+				k = 1
+				if int(fy)%14 < 4 && int(fx/9+ph1*10)%7 < 5 {
+					k = 0.35
+				}
 			case 0: // wood grain
 				k = 1 + 0.18*math.Sin(fy*fr*3+4*math.Sin(fx*fr*0.3+ph1)) + 0.06*math.Sin(fy*0.9+ph2)
 			case 1: // grey gradient (a lamp on one side)

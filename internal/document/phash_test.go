@@ -1,0 +1,74 @@
+package document
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/draw"
+)
+
+// On the calibration set: no two distinct photos are duplicates, and a
+// resized, recompressed copy of a photo is.
+func TestPHashOnCalibrationSet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("calibration set: skipped in -short")
+	}
+	g := newTestGate(t, Config{})
+	raw, err := os.ReadFile(filepath.Join("testdata", "calib", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []calibEntry
+	if err := json.Unmarshal(raw, &es); err != nil {
+		t.Fatal(err)
+	}
+	hashes := make([]uint64, len(es))
+	minD := 64
+	for i, e := range es {
+		data, err := os.ReadFile(filepath.Join("testdata", "calib", e.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := g.Check(data, KindOther)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes[i] = rep.PHash
+		for j := 0; j < i; j++ {
+			d := HammingDistance(hashes[i], hashes[j])
+			minD = min(minD, d)
+		}
+		if i%10 != 0 {
+			continue
+		}
+		// Copies are made from the upright clean copy, as a messaging app
+		// forwarding the photo would.
+		img, err := jpeg.Decode(bytes.NewReader(rep.Clean))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		small := image.NewRGBA(image.Rect(0, 0, b.Dx()*7/10, b.Dy()*7/10))
+		draw.ApproxBiLinear.Scale(small, small.Rect, img, b, draw.Src, nil)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: 50}); err != nil {
+			t.Fatal(err)
+		}
+		copyRep, err := g.check(buf.Bytes(), KindOther, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !IsDuplicate(rep.PHash, copyRep.PHash) {
+			t.Errorf("%s: resized copy at distance %d", e.File, HammingDistance(rep.PHash, copyRep.PHash))
+		}
+	}
+	if minD <= DuplicateMaxDistance {
+		t.Errorf("two distinct photos at distance %d", minD)
+	}
+	t.Logf("closest distinct photos: distance %d", minD)
+}
