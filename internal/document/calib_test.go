@@ -26,6 +26,9 @@ type calibResult struct {
 	good, goodRejected, bad, badAccepted    int
 	expected, missed, negatives, falseFired map[string]int
 	notFound                                int
+	// face scores: the lowest on undegraded cards with a portrait, the
+	// highest on cards without one (backs and blank fronts, checked as fronts)
+	minFace, maxNoFace float64
 }
 
 func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
@@ -38,7 +41,7 @@ func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		t.Fatal(err)
 	}
-	res := calibResult{expected: map[string]int{}, missed: map[string]int{}, negatives: map[string]int{}, falseFired: map[string]int{}}
+	res := calibResult{expected: map[string]int{}, missed: map[string]int{}, negatives: map[string]int{}, falseFired: map[string]int{}, minFace: 1e9}
 	for _, e := range entries {
 		data, err := os.ReadFile(filepath.Join(dir, e.File))
 		if err != nil {
@@ -47,6 +50,17 @@ func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
 		rep, err := g.check(data, Kind(e.Kind), false)
 		if err != nil {
 			t.Fatalf("%s: %v", e.File, err)
+		}
+		if e.Kind == string(KindIDBack) || e.Group == "no_face" {
+			asFront, err := g.check(data, KindIDFront, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.maxNoFace = max(res.maxNoFace, asFront.Scores["face"])
+		} else if len(e.Expect) == 0 {
+			if f, ok := rep.Scores["face"]; ok {
+				res.minFace = min(res.minFace, f)
+			}
 		}
 		if rep.Has(CodeDocumentNotFound) {
 			res.notFound++
@@ -112,6 +126,11 @@ func TestCalibration(t *testing.T) {
 	miss := float64(res.badAccepted) / float64(res.bad)
 	t.Logf("good images: %d, falsely refused: %d (%.1f%%); bad images: %d, accepted anyway: %d (%.1f%%); document not found: %d",
 		res.good, res.goodRejected, 100*frr, res.bad, res.badAccepted, 100*miss, res.notFound)
+	t.Logf("face score: lowest on good cards with a portrait %.1f, highest on cards without one %.1f, threshold %.1f",
+		res.minFace, res.maxNoFace, g.cfg.Thresholds.MinFaceScore)
+	if res.maxNoFace >= g.cfg.Thresholds.MinFaceScore || res.minFace < g.cfg.Thresholds.MinFaceScore {
+		t.Error("face threshold does not separate the set")
+	}
 	for _, c := range qualityCodes {
 		t.Logf("%-22s expected on %2d, missed %2d (%.1f%%); fired wrongly on %2d of %3d (%.1f%%)", c,
 			res.expected[c], res.missed[c], pct(res.missed[c], res.expected[c]),

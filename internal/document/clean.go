@@ -56,6 +56,15 @@ func orientImage(img image.Image, o int) image.Image {
 	dw, dh := orientedSize(o, w, h)
 	switch m := img.(type) {
 	case *image.YCbCr:
+		if m.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min == (image.Point{}) {
+			// Turn each plane on its own: 4:2:0 chroma stays 4:2:0.
+			out := image.NewYCbCr(image.Rect(0, 0, dw, dh), image.YCbCrSubsampleRatio420)
+			rotatePix(m.Y, m.YStride, 1, out.Y, out.YStride, o, w, h, 0)
+			cw, ch := (w+1)/2, (h+1)/2
+			rotatePix(m.Cb, m.CStride, 1, out.Cb, out.CStride, o, cw, ch, 0)
+			rotatePix(m.Cr, m.CStride, 1, out.Cr, out.CStride, o, cw, ch, 0)
+			return out
+		}
 		out := image.NewYCbCr(image.Rect(0, 0, dw, dh), image.YCbCrSubsampleRatio444)
 		for y := 0; y < dh; y++ {
 			for x := 0; x < dw; x++ {
