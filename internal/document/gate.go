@@ -383,15 +383,17 @@ func (g *Gate) analyze(rep *Report, work *plane, kind Kind, toOrig float64) {
 	switch {
 	case mean < th.MinBrightness:
 		rep.add(CodeTooDark)
-	case mean > th.MaxBrightness || clipped > th.MaxClipped:
+	case kind.isPaper() && clipped > paperMaxClipped:
 		rep.add(CodeOverexposed)
-	default:
-		if kind != KindSelfie {
-			gl := glare(region, th.ClipLevel, 0.002)
-			rep.Scores["glare"] = round3(gl)
-			if gl > th.MaxGlare {
-				rep.add(CodeGlare)
-			}
+	case !kind.isPaper() && (mean > th.MaxBrightness || clipped > th.MaxClipped):
+		rep.add(CodeOverexposed)
+	case kind.isCard():
+		// Glare is a reflection on a laminated card; on paper a blown-out
+		// white background is harmless and would read as glare.
+		gl := glare(region, th.ClipLevel, 0.002)
+		rep.Scores["glare"] = round3(gl)
+		if gl > th.MaxGlare {
+			rep.add(CodeGlare)
 		}
 	}
 	if sharp < th.MinSharpness {
@@ -450,6 +452,12 @@ func (g *Gate) findFace(region *plane, selfie bool) (faceHit, bool) {
 	}
 	return best, ok
 }
+
+// paperMaxClipped is the clipped fraction above which a paper document
+// (white, mostly background) counts as overexposed: only when nearly all of
+// it is blown out, since a white background clipping to pure white loses
+// nothing.
+const paperMaxClipped = 0.85
 
 func crop(p *plane, x0, y0, w, h int) *plane {
 	out := newPlane(w, h)

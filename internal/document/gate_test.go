@@ -470,3 +470,41 @@ func TestDecodedTypes(t *testing.T) {
 		}
 	}
 }
+
+// A consent form on white paper whose background clips to pure white is
+// readable: not overexposed, no glare. The same picture as an ID card is
+// washed out.
+func TestPaperExposure(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 800, 1100))
+	for i := range img.Pix {
+		img.Pix[i] = 253
+	}
+	for y := 100; y < 1000; y += 28 {
+		for x := 80; x < 720; x++ {
+			if (x/9)%6 != 0 {
+				for k := 0; k < 10; k++ {
+					img.Pix[(y+k)*800+x] = 30
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	g := newTestGate(t, Config{})
+	rep, err := g.Check(b.Bytes(), KindGuardianConsent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Accepted {
+		t.Errorf("white paper form refused: %v", rep)
+	}
+	rep, err = g.Check(b.Bytes(), KindIDBack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Has(CodeOverexposed) {
+		t.Errorf("washed-out card not overexposed: %v", rep)
+	}
+}

@@ -46,3 +46,7 @@ func (k Kind) hasPortrait() bool {
 	}
 	return false
 }
+
+// isPaper reports whether the kind is (or may be) a sheet of white paper
+// rather than a card or a face: the exposure rules are looser for it.
+func (k Kind) isPaper() bool { return k == KindGuardianConsent || k == KindOther }
