@@ -24,6 +24,7 @@ var MinConfidence = map[string]float64{
 	FieldIDNumber:  0.9,
 	FieldBirthDate: 0.9,
 	FieldAddress:   0.95,
+	FieldEthnicity: 0.97,
 }
 
 // normalise puts a value of field name in the form readings are compared in.

@@ -75,6 +75,9 @@ func ParseTD3(l1, l2 string, now time.Time) *MRZ {
 	m.IssuingState = strings.Trim(l1[2:5], "<")
 	name := l1[5:]
 	sur, given, _ := strings.Cut(name, "<<")
+	// Given names are separated by single fillers; a double filler ends them
+	// (anything after it is a misread filler).
+	given, _, _ = strings.Cut(given, "<<")
 	m.Surname = strings.TrimSpace(strings.ReplaceAll(sur, "<", " "))
 	m.GivenNames = strings.TrimSpace(strings.Join(strings.Fields(strings.ReplaceAll(given, "<", " ")), " "))
 	m.DocumentNumber = strings.TrimRight(l2[0:9], "<")
@@ -204,6 +207,18 @@ func fixLine1(s string) string {
 	if len(b) > 0 && b[0] != 'P' && (b[0] == 'R' || b[0] == 'F' || b[0] == 'B') {
 		b[0] = 'P'
 	}
+	// After SURNAME<<GIVEN<NAMES only fillers follow: a letter after the
+	// second double filler is a misread filler.
+	if len(b) > 5 {
+		name := string(b[5:])
+		if i := strings.Index(name, "<<"); i >= 0 {
+			if j := strings.Index(name[i+2:], "<<"); j >= 0 {
+				for k := 5 + i + 2 + j; k < len(b); k++ {
+					b[k] = '<'
+				}
+			}
+		}
+	}
 	return string(b)
 }
 
@@ -212,4 +227,72 @@ func repairTD3(raw1, raw2 string, now time.Time) *MRZ {
 	l1 := fixLine1(fitLength(cleanMRZ(raw1)))
 	l2 := fixLine2(fitLength(cleanMRZ(raw2)))
 	return ParseTD3(l1, l2, now)
+}
+
+// line2Checks reports whether every check digit of a 44-character TD3
+// line 2 passes.
+func line2Checks(l2 string) bool {
+	return len(l2) == 44 && checkOK(l2[0:9], l2[9]) && checkOK(l2[13:19], l2[19]) &&
+		checkOK(l2[21:27], l2[27]) && checkOK(l2[28:42], l2[42]) &&
+		checkOK(l2[0:10]+l2[13:20]+l2[21:43], l2[43])
+}
+
+// repairLine2 turns a raw reading of TD3 line 2 into a line whose check
+// digits all pass, if one can be had by the usual repairs: look-alike
+// characters by position, a filler run grown or shrunk, or (when the reading
+// is one character short or long) one character inserted or deleted. An
+// edit is accepted only when exactly one distinct line results (after
+// preferring lines whose nationality is nationality, the issuing state read
+// from line 1, when not empty), so a reading is never forced into validity by
+// guessing between candidates.
+func repairLine2(raw, nationality string) (string, bool) {
+	c := cleanMRZ(raw)
+	if l := fixLine2(fitLength(c)); line2Checks(l) {
+		return l, true
+	}
+	found := map[string]bool{}
+	switch len(c) {
+	case 43:
+		for i := 0; i <= len(c); i++ {
+			for _, ch := range "0123456789<" {
+				if l := fixLine2(c[:i] + string(ch) + c[i:]); line2Checks(l) {
+					found[l] = true
+				}
+			}
+		}
+	case 45:
+		for i := 0; i < len(c); i++ {
+			if l := fixLine2(c[:i] + c[i+1:]); line2Checks(l) {
+				found[l] = true
+			}
+		}
+	}
+	if len(found) > 1 && nationality != "" {
+		for l := range found {
+			if l[10:13] != nationality {
+				delete(found, l)
+			}
+		}
+	}
+	if len(found) == 1 {
+		for l := range found {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// issuingState returns the three-letter state code of a line-1 reading
+// ("" when it does not look like one).
+func issuingState(raw string) string {
+	c := fixLine1(cleanMRZ(raw))
+	if len(c) < 5 || c[0] != 'P' {
+		return ""
+	}
+	for i := 2; i < 5; i++ {
+		if c[i] < 'A' || c[i] > 'Z' {
+			return ""
+		}
+	}
+	return c[2:5]
 }

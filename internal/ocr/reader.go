@@ -253,9 +253,15 @@ func (r *Reader) readMRZ(ctx context.Context, img image.Image, lines []Line, lat
 		engines = append(engines, r.Page.Name())
 	}
 	valid2 := func() (string, bool) {
+		state := ""
+		for _, l1 := range l1s {
+			if state = issuingState(l1); state != "" {
+				break
+			}
+		}
 		for _, l2 := range l2s {
-			if m := repairTD3(strings.Repeat("<", 44), l2, now); m.Valid || allChecks(m) {
-				return m.Lines[1], true
+			if l, ok := repairLine2(l2, state); ok {
+				return l, true
 			}
 		}
 		return "", false
@@ -271,7 +277,7 @@ func (r *Reader) readMRZ(ctx context.Context, img image.Image, lines []Line, lat
 			fixed[i] = fixLine1(fitLength(cleanMRZ(l)))
 		}
 		for _, l := range fixed {
-			if want1 != "" && len(l) == 44 && strings.HasPrefix(l[5:], want1+"<") {
+			if want1 != "" && len(l) == 44 && strings.HasPrefix(l[5:], want1+"<") && strings.Trim(l[5+len(want1):], "<") == "" {
 				return l, 0.99, true
 			}
 		}

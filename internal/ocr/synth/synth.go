@@ -339,7 +339,7 @@ func (g *Generator) foreignerCard() (*image.RGBA, Truth) {
 	p := randomPerson(g.r, "")
 	const W, H = 856, 540
 	img := g.paper(W, H, color.RGBA{240, 234, 226, 255})
-	g.photo(img, image.Rect(590, 110, 810, 390))
+	g.photo(img, image.Rect(640, 110, 830, 380))
 	lf, vf := g.cjk(), g.cjk()
 	g.text(img, lf, 26, 160, 60, "中华人民共和国外国人永久居留身份证", ink, 2)
 	nat := pick(g.r, []struct{ zh, en string }{{"美国", "USA"}, {"加拿大", "CAN"}, {"德国", "DEU"}, {"日本", "JPN"}, {"新加坡", "SGP"}, {"澳大利亚", "AUS"}})
@@ -366,7 +366,7 @@ func (g *Generator) foreignerCard() (*image.RGBA, Truth) {
 	field("性别/Sex", p.Sex+"/"+sexL, false)
 	field("出生日期/Date of Birth", p.Birth.Format("2006.01.02"), false)
 	g.text(img, lf, 17, 330, 120+72*3, "有效期限/Period of Validity", labelBlue, 1)
-	g.text(img, vf, 24, 330, 120+72*3+34, issued.Format("2006.01.02")+"-"+until.Format("2006.01.02"), ink, 1)
+	g.text(img, vf, 22, 330, 120+72*3+34, issued.Format("2006.01.02")+"-"+until.Format("2006.01.02"), ink, 0)
 	g.text(img, lf, 17, 50, 480, "证件号码/Card No.", labelBlue, 1)
 	g.text(img, g.f.mono, 30, 260, 482, number, ink, 3)
 	return img, Truth{Kind: ResidencePermit, Fields: map[string]string{

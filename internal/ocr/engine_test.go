@@ -1,0 +1,201 @@
+package ocr_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	_ "image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/ocr"
+	"github.com/veriwallet/veriwallet/internal/ocr/synth"
+	"github.com/veriwallet/veriwallet/internal/ocr/tesseract"
+)
+
+// openReader loads both engines or skips the test.
+func openReader(t *testing.T) *ocr.Reader {
+	t.Helper()
+	pp, err := ocr.NewPPOCR(ocr.Dir())
+	if err != nil {
+		t.Skipf("PP-OCR not installed (run scripts/ocr/setup.sh): %s", ocr.Detail(err))
+	}
+	ts, err := tesseract.New()
+	if err != nil {
+		pp.Close()
+		t.Skipf("tesseract not installed (run scripts/ocr/setup.sh): %s", ocr.Detail(err))
+	}
+	r := ocr.NewReader(pp, ts)
+	r.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+type fixture struct {
+	name  string
+	truth synth.Truth
+	img   image.Image
+}
+
+func fixtures(t *testing.T) []fixture {
+	t.Helper()
+	paths, _ := filepath.Glob("testdata/*.json")
+	if len(paths) == 0 {
+		t.Fatal("no fixtures in testdata")
+	}
+	var out []fixture
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr synth.Truth
+		if err := json.Unmarshal(b, &tr); err != nil {
+			t.Fatal(err)
+		}
+		jb, err := os.ReadFile(strings.TrimSuffix(p, ".json") + ".jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(bytes.NewReader(jb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fixture{name: filepath.Base(p), truth: tr, img: img})
+	}
+	return out
+}
+
+func TestReaderReadsFixtures(t *testing.T) {
+	r := openReader(t)
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			res, err := r.Read(context.Background(), f.truth.Kind, f.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range f.truth.Fields {
+				// The fields with the strictest targets must be exact on
+				// every fixture; others may be unreadable, never mismatched.
+				exact := name == ocr.FieldIDNumber || name == ocr.FieldBirthDate || name == ocr.FieldDocumentNumber
+				if got := res.Fields[name].Value; exact && got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+				if v := r.Compare(name, want, res); v == ocr.Mismatch {
+					t.Errorf("%s: correct typed value reported as mismatch", name)
+				}
+			}
+			if f.truth.Kind == ocr.KindPassport {
+				if res.MRZ == nil || !res.MRZ.Valid {
+					t.Fatalf("MRZ not valid: %+v", res.MRZ)
+				}
+				if res.MRZ.Lines[1] != f.truth.MRZ[1] {
+					t.Errorf("MRZ line 2 = %q, want %q", res.MRZ.Lines[1], f.truth.MRZ[1])
+				}
+			}
+			// The article's case: one character missing from the typed name.
+			if name, ok := f.truth.Fields[ocr.FieldName]; ok && res.Fields[ocr.FieldName].Confidence >= 0.9 {
+				typed := string([]rune(name)[:len([]rune(name))-1])
+				if v := r.Compare(ocr.FieldName, typed, res); v != ocr.Mismatch {
+					t.Errorf("typed %q for %q: verdict %s, want mismatch", typed, name, v)
+				}
+			}
+		})
+	}
+}
+
+func TestReaderRejectsUnknownKind(t *testing.T) {
+	r := ocr.NewReader(nil, nil)
+	if _, err := r.Read(context.Background(), "driving_licence", image.NewGray(image.Rect(0, 0, 10, 10))); err == nil {
+		t.Fatal("no error for unknown kind")
+	}
+	if _, err := r.Read(context.Background(), ocr.KindIDFront, image.NewGray(image.Rect(0, 0, 10, 10))); err == nil {
+		t.Fatal("no error without engines")
+	}
+}
+
+func TestPPOCRBlankAndTinyImages(t *testing.T) {
+	pp, err := ocr.NewPPOCR(ocr.Dir())
+	if err != nil {
+		t.Skipf("PP-OCR not installed (run scripts/ocr/setup.sh): %s", ocr.Detail(err))
+	}
+	defer pp.Close()
+	for _, img := range []image.Image{
+		image.NewGray(image.Rect(0, 0, 1, 1)),
+		image.NewGray(image.Rect(0, 0, 300, 200)),
+		image.NewRGBA(image.Rect(5, 5, 40, 3000)),
+	} {
+		lines, err := pp.Read(context.Background(), img, ocr.Options{})
+		if err != nil || len(lines) != 0 {
+			t.Errorf("%v: lines %v err %v", img.Bounds(), lines, err)
+		}
+	}
+	if !pp.CanRead('堃') || pp.CanRead('赟') {
+		t.Errorf("CanRead: 堃 %v 赟 %v (赟 is not in the PP-OCR dictionary)", pp.CanRead('堃'), pp.CanRead('赟'))
+	}
+}
+
+func TestOpenReportsMissingRuntime(t *testing.T) {
+	dir := t.TempDir()
+	r, st := ocr.Open(dir)
+	if r != nil {
+		defer r.Close()
+	}
+	if !strings.Contains(st.Detail, "libonnxruntime.so not found at "+filepath.Join(dir, "lib")) {
+		t.Errorf("status detail %q does not name the missing library", st.Detail)
+	}
+	if _, err := ocr.NewPPOCR(dir); err == nil || !strings.Contains(err.Error(), "OCR_UNAVAILABLE") {
+		t.Errorf("NewPPOCR(empty) = %v, want OCR_UNAVAILABLE", err)
+	}
+}
+
+func TestRunCheckDocument(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no file", []string{"--kind", "id_front"}, 2},
+		{"unknown kind", []string{"--kind", "visa", "testdata/0000_id_front.jpg"}, 2},
+		{"missing file", []string{"--kind", "id_front", filepath.Join(t.TempDir(), "nope.jpg")}, 1},
+		{"not an image", []string{"--kind", "id_front", "testdata/0000_id_front.json"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := ocr.RunCheckDocument(tt.args, &out, &errb); code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errb.String())
+			}
+		})
+	}
+}
+
+func TestRunCheckDocumentReadsCard(t *testing.T) {
+	openReader(t) // skips when not installed
+	var out, errb bytes.Buffer
+	code := ocr.RunCheckDocument([]string{"testdata/0000_id_front.jpg", "--kind", "id_front"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct {
+		Kind   string
+		Fields map[string]struct {
+			Value      string
+			Confidence float64
+		}
+		Reasons   []any
+		Engine    string
+		ElapsedMS *int64 `json:"elapsed_ms"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	if res.Kind != "id_front" || res.Fields["id_number"].Value != "610113199708228302" ||
+		res.Fields["birth_date"].Value != "1997-08-22" || res.Engine == "" || res.ElapsedMS == nil || res.Reasons == nil {
+		t.Errorf("unexpected output: %s", out.String())
+	}
+}
