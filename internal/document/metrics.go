@@ -130,19 +130,20 @@ func glare(p *plane, level uint8, minBlob float64) float64 {
 
 // phash is the 64-bit DCT perceptual hash of p: the signs, against their
 // median, of 63 low frequencies of a 32×32 copy.
-func phash(p *plane) uint64 { return phashAt(p, 1) }
+func phash(p *plane) uint64 { return phashAt(p, 0, 32) }
 
-// phashAt hashes the 8×8 DCT frequencies from f0 to f0+7 in each direction.
-// Starting at 1 rather than the classic 0 leaves out the coarsest layout,
-// which every card of one type shares: on the calibration set it separates
-// distinct photos better (6 bits apart at least, against 2) while copies stay
-// within 2.
-func phashAt(p *plane, f0 int) uint64 {
-	const n = 32
+// phashAt hashes the 8×8 DCT frequencies f0..f0+7 (in each direction) of an
+// n×n copy of p. phash uses the classic choice (f0=0, n=32): other choices
+// did not separate the calibration set better.
+func phashAt(p *plane, f0, n int) uint64 {
 	// Area-average into 32×32 cells, kept in floating point: rounding to
 	// bytes would make the hash of dark, low-contrast photos unstable.
-	var in [n][n]float64
-	var cnt [n][n]float64
+	in := make([][]float64, n)
+	cnt := make([][]float64, n)
+	for i := range in {
+		in[i] = make([]float64, n)
+		cnt[i] = make([]float64, n)
+	}
 	for y := 0; y < p.h; y++ {
 		cy := y * n / p.h
 		row := p.p[y*p.w : (y+1)*p.w]
@@ -159,14 +160,17 @@ func phashAt(p *plane, f0 int) uint64 {
 			}
 		}
 	}
-	var cos [8][n]float64
+	cos := make([][]float64, 8)
+	for i := range cos {
+		cos[i] = make([]float64, n)
+	}
 	for u := 0; u < 8; u++ {
 		for x := 0; x < n; x++ {
-			cos[u][x] = math.Cos(float64(2*x+1) * float64(u+f0) * math.Pi / (2 * n))
+			cos[u][x] = math.Cos(float64(2*x+1) * float64(u+f0) * math.Pi / float64(2*n))
 		}
 	}
 	// Rows first, then columns, low frequencies only.
-	var rows [n][8]float64
+	rows := make([][8]float64, n)
 	for y := 0; y < n; y++ {
 		for u := 0; u < 8; u++ {
 			var s float64
@@ -211,10 +215,10 @@ func HammingDistance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
 
 // DuplicateMaxDistance is the largest HammingDistance at which two PHash
 // values are treated as the same picture. On the calibration set, resized
-// and recompressed copies are within 2, and distinct photos (of cards with
-// the same layout, on similar backgrounds) at least 6 apart; a copy cropped
-// by a few percent drifts further, so cropping defeats this check. It is a
-// signal for reviewers, never a refusal on its own.
+// and recompressed copies stay within 4 bits, a copy cropped by 1% within
+// about 6, but two distinct photos of cards with the same layout on similar
+// backgrounds came as close as 2: a match is a lead for a reviewer (compare
+// SHA256 for exact re-uploads), never proof and never a refusal on its own.
 const DuplicateMaxDistance = 4
 
 // IsDuplicate reports whether two perceptual hashes denote the same picture.

@@ -104,9 +104,12 @@ func Set(seed uint64) []Entry {
 		s, k := base()
 		add("good", k, nil, nil, s)
 	}
-	for i := 0; i < 14; i++ { // harder conditions that must still pass
+	for i := 0; i < 16; i++ { // harder conditions that must still pass
 		s, k := base()
-		switch i % 5 {
+		switch i % 6 {
+		case 5: // photographed at an angle
+			s.Tilt = uni(0.12, 0.25)
+			s.CardWidth = uni(0.62, 0.7)
 		case 0:
 			s.Background = 5 // light desk: the card's edges hardly show
 		case 1:

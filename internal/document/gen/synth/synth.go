@@ -44,6 +44,7 @@ type Spec struct {
 	GlareY     float64
 	GlareR     float64 // glare radius, as a fraction of the card width
 	Noise      float64 // sensor noise sigma (luma units)
+	Tilt       float64 // keystone perspective: the top edge is (1-Tilt) times as wide as the bottom
 	Quality    int     // JPEG quality (0 means 85)
 	// Orientation stores the upright picture rotated and tagged with this
 	// EXIF orientation (1..8), as phone cameras do; 0 or 1 for none.
@@ -112,6 +113,9 @@ func Render(s Spec) *image.RGBA {
 				}
 			}
 		}
+	}
+	if s.Tilt != 0 {
+		buf = keystone(buf, W, H, s.Tilt)
 	}
 	if s.Blur > 0 {
 		gaussian(buf, W, H, s.Blur)
@@ -456,5 +460,21 @@ func WithExif(jpg []byte, orientation int) []byte {
 	out = append(out, seg...)
 	out = append(out, payload...)
 	out = append(out, jpg[2:]...)
+	return out
+}
+
+// keystone warps the frame as if the camera were tilted: rows shrink towards
+// the top, so a rectangle becomes a trapezoid.
+func keystone(buf []rgb, W, H int, tilt float64) []rgb {
+	out := make([]rgb, len(buf))
+	cx := float64(W) / 2
+	for y := 0; y < H; y++ {
+		// scale of this row: 1-tilt at the top, 1 at the bottom
+		k := 1 - tilt*(1-float64(y)/float64(H-1))
+		for x := 0; x < W; x++ {
+			sx := cx + (float64(x)+0.5-cx)/k
+			out[y*W+x] = sample(buf, W, H, sx, float64(y)+0.5)
+		}
+	}
 	return out
 }
