@@ -263,7 +263,7 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 		md = readPNGMeta(data)
 	}
 	if err != nil {
-		rep.add(CodeImageCorrupt)
+		rep.add(decodeFailure(err))
 		return rep, nil
 	}
 	w, h := cfg.Width, cfg.Height
@@ -291,7 +291,7 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 		img, err = png.Decode(bytes.NewReader(data))
 	}
 	if err != nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
-		rep.add(CodeImageCorrupt)
+		rep.add(decodeFailure(err))
 		return rep, nil
 	}
 
@@ -451,6 +451,17 @@ func (g *Gate) findFace(region *plane, selfie bool) (faceHit, bool) {
 		best.Size = int(float64(best.Size) * k)
 	}
 	return best, ok
+}
+
+// decodeFailure names why a JPEG or PNG could not be decoded: a valid
+// file in a variant the decoder does not support, or a damaged one.
+func decodeFailure(err error) string {
+	var ju jpeg.UnsupportedError
+	var pu png.UnsupportedError
+	if errors.As(err, &ju) || errors.As(err, &pu) {
+		return CodeImageUnsupported
+	}
+	return CodeImageCorrupt
 }
 
 // paperMaxClipped is the clipped fraction above which a paper document

@@ -508,3 +508,68 @@ func TestPaperExposure(t *testing.T) {
 		t.Errorf("washed-out card not overexposed: %v", rep)
 	}
 }
+
+func TestUnsupportedVariant(t *testing.T) {
+	// Turn a baseline JPEG into an arithmetic-coded one (SOF9): the
+	// decoder does not support it, and says so.
+	data := encodeSpec(t, goodSpec())
+	_ = walkJPEG(data, func(s jpegSegment) bool {
+		if s.marker == 0xc0 {
+			data[s.start+1] = 0xc9
+			return false
+		}
+		return true
+	})
+	rep, err := newTestGate(t, Config{}).Check(data, KindIDFront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Has(CodeImageUnsupported) || rep.Accepted {
+		t.Errorf("%v", rep)
+	}
+}
+
+// An upside-down card: the portrait is found by the turned-over pass and
+// placed where it is in the photo (on the left, since the card is turned).
+func TestUpsideDownCard(t *testing.T) {
+	s := goodSpec()
+	s.Angle = 180
+	rep, err := newTestGate(t, Config{}).Check(encodeSpec(t, s), KindIDFront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Face == nil {
+		t.Fatalf("no face: %v", rep)
+	}
+	if cx := rep.Face.X + rep.Face.W/2; cx < 180 || cx > 360 {
+		t.Errorf("face centre x = %d, want on the portrait (180..360)", cx)
+	}
+}
+
+func TestConcurrentCheck(t *testing.T) {
+	g := newTestGate(t, Config{})
+	a := encodeSpec(t, goodSpec())
+	s := goodSpec()
+	s.Side = synth.Blank
+	b := encodeSpec(t, s)
+	want := map[bool]bool{true: true, false: false}
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			data := a
+			if i%2 == 1 {
+				data = b
+			}
+			rep, err := g.Check(data, KindIDFront)
+			if err == nil && rep.Accepted != want[i%2 == 0] {
+				err = errors.New(rep.String())
+			}
+			done <- err
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

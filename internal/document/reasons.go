@@ -33,6 +33,7 @@ const (
 	CodeFormatText        = "FORMAT_TEXT"
 	CodeFormatUnsupported = "FORMAT_UNSUPPORTED"
 	CodeImageCorrupt      = "IMAGE_CORRUPT"
+	CodeImageUnsupported  = "IMAGE_UNSUPPORTED_VARIANT"
 	CodeTooManyPixels     = "IMAGE_TOO_MANY_PIXELS"
 	CodeDimensions        = "IMAGE_DIMENSIONS"
 	CodeTooSmall          = "IMAGE_TOO_SMALL"
@@ -113,6 +114,10 @@ var reasons = map[string]Reason{
 	CodeImageCorrupt: {
 		Message: i18n.T("The image is damaged or incomplete and cannot be read.", "图片已损坏或不完整，无法读取。"),
 		Hint:    i18n.T("The upload or the file may have been cut short: take the photo again and upload it on a stable connection.", "文件可能没有完整保存或上传：请重新拍摄，并在网络稳定时上传。"),
+	},
+	CodeImageUnsupported: {
+		Message: i18n.T("This JPEG or PNG uses an unusual encoding we cannot read (for example arithmetic coding or 12-bit colour).", "该 JPEG 或 PNG 使用了我们无法读取的特殊编码（例如算术编码或 12 位色深）。"),
+		Hint:    i18n.T("Take the photo again with the camera app, or save it again as a standard JPEG.", "请用相机重新拍摄，或将图片重新保存为标准 JPEG。"),
 	},
 	CodeTooManyPixels: {
 		Message: i18n.T("The image has too many pixels.", "图片像素过多。"),
