@@ -1,6 +1,7 @@
 package idrules
 
 import (
+	"errors"
 	"strconv"
 	"time"
 )
@@ -53,6 +54,24 @@ func (d Date) String() string {
 	b = append(b, '-')
 	b = appendPadded(b, d.Day, 2)
 	return string(b)
+}
+
+// MarshalText formats d as YYYY-MM-DD (empty for the zero date), so Dates
+// appear in JSON as strings.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText parses YYYY-MM-DD; the empty string is the zero date.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, ok := ParseDate(string(b))
+	if !ok {
+		return errors.New("idrules: date must be YYYY-MM-DD")
+	}
+	*d = v
+	return nil
 }
 
 // Time returns midnight UTC at the start of d.

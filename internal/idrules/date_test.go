@@ -1,6 +1,8 @@
 package idrules
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,5 +55,22 @@ func TestParseDate(t *testing.T) {
 	}
 	if got := (Date{2026, 1, 15}).Time(); !got.Equal(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("Time() = %v", got)
+	}
+}
+
+func TestDateJSON(t *testing.T) {
+	b, err := json.Marshal(IDNumber{Type: IDCNResident, BirthDate: Date{1949, 12, 31}})
+	if err != nil || !strings.Contains(string(b), `"birth_date":"1949-12-31"`) || strings.Contains(string(b), "region") {
+		t.Errorf("IDNumber JSON = %s, %v", b, err)
+	}
+	var d Date
+	if err := json.Unmarshal([]byte(`"2000-02-29"`), &d); err != nil || d != (Date{2000, 2, 29}) {
+		t.Errorf("unmarshal = %v, %v", d, err)
+	}
+	if err := json.Unmarshal([]byte(`"2001-02-29"`), &d); err == nil {
+		t.Error("2001-02-29 accepted")
+	}
+	if err := json.Unmarshal([]byte(`""`), &d); err != nil || !d.IsZero() {
+		t.Errorf("empty = %v, %v", d, err)
 	}
 }

@@ -54,14 +54,14 @@ const (
 // IDNumber is what a document number tells about its holder. Fields the
 // format does not carry are left zero.
 type IDNumber struct {
-	Type        IDType
-	Number      string // normalised: ASCII, upper case, no spaces
-	BirthDate   Date
-	Sex         Sex
-	Region      Region // address code (resident ID, residence permit) or accepting province (permanent residence card)
-	Nationality string // ISO 3166-1 alpha-3 (permanent residence card)
-	Issuer      string // "HK", "MO" or "TW" for residence and travel permits
-	Version     string // "1999" or "1984" (first generation) for resident IDs; "2017" or "2023" for permanent residence cards
+	Type        IDType `json:"type"`
+	Number      string `json:"number"`                // normalised: ASCII, upper case, no spaces
+	BirthDate   Date   `json:"birth_date,omitzero"`   // zero when the format carries none
+	Sex         Sex    `json:"sex,omitempty"`         // SexUnknown when the format carries none
+	Region      Region `json:"region,omitzero"`       // address code (resident ID, residence permit) or accepting province (permanent residence card)
+	Nationality string `json:"nationality,omitempty"` // ISO 3166-1 alpha-3 (permanent residence card)
+	Issuer      string `json:"issuer,omitempty"`      // "HK", "MO" or "TW" for residence and travel permits
+	Version     string `json:"version,omitempty"`     // "1999" or "1984" (first generation) for resident IDs; "2017" or "2023" for permanent residence cards
 }
 
 const fieldID = "id_number"
@@ -123,14 +123,15 @@ func allDigits(s string) bool {
 	return len(s) > 0
 }
 
+// mod112Weights are 2^(17-i) mod 11 for positions i = 0..16 (GB 11643-1999 §7.2).
+var mod112Weights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
 // mod112 returns the ISO 7064 MOD 11-2 check character of the 17 digits in
 // s[:17] ('0'-'9' or 'X'), as GB 11643-1999 §7.2 defines it.
 func mod112(s string) byte {
-	// weights are 2^(17-i) mod 11 for positions i = 0..16.
-	const w = "\x07\x09\x0a\x05\x08\x04\x02\x01\x06\x03\x07\x09\x0a\x05\x08\x04\x02"
 	sum := 0
-	for i := 0; i < 17; i++ {
-		sum += int(s[i]-'0') * int(w[i])
+	for i, w := range mod112Weights {
+		sum += int(s[i]-'0') * w
 	}
 	return "10X98765432"[sum%11]
 }
@@ -138,28 +139,43 @@ func mod112(s string) byte {
 // check18 validates the common structure of GB 11643 style numbers (resident
 // ID, residence permit, 2023 permanent residence card): 17 digits and a
 // check character, birth date at [6:14], sex in digit 17. s has length 18.
-func check18(s string, today Date, reasons []Reason) (Date, Sex, []Reason, bool) {
-	for i := 0; i < 18; i++ {
-		if c := s[i]; !isDigit(c) && (i != 17 || c != 'X') {
-			pos, ch := firstBad(s, i, func(int, byte) bool { return false })
-			return Date{}, "", append(reasons, newReason(CodeIDCharacter, fieldID, "pos", strconv.Itoa(pos), "char", ch)), false
+// ok is false when a character is not allowed (nothing else was checked).
+func check18(s string, today Date, reasons []Reason) (birth Date, sex Sex, _ []Reason, ok bool) {
+	_ = s[17]
+	sum := 0
+	for i, w := range mod112Weights {
+		c := s[i] - '0'
+		if c > 9 {
+			return Date{}, "", append(reasons, badChar(s, i)), false
 		}
+		sum += int(c) * w
 	}
-	y, _ := digits(s[6:10])
-	m, _ := digits(s[10:12])
-	d, _ := digits(s[12:14])
-	birth := Date{y, m, d}
+	last := s[17]
+	if (last < '0' || last > '9') && last != 'X' {
+		return Date{}, "", append(reasons, badChar(s, 17)), false
+	}
+	birth = Date{
+		Year:  int(s[6]-'0')*1000 + int(s[7]-'0')*100 + int(s[8]-'0')*10 + int(s[9]-'0'),
+		Month: int(s[10]-'0')*10 + int(s[11]-'0'),
+		Day:   int(s[12]-'0')*10 + int(s[13]-'0'),
+	}
 	if code := birthProblem(birth, today); code != "" {
 		reasons = append(reasons, newReason(code, "birth_date", "date", s[6:10]+"-"+s[10:12]+"-"+s[12:14]))
 	}
-	if mod112(s) != s[17] {
+	if "10X98765432"[sum%11] != last {
 		reasons = append(reasons, newReason(CodeIDCheckCharacter, fieldID))
 	}
-	sex := SexFemale
+	sex = SexFemale
 	if (s[16]-'0')%2 == 1 {
 		sex = SexMale
 	}
 	return birth, sex, reasons, true
+}
+
+// badChar reports the character at byte index i of s as not allowed.
+func badChar(s string, i int) Reason {
+	pos, ch := firstBad(s, i, func(int, byte) bool { return false })
+	return newReason(CodeIDCharacter, fieldID, "pos", strconv.Itoa(pos), "char", ch)
 }
 
 // birthProblem applies the birth-date rules (a real date, not in the
@@ -220,7 +236,7 @@ func validateResident(s string, today Date) (IDNumber, []Reason) {
 	case !provinces[prov]:
 		reasons = append(reasons, newReason(CodeIDProvince, fieldID, "code", s[:2]))
 	default:
-		code, _ := digits(s[:6])
+		code := prov*10000 + int(s[2]-'0')*1000 + int(s[3]-'0')*100 + int(s[4]-'0')*10 + int(s[5]-'0')
 		if r, ok := regionLookup(int32(code)); ok {
 			id.Region = Region{Code: s[:6], Name: r.name, Current: r.current}
 		} else {

@@ -18,19 +18,19 @@ const (
 // MRZ is what a machine-readable zone says. Filler characters are removed
 // from every field; dates that are unknown or not real are left zero.
 type MRZ struct {
-	Format         string
-	DocumentType   string // "P", "PO", "I", "ID", "AC", "V"...
-	IssuingState   string // ISO 3166-1 alpha-3 or an ICAO code; "D" for Germany
-	DocumentNumber string // including the overflow part of long TD1/TD2 numbers
-	Nationality    string
-	BirthDate      Date
-	Sex            string // "M", "F", "X" or "" (unspecified)
-	ExpiryDate     Date
-	Surname        string // primary identifier, '<' turned into spaces
-	GivenNames     string // secondary identifier, '<' turned into spaces
-	OptionalData   string // personal number (TD3) or optional data (line 1 of TD1, line 2 of TD2)
-	OptionalData2  string // optional data in line 2 of TD1
-	NameTruncated  bool   // the name fills its whole field and may be cut short
+	Format         string `json:"format"`
+	DocumentType   string `json:"document_type"`   // "P", "PO", "I", "ID", "AC", "V"...
+	IssuingState   string `json:"issuing_state"`   // ISO 3166-1 alpha-3 or an ICAO code; "D" for Germany
+	DocumentNumber string `json:"document_number"` // including the overflow part of long TD1/TD2 numbers
+	Nationality    string `json:"nationality"`
+	BirthDate      Date   `json:"birth_date,omitzero"`
+	Sex            string `json:"sex,omitempty"` // "M", "F", "X" or "" (unspecified)
+	ExpiryDate     Date   `json:"expiry_date,omitzero"`
+	Surname        string `json:"surname"`                   // primary identifier, '<' turned into spaces
+	GivenNames     string `json:"given_names"`               // secondary identifier, '<' turned into spaces
+	OptionalData   string `json:"optional_data,omitempty"`   // personal number (TD3) or optional data (line 1 of TD1, line 2 of TD2)
+	OptionalData2  string `json:"optional_data_2,omitempty"` // optional data in line 2 of TD1
+	NameTruncated  bool   `json:"name_truncated,omitempty"`  // the name fills its whole field and may be cut short
 }
 
 // mrzCheckDigit computes the ICAO 9303 Part 3 §4.9 check digit (weights 7,
@@ -47,23 +47,19 @@ func mrzCheckDigit(s string) byte {
 type checkSum struct{ sum, n int }
 
 func (c *checkSum) add(s string) {
-	w := c.n % 3
+	w, sum := c.n%3, c.sum
 	for i := 0; i < len(s); i++ {
-		v := int(mrzValue[s[i]])
-		switch w {
-		case 0:
-			c.sum += 7 * v
-			w = 1
-		case 1:
-			c.sum += 3 * v
-			w = 2
-		default:
-			c.sum += v
+		sum += int(mrzValue[s[i]]) * int(mrzWeights[w])
+		if w++; w == 3 {
 			w = 0
 		}
 	}
 	c.n += len(s)
+	c.sum = sum
 }
+
+// mrzWeights are the repeating check-digit weights.
+var mrzWeights = [3]uint8{7, 3, 1}
 
 // mrzValue maps a byte to its check-digit value; isMRZ marks the bytes an
 // MRZ may hold.

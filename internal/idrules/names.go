@@ -92,9 +92,9 @@ const (
 
 // Name is a checked personal name.
 type Name struct {
-	Normalized string
-	Script     string // ScriptHan, ScriptLatin, ScriptOther or ScriptMixed
-	Length     int    // characters in Normalized
+	Normalized string `json:"normalized"`
+	Script     string `json:"script"` // ScriptHan, ScriptLatin, ScriptOther or ScriptMixed
+	Length     int    `json:"length"` // characters in Normalized
 }
 
 // CheckName normalises a name and checks that it is plausible: a Chinese

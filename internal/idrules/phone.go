@@ -10,12 +10,12 @@ import (
 
 // Phone is a parsed, valid phone number.
 type Phone struct {
-	E164        string // "+8613812345678"
-	Region      string // ISO 3166-1 alpha-2 of the number, e.g. "CN"
-	CountryCode int
-	National    string // national format, for display
-	Type        string // "mobile", "fixed_line", "fixed_line_or_mobile", "toll_free", "voip", ... or "unknown"
-	Mobile      bool   // can receive SMS as far as the numbering plan tells
+	E164        string `json:"e164"`         // "+8613812345678"
+	Region      string `json:"region"`       // ISO 3166-1 alpha-2 of the number, e.g. "CN"
+	CountryCode int    `json:"country_code"` // calling code, e.g. 86
+	National    string `json:"national"`     // national format, for display
+	Type        string `json:"type"`         // "mobile", "fixed_line", "fixed_line_or_mobile", "toll_free", "voip", ... or "unknown"
+	Mobile      bool   `json:"mobile"`       // can receive SMS as far as the numbering plan tells
 }
 
 // maxPhoneInput bounds what is handed to the parser.
