@@ -29,6 +29,26 @@ type calibResult struct {
 	// face scores: the lowest on undegraded cards with a portrait, the
 	// highest on cards without one (backs and blank fronts, checked as fronts)
 	minFace, maxNoFace float64
+	// per score: the range over images that must get its reason and over
+	// images that must not
+	posMin, posMax, negMin, negMax map[string]float64
+}
+
+// scoreOf names the score behind each reason, and whether low scores are bad.
+var scoreOf = map[string]struct {
+	key string
+	low bool
+}{
+	CodeTooSmall: {"resolution", true}, CodeBlurry: {"sharpness", true}, CodeTooDark: {"brightness", true},
+	CodeOverexposed: {"clipped", false}, CodeGlare: {"glare", false}, CodeCutOff: {"cut_off", false},
+	CodeNoFace: {"face", true},
+}
+
+func track(m map[string]float64, k string, v float64, lower bool) {
+	old, ok := m[k]
+	if !ok || (lower && v < old) || (!lower && v > old) {
+		m[k] = v
+	}
 }
 
 func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
@@ -41,7 +61,8 @@ func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		t.Fatal(err)
 	}
-	res := calibResult{expected: map[string]int{}, missed: map[string]int{}, negatives: map[string]int{}, falseFired: map[string]int{}, minFace: 1e9}
+	res := calibResult{expected: map[string]int{}, missed: map[string]int{}, negatives: map[string]int{}, falseFired: map[string]int{}, minFace: 1e9,
+		posMin: map[string]float64{}, posMax: map[string]float64{}, negMin: map[string]float64{}, negMax: map[string]float64{}}
 	for _, e := range entries {
 		data, err := os.ReadFile(filepath.Join(dir, e.File))
 		if err != nil {
@@ -80,6 +101,16 @@ func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
 		for _, c := range qualityCodes {
 			want := slices.Contains(e.Expect, c)
 			got := rep.Has(c)
+			if v, ok := rep.Scores[scoreOf[c].key]; ok {
+				switch {
+				case want:
+					track(res.posMin, c, v, true)
+					track(res.posMax, c, v, false)
+				case !slices.Contains(e.Allow, c):
+					track(res.negMin, c, v, true)
+					track(res.negMax, c, v, false)
+				}
+			}
 			if want {
 				res.expected[c]++
 				if !got {
@@ -132,9 +163,10 @@ func TestCalibration(t *testing.T) {
 		t.Error("face threshold does not separate the set")
 	}
 	for _, c := range qualityCodes {
-		t.Logf("%-22s expected on %2d, missed %2d (%.1f%%); fired wrongly on %2d of %3d (%.1f%%)", c,
+		t.Logf("%-22s expected on %2d, missed %2d (%.1f%%); fired wrongly on %2d of %3d (%.1f%%); %s on the positives %g..%g, on the negatives %g..%g", c,
 			res.expected[c], res.missed[c], pct(res.missed[c], res.expected[c]),
-			res.falseFired[c], res.negatives[c], pct(res.falseFired[c], res.negatives[c]))
+			res.falseFired[c], res.negatives[c], pct(res.falseFired[c], res.negatives[c]),
+			scoreOf[c].key, res.posMin[c], res.posMax[c], res.negMin[c], res.negMax[c])
 	}
 	if frr > maxFalseReject {
 		t.Errorf("false-reject rate %.3f above %.3f", frr, maxFalseReject)
@@ -152,12 +184,14 @@ func TestCalibration(t *testing.T) {
 	}
 }
 
-// The bounds the calibration set must stay within.
+// The bounds the calibration set must stay within. Measured when the
+// thresholds were set: 0 false rejects of 51, 0 misses of 72, no reason
+// missed or fired wrongly; each bound allows one image of slack.
 const (
-	maxFalseReject  = 0.05
-	maxMiss         = 0.05
-	maxMissPerCode  = 0.10
-	maxFalsePerCode = 0.03
+	maxFalseReject  = 0.02 // 1 of 51 good images
+	maxMiss         = 0.02 // 1 of 72 bad images
+	maxMissPerCode  = 0.13 // 1 in a group of 8 or more (none among the 6 too-small images)
+	maxFalsePerCode = 0.01 // 1 of about 110 images
 )
 
 func pct(a, b int) float64 {

@@ -95,7 +95,7 @@ func Set(seed uint64) []Entry {
 		return synth.Spec{
 			W: w, H: h, Side: sd.side, CardWidth: cw,
 			CX: uni(0.47, 0.53), CY: uni(0.46, 0.54), Angle: uni(-10, 10),
-			Background: r.IntN(5), Noise: uni(0.5, 1.5), Quality: 65 + r.IntN(20),
+			Background: r.IntN(5), Noise: uni(0.5, 1.5), Quality: 60 + r.IntN(18),
 			Gain: uni(0.85, 1.0),
 		}, sd.kind
 	}

@@ -46,7 +46,7 @@ func TestCommittedSetMatchesGenerator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.Size() > 64<<10 {
+		if fi.Size() > 60_000 {
 			t.Errorf("%s is %d bytes", e.File, fi.Size())
 		}
 		total += int(fi.Size())
