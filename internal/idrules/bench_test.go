@@ -66,3 +66,15 @@ func BenchmarkParsePhone(b *testing.B) {
 		ParsePhone("138 1234 5678", "CN")
 	}
 }
+
+// TestValidateResidentIDDoesNotAllocate guards the zero-allocation valid
+// path that the throughput goal depends on.
+func TestValidateResidentIDDoesNotAllocate(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	n := testing.AllocsPerRun(100, func() { ValidateResidentID("11010519491231002X", testNow) })
+	if n != 0 {
+		t.Errorf("ValidateResidentID allocates %v times per call", n)
+	}
+}
