@@ -199,3 +199,34 @@ func TestRunCheckDocumentReadsCard(t *testing.T) {
 		t.Errorf("unexpected output: %s", out.String())
 	}
 }
+
+// BenchmarkRead reads each fixture kind with both engines loaded once (one
+// worker): go test -run '^$' -bench Read -cpu 1 ./internal/ocr/
+func BenchmarkRead(b *testing.B) {
+	pp, err := ocr.NewPPOCR(ocr.Dir())
+	if err != nil {
+		b.Skipf("PP-OCR not installed: %s", ocr.Detail(err))
+	}
+	ts, err := tesseract.New()
+	if err != nil {
+		b.Skipf("tesseract not installed: %s", ocr.Detail(err))
+	}
+	r := ocr.NewReader(pp, ts)
+	defer r.Close()
+	paths, _ := filepath.Glob("testdata/*.jpg")
+	for _, p := range paths {
+		jb, _ := os.ReadFile(p)
+		img, _, err := image.Decode(bytes.NewReader(jb))
+		if err != nil {
+			b.Fatal(err)
+		}
+		kind := strings.TrimSuffix(filepath.Base(p)[5:], ".jpg")
+		b.Run(kind, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := r.Read(context.Background(), kind, img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

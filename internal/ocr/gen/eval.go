@@ -73,6 +73,7 @@ func eval(args []string) int {
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "veriwallet-ocrset"), "generated set")
 	configs := fs.String("engines", "ppocr,ppocr+tesseract", "configurations: ppocr, ppocr+tesseract, tesseract")
 	verbose := fs.Bool("v", false, "print every wrong field")
+	side := fs.Int("det-side", 736, "PP-OCR detection size (longest side)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,13 +88,14 @@ func eval(args []string) int {
 		return 1
 	}
 	defer pp.Close()
+	pp.MaxSide = *side
 	ts, err := tesseract.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", ocr.Detail(err))
 		return 1
 	}
 	defer ts.Close()
-	fmt.Printf("set %s: %d documents; GOMAXPROCS=%d OMP_THREAD_LIMIT=%s\n", *dir, len(docs), runtime.GOMAXPROCS(0), os.Getenv("OMP_THREAD_LIMIT"))
+	fmt.Printf("set %s: %d documents; GOMAXPROCS=%d OMP_THREAD_LIMIT=%s det-side=%d\n", *dir, len(docs), runtime.GOMAXPROCS(0), os.Getenv("OMP_THREAD_LIMIT"), *side)
 	for _, cfg := range strings.Split(*configs, ",") {
 		var r *ocr.Reader
 		switch cfg {
