@@ -70,7 +70,8 @@ func initORT(lib string) error {
 // when a file is missing or the runtime does not load; Detail(err) says which.
 func NewPPOCR(dir string) (*PPOCR, error) {
 	paths := map[string]string{}
-	for k, rel := range map[string]string{"lib": PPOCRFiles.Lib, "det": PPOCRFiles.Det, "rec": PPOCRFiles.Rec, "dict": PPOCRFiles.Dict} {
+	for _, kv := range [][2]string{{"lib", PPOCRFiles.Lib}, {"det", PPOCRFiles.Det}, {"rec", PPOCRFiles.Rec}, {"dict", PPOCRFiles.Dict}} {
+		k, rel := kv[0], kv[1]
 		p := filepath.Join(dir, rel)
 		if _, err := os.Stat(p); err != nil {
 			name := filepath.Base(rel)
