@@ -88,6 +88,13 @@ func NormalizeEmail(s string) (string, error) {
 	if len(s) < 3 || len(s) > 254 {
 		return "", bad
 	}
+	// Printable ASCII only: internationalised domains arrive as punycode,
+	// and this refuses control characters and invalid UTF-8 outright.
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return "", bad
+		}
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
 		return "", bad

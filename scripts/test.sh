@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs veriwallet's whole test suite, installing what the tests need first.
+# The store tests run against SQLite always, and against PostgreSQL too when
+# one answers on 127.0.0.1:5432 (or VERIWALLET_TEST_POSTGRES_URL is set).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+
+if [[ -z "${VERIWALLET_TEST_POSTGRES_URL:-}" ]] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+	for user in postgres root; do
+		if command -v psql >/dev/null && psql "postgres://$user@127.0.0.1:5432/test?sslmode=disable" -Atqc 'select 1' >/dev/null 2>&1; then
+			export VERIWALLET_TEST_POSTGRES_URL="postgres://$user@127.0.0.1:5432/test?sslmode=disable"
+			break
+		fi
+	done
+	if [[ -z "${VERIWALLET_TEST_POSTGRES_URL:-}" ]] && ! command -v psql >/dev/null; then
+		export VERIWALLET_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	fi
+fi
+if [[ -n "${VERIWALLET_TEST_POSTGRES_URL:-}" ]]; then
+	echo "test: PostgreSQL store tests enabled" >&2
+else
+	echo "test: no PostgreSQL on 127.0.0.1:5432; store tests run on SQLite only" >&2
+fi
+
+export OMP_THREAD_LIMIT=1
+go vet ./...
+go test -timeout 15m ./...
+# Where races could hide: concurrent sessions, stores, keys and blobs.
+go test -race -timeout 15m ./internal/sqlstore/... ./internal/identity/... ./internal/api/... ./internal/keys/... ./internal/blob/... ./internal/httpx/...
