@@ -153,22 +153,22 @@ type Rect struct {
 
 // Report is the gate's verdict on one image.
 type Report struct {
-	Format string // from the bytes: "jpeg", "png", or what a refused file is ("heic", "pdf", …)
-	Width  int    // upright (EXIF orientation applied) width; 0 when unknown
-	Height int    // upright height; 0 when unknown
-	SHA256 string // hex SHA-256 of the original bytes
+	Format string `json:"format"` // from the bytes: "jpeg", "png", or what a refused file is ("heic", "pdf", …)
+	Width  int    `json:"width"`  // upright (EXIF orientation applied) width; 0 when unknown
+	Height int    `json:"height"` // upright height; 0 when unknown
+	SHA256 string `json:"sha256"` // hex SHA-256 of the original bytes
 
-	Accepted bool               // no reason refuses the image (signals do not)
-	Scores   map[string]float64 // every measurement, by name (see Thresholds)
-	Reasons  []Reason           // what is wrong, most fundamental first
+	Accepted bool               `json:"accepted"` // no reason refuses the image (signals do not)
+	Scores   map[string]float64 `json:"scores"`   // every measurement, by name (see Thresholds)
+	Reasons  []Reason           `json:"reasons"`  // what is wrong, most fundamental first
 
-	PHash uint64 // perceptual hash of the upright image; compare with HammingDistance
-	Clean []byte // the copy to store and show: upright, no metadata; nil when refused before decoding
-	Face  *Rect  // the portrait found, in upright pixels; nil when none
+	PHash uint64 `json:"phash"`          // perceptual hash of the upright image; compare with HammingDistance
+	Clean []byte `json:"-"`              // the copy to store and show: upright, no metadata; nil when refused before decoding
+	Face  *Rect  `json:"face,omitempty"` // the portrait found, in upright pixels; nil when none
 
 	// Document is the document's outline in upright pixels (corners
 	// clockwise from the top-left of the card as found), when found.
-	Document *[4][2]float64
+	Document *[4][2]float64 `json:"document,omitempty"`
 }
 
 // AddReason appends a reason (for instance DUPLICATE_IMAGE, which the caller
