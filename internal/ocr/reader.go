@@ -300,6 +300,10 @@ func (r *Reader) readMRZ(ctx context.Context, img image.Image, lines []Line, lat
 		}
 		sort.Float64s(angles)
 		theta := angles[len(angles)/2]
+		if cand[0].Width == 0 {
+			// The page engine gives no line angles (tesseract): estimate.
+			theta = EstimateSkew(img, 8)
+		}
 		m := toRGB(img)
 		straight := m.rotate(-theta)
 		var strips [2]image.Image
