@@ -1,6 +1,7 @@
 package ocr
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -242,10 +243,10 @@ func line2Checks(l2 string) bool {
 // characters by position, a filler run grown or shrunk, or (when the reading
 // is one character short or long) one character inserted or deleted. An
 // edit is accepted only when exactly one distinct line results (after
-// preferring lines whose nationality is nationality, the issuing state read
-// from line 1, when not empty), so a reading is never forced into validity by
-// guessing between candidates.
-func repairLine2(raw, nationality string) (string, bool) {
+// preferring lines whose nationality is one of states, the issuing states
+// read from line 1), so a reading is never forced into validity by guessing
+// between candidates.
+func repairLine2(raw string, states []string) (string, bool) {
 	c := cleanMRZ(raw)
 	if l := fixLine2(fitLength(c)); line2Checks(l) {
 		return l, true
@@ -267,9 +268,9 @@ func repairLine2(raw, nationality string) (string, bool) {
 			}
 		}
 	}
-	if len(found) > 1 && nationality != "" {
+	if len(found) > 1 && len(states) > 0 {
 		for l := range found {
-			if l[10:13] != nationality {
+			if !slices.Contains(states, l[10:13]) {
 				delete(found, l)
 			}
 		}

@@ -421,3 +421,34 @@ func TestResizeAndCrop(t *testing.T) {
 		t.Error("toImage/toRGB round trip differs")
 	}
 }
+
+func TestRepairLine2(t *testing.T) {
+	const want = "E387120962CHN0302287F2604114<<<<<<<<<<<<<<<6"
+	tests := []struct {
+		name   string
+		raw    string
+		states []string
+		want   string
+	}{
+		{"exact", want, nil, want},
+		{"final check digit dropped", want[:43], nil, want},
+		{"zero read as OQ, state known", "E387120962CHNOQ302287F2604114<<<<<<<<<<<<<<<6", []string{"HNM", "CHN"}, want},
+		{"zero read as OQ, state unknown: ambiguous", "E387120962CHNOQ302287F2604114<<<<<<<<<<<<<<<6", nil, ""},
+		{"two digits wrong", "E387120962CHN0302287F2604115<<<<<<<<<<<<<<<7", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := repairLine2(tt.raw, tt.states)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("repairLine2 = %q %v, want %q", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestFixLine1DropsLettersAfterNames(t *testing.T) {
+	got := fixLine1(fitLength(cleanMRZ("P<CHNKUN<<SUN<<<<<<<<<<K<<<<")))
+	if got != "P<CHNKUN<<SUN<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<" {
+		t.Errorf("fixLine1 = %q", got)
+	}
+}

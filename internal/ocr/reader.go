@@ -253,14 +253,14 @@ func (r *Reader) readMRZ(ctx context.Context, img image.Image, lines []Line, lat
 		engines = append(engines, r.Page.Name())
 	}
 	valid2 := func() (string, bool) {
-		state := ""
+		var states []string
 		for _, l1 := range l1s {
-			if state = issuingState(l1); state != "" {
-				break
+			if st := issuingState(l1); st != "" {
+				states = append(states, st)
 			}
 		}
 		for _, l2 := range l2s {
-			if l, ok := repairLine2(l2, state); ok {
+			if l, ok := repairLine2(l2, states); ok {
 				return l, true
 			}
 		}
