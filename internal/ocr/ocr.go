@@ -12,6 +12,7 @@ package ocr
 
 import (
 	"context"
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
@@ -110,11 +111,12 @@ func (d unavailableDetail) Error() string { return string(d) }
 // Detail returns the operator-facing explanation in err, e.g.
 // "libonnxruntime.so not found at /x/lib/libonnxruntime.so.1 (run scripts/ocr/setup.sh)".
 func Detail(err error) string {
-	if e, ok := err.(*errs.Error); ok && e.Err != nil {
-		return e.Err.Error()
-	}
 	if err == nil {
 		return ""
+	}
+	var e *errs.Error
+	if errors.As(err, &e) && e.Err != nil {
+		return e.Err.Error()
 	}
 	return err.Error()
 }
