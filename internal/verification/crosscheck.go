@@ -1,0 +1,262 @@
+package verification
+
+import (
+	"strings"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/idrules"
+)
+
+// ReadField is one value read from a document, with the reader's confidence
+// in [0, 1].
+type ReadField struct {
+	Value      string  `json:"value"`
+	Confidence float64 `json:"confidence"`
+}
+
+// ReadFields maps the reader's field names (those of internal/ocr: name,
+// surname, given_names, id_number, document_number, birth_date, sex,
+// nationality, valid_until) to what it read.
+type ReadFields map[string]ReadField
+
+// The read field names CrossCheck looks at.
+const (
+	ReadName           = "name"
+	ReadSurname        = "surname"
+	ReadGivenNames     = "given_names"
+	ReadIDNumber       = "id_number"
+	ReadDocumentNumber = "document_number"
+	ReadBirthDate      = "birth_date"
+	ReadSex            = "sex"
+	ReadNationality    = "nationality"
+	ReadValidUntil     = "valid_until"
+)
+
+// CrossCheckOptions tunes CrossCheck.
+type CrossCheckOptions struct {
+	// Document is the kind of the document that was read (CheckResult.Document).
+	Document string
+	// At is the submission date, for the expiry check.
+	At time.Time
+	// MinConfidence: a differing reading below it is unreadable, not a
+	// mismatch (DefaultMinConfidence when 0).
+	MinConfidence float64
+	// CanRead, when set, reports whether the reader can read every character
+	// of a typed value; a differing reading of a value it cannot read is
+	// unreadable, not a mismatch (e.g. a rare Han character outside the
+	// recognition model's dictionary).
+	CanRead func(typed string) bool
+	// Engine and EngineVersion are copied into the results.
+	Engine, EngineVersion string
+}
+
+// CrossCheck compares what the applicant typed with what was read from one
+// document and returns one cross_check result per compared field (a field
+// the reading lacks is not compared):
+//
+//   - full_name with name, or with surname and given names from an MRZ
+//     (idrules.CompareNames; a Latin name whose words are only in another
+//     order passes, noted in Detail; a Han name cannot be compared with a
+//     Latin reading and is skipped);
+//   - id_number with id_number or document_number, exactly after
+//     normalisation (a read resident or residence-permit number that fails
+//     its own checksum is a misreading: unreadable);
+//   - birth_date and sex with the typed values or, when not typed, those the
+//     ID number carries;
+//   - nationality (passports);
+//   - valid_until: before At is DOCUMENT_EXPIRED ("长期", long-term, never
+//     expires).
+//
+// A difference is a mismatch (NAME_MISMATCH, ID_NUMBER_MISMATCH,
+// BIRTH_DATE_MISMATCH, SEX_MISMATCH, NATIONALITY_MISMATCH) only when the
+// reading's confidence is at least MinConfidence and CanRead accepts the
+// typed value; otherwise the result is unreadable with DOCUMENT_UNREADABLE.
+// Each result's Field names the applicant field (full_name, id_number, …;
+// valid_until for the expiry).
+func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResult {
+	a = NormalizeApplicant(a)
+	if opt.MinConfidence <= 0 || opt.MinConfidence > 1 {
+		opt.MinConfidence = DefaultMinConfidence
+	}
+	var out []CheckResult
+	res := func(field string, f ReadField, outcome string, reasons ...string) *CheckResult {
+		out = append(out, CheckResult{
+			Kind: CheckCrossCheck, Outcome: outcome, Score: clamp01(f.Confidence),
+			Engine: opt.Engine, EngineVersion: opt.EngineVersion,
+			Reasons: reasons, Field: field, Document: opt.Document,
+		})
+		return &out[len(out)-1]
+	}
+	// differ records a difference: a mismatch when the reading is to be
+	// trusted, unreadable otherwise.
+	differ := func(field string, f ReadField, typed, code string) {
+		if f.Confidence >= opt.MinConfidence && (opt.CanRead == nil || opt.CanRead(typed)) {
+			res(field, f, OutcomeFail, code)
+			return
+		}
+		res(field, f, OutcomeUnreadable, CodeDocumentUnreadable)
+	}
+
+	// Name.
+	if f, ok := nameReading(read); ok && a.FullName != "" {
+		cmp := idrules.CompareNames(f.Value, a.FullName)
+		switch {
+		case strings.TrimSpace(f.Value) == "":
+			res(FieldFullName, f, OutcomeUnreadable, CodeDocumentUnreadable)
+		case cmp.Match:
+			res(FieldFullName, f, OutcomePass)
+		case onlyOrder(cmp):
+			r := res(FieldFullName, f, OutcomePass)
+			r.Detail = map[string]string{"name_order": "different"}
+		case scriptOf(a.FullName) != scriptOf(f.Value):
+			r := res(FieldFullName, f, OutcomeSkipped)
+			r.Detail = map[string]string{"skipped": "scripts differ"}
+		default:
+			differ(FieldFullName, f, a.FullName, CodeNameMismatch)
+		}
+	}
+
+	// ID number.
+	if f, ok := numberReading(read); ok && a.IDNumber != "" {
+		v := normNumber(f.Value)
+		switch {
+		case v == "":
+			res(FieldIDNumber, f, OutcomeUnreadable, CodeDocumentUnreadable)
+		case v == a.IDNumber:
+			res(FieldIDNumber, f, OutcomePass)
+		case hasChecksum(a.IDType) && !numberValid(a.IDType, v, opt.At):
+			res(FieldIDNumber, f, OutcomeUnreadable, CodeDocumentUnreadable)
+		default:
+			differ(FieldIDNumber, f, a.IDNumber, CodeIDNumberMismatch)
+		}
+	}
+
+	// Birth date and sex: typed, or carried by the typed number.
+	var idn idrules.IDNumber
+	if a.IDType != IDPassport && a.IDType != "" {
+		if n, rs := idrules.CheckIDNumber(a.IDNumber, idrules.IDType(a.IDType), opt.At); idrules.Valid(rs) {
+			idn = n
+		}
+	}
+	if f, ok := read[ReadBirthDate]; ok {
+		want := a.BirthDate
+		if want == "" && !idn.BirthDate.IsZero() {
+			want = idn.BirthDate.String()
+		}
+		if want != "" {
+			got := normDate(f.Value)
+			if _, valid := idrules.ParseDate(got); !valid {
+				res(FieldBirthDate, f, OutcomeUnreadable, CodeDocumentUnreadable)
+			} else if got == want {
+				res(FieldBirthDate, f, OutcomePass)
+			} else {
+				differ(FieldBirthDate, f, want, CodeBirthDateMismatch)
+			}
+		}
+	}
+	if f, ok := read[ReadSex]; ok {
+		want := a.Sex
+		if want == "" {
+			want = string(idn.Sex)
+		}
+		if want != "" {
+			got := normSex(f.Value)
+			switch {
+			case got != string(idrules.SexMale) && got != string(idrules.SexFemale):
+				res(FieldSex, f, OutcomeUnreadable, CodeDocumentUnreadable)
+			case got == want:
+				res(FieldSex, f, OutcomePass)
+			default:
+				differ(FieldSex, f, want, CodeSexMismatch)
+			}
+		}
+	}
+	if f, ok := read[ReadNationality]; ok && a.IDType == IDPassport && a.Nationality != "" {
+		got := normCode(strings.ReplaceAll(f.Value, "<", ""))
+		switch {
+		case got == "":
+			res(FieldNationality, f, OutcomeUnreadable, CodeDocumentUnreadable)
+		case got == a.Nationality:
+			res(FieldNationality, f, OutcomePass)
+		default:
+			differ(FieldNationality, f, a.Nationality, CodeNationalityMismatch)
+		}
+	}
+
+	// Expiry.
+	if f, ok := read[ReadValidUntil]; ok {
+		v := strings.TrimSpace(f.Value)
+		if v == "长期" || strings.EqualFold(v, "long-term") || strings.EqualFold(v, "long term") {
+			res(ReadValidUntil, f, OutcomePass)
+		} else if d, valid := idrules.ParseDate(normDate(v)); !valid {
+			res(ReadValidUntil, f, OutcomeUnreadable, CodeDocumentUnreadable)
+		} else if !d.Before(idrules.DateOf(opt.At)) {
+			res(ReadValidUntil, f, OutcomePass)
+		} else if f.Confidence >= opt.MinConfidence {
+			res(ReadValidUntil, f, OutcomeFail, CodeDocumentExpired)
+		} else {
+			res(ReadValidUntil, f, OutcomeUnreadable, CodeDocumentUnreadable)
+		}
+	}
+	return out
+}
+
+// nameReading returns the printed name, or the MRZ name as "SURNAME GIVEN".
+func nameReading(read ReadFields) (ReadField, bool) {
+	if f, ok := read[ReadName]; ok {
+		return f, true
+	}
+	s, ok1 := read[ReadSurname]
+	g, ok2 := read[ReadGivenNames]
+	if !ok1 && !ok2 {
+		return ReadField{}, false
+	}
+	f := ReadField{Value: strings.TrimSpace(s.Value + " " + g.Value), Confidence: s.Confidence}
+	if ok2 && (!ok1 || g.Confidence < f.Confidence) {
+		f.Confidence = g.Confidence
+	}
+	return f, true
+}
+
+func numberReading(read ReadFields) (ReadField, bool) {
+	if f, ok := read[ReadIDNumber]; ok {
+		return f, true
+	}
+	f, ok := read[ReadDocumentNumber]
+	return f, ok
+}
+
+// onlyOrder reports whether the names differ only in the order of words.
+func onlyOrder(c idrules.NameComparison) bool {
+	if len(c.Reasons) == 0 {
+		return false
+	}
+	for _, r := range c.Reasons {
+		if r.Code != idrules.CodeNameOrder {
+			return false
+		}
+	}
+	return true
+}
+
+func scriptOf(name string) string {
+	n, _ := idrules.CheckName(name)
+	return n.Script
+}
+
+func hasChecksum(t string) bool { return t == IDCNResident || t == IDHMTResidence }
+
+func numberValid(t, v string, at time.Time) bool {
+	_, rs := idrules.CheckIDNumber(v, idrules.IDType(t), at)
+	return idrules.Valid(rs)
+}
+
+func clamp01(f float64) float64 {
+	switch {
+	case f != f || f < 0: // NaN or negative
+		return 0
+	case f > 1:
+		return 1
+	}
+	return f
+}

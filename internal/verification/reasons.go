@@ -1,0 +1,539 @@
+package verification
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/i18n"
+	"github.com/veriwallet/veriwallet/internal/idrules"
+)
+
+// Disposition says what a reason means for the case.
+type Disposition string
+
+// The dispositions.
+const (
+	// Retry: the customer can fix it by redoing the reason's step.
+	Retry Disposition = "RETRY"
+	// Final: the case cannot be approved; nothing the customer can redo helps.
+	Final Disposition = "FINAL"
+	// Review: a person has to look at the case; the customer waits.
+	Review Disposition = "REVIEW"
+)
+
+// Steps a customer can be asked to redo. A document step is StepDocuments
+// followed by a colon and the document kind ("documents:id_front").
+const (
+	StepApplicant = "applicant" // the applicant form (typed data)
+	StepPhone     = "phone"     // confirming the phone number with a one-time code
+	StepDocuments = "documents" // uploading documents; see DocumentStep
+)
+
+// DocumentStep returns the step that uploads a document of the given kind.
+func DocumentStep(kind string) string {
+	if kind == "" {
+		return StepDocuments
+	}
+	return StepDocuments + ":" + kind
+}
+
+// The reason codes of the verification domain. Each one has an entry in the
+// registry below; the codes are stable and part of the API. The image and
+// file reasons of internal/document (IMAGE_BLURRY, IMAGE_GLARE, …) are
+// registered too, with their own codes and messages.
+const (
+	// Typed data.
+	CodeFieldRequired     = "FIELD_REQUIRED"
+	CodeFieldInvalid      = "FIELD_INVALID"
+	CodeIDTypeInvalid     = "ID_TYPE_INVALID"
+	CodeIDNumberInvalid   = "ID_NUMBER_INVALID"
+	CodeNameInvalid       = "NAME_INVALID"
+	CodePhoneInvalid      = "PHONE_INVALID"
+	CodePhoneNotConfirmed = "PHONE_NOT_CONFIRMED"
+	CodeGuardianInvalid   = "GUARDIAN_INVALID"
+
+	// Typed data compared with the document.
+	CodeNameMismatch        = "NAME_MISMATCH"
+	CodeIDNumberMismatch    = "ID_NUMBER_MISMATCH"
+	CodeBirthDateMismatch   = "BIRTH_DATE_MISMATCH"
+	CodeSexMismatch         = "SEX_MISMATCH"
+	CodeNationalityMismatch = "NATIONALITY_MISMATCH"
+
+	// Documents.
+	CodeDocumentMissing      = "DOCUMENT_MISSING"
+	CodeDocumentSideMissing  = "DOCUMENT_SIDE_MISSING"
+	CodeDocumentUnreadable   = "DOCUMENT_UNREADABLE"
+	CodeDocumentExpired      = "DOCUMENT_EXPIRED"
+	CodeDocumentWrongKind    = "DOCUMENT_WRONG_KIND"
+	CodeDocumentInconsistent = "DOCUMENT_INCONSISTENT"
+
+	// Special identities and age.
+	CodeMinorGuardianRequired     = "MINOR_GUARDIAN_REQUIRED"
+	CodeForeignerDocumentRequired = "FOREIGNER_DOCUMENT_REQUIRED"
+	CodeAgeBelowMinimum           = "AGE_BELOW_MINIMUM"
+
+	// Limits.
+	CodeAttemptsExceeded = "ATTEMPTS_EXCEEDED"
+
+	// Sensitive: never shown to the customer.
+	CodeDuplicateIdentity = "DUPLICATE_IDENTITY"
+	CodeSanctionsHit      = "SANCTIONS_HIT"
+	CodePEPHit            = "PEP_HIT"
+	CodeFraudSuspected    = "FRAUD_SUSPECTED"
+
+	// What the customer sees while a person looks at the case.
+	CodeReviewPending = "REVIEW_PENDING" // the level or policy always has a person look
+	CodeUnderReview   = "UNDER_REVIEW"   // shown instead of any sensitive or internal reason
+
+	// The reviewer's own outcome.
+	CodeReviewerRejected = "REVIEWER_REJECTED"
+
+	// Internal: our fault, never the customer's; the case goes to a reviewer.
+	CodeEngineUnavailable = "ENGINE_UNAVAILABLE"
+	CodeCheckMissing      = "CHECK_MISSING"
+	CodeCheckUnexplained  = "CHECK_FAILED_UNEXPLAINED"
+	CodeReasonUnknown     = "REASON_UNKNOWN"
+	CodeLevelUnknown      = "LEVEL_UNKNOWN"
+)
+
+// ReasonInfo is one entry of the reason registry.
+type ReasonInfo struct {
+	Code        string      `json:"code"`
+	Disposition Disposition `json:"disposition"`
+	// Field is the applicant field the reason concerns by default ("" when
+	// none, or when it depends on the finding, as for FIELD_REQUIRED).
+	Field string `json:"field,omitempty"`
+	// Step is the step to redo: StepApplicant, StepPhone, StepDocuments (the
+	// document the finding names) or a fixed "documents:<kind>"; "" when
+	// there is nothing to redo.
+	Step    string    `json:"step,omitempty"`
+	Message i18n.Text `json:"message"` // for the customer
+	Hint    i18n.Text `json:"hint"`    // what the customer should do
+	// Internal describes the reason for reviewers and operators (en).
+	Internal string `json:"internal"`
+	// Sensitive reasons are never shown to the customer: CustomerView puts
+	// UNDER_REVIEW in their place.
+	Sensitive bool `json:"sensitive,omitempty"`
+	// OurFault marks reasons caused by veriwallet itself (an engine down, a
+	// missing check): the customer is never failed for them.
+	OurFault bool `json:"our_fault,omitempty"`
+}
+
+var (
+	neutralMsg  = i18n.T("Your verification is being reviewed by our team.", "您的实名认证正在由我们的工作人员审核。")
+	neutralHint = i18n.T("No action is needed: we will notify you when the review is done. If it takes more than 2 working days, contact support with your case number.",
+		"您无需任何操作，审核完成后我们会通知您。如超过 2 个工作日仍未完成，请联系客服并提供案件编号。")
+)
+
+// registry is the one table of every reason veriwallet's verification can
+// give. The image reasons of internal/document are added in init.
+var registry = map[string]ReasonInfo{
+	CodeFieldRequired: {
+		Disposition: Retry, Step: StepApplicant,
+		Message:  i18n.T("A required field is empty.", "有必填项未填写。"),
+		Hint:     i18n.T("Fill in the highlighted field.", "请填写标出的项目。"),
+		Internal: "a field the level or the applicant's situation requires is empty",
+	},
+	CodeFieldInvalid: {
+		Disposition: Retry, Step: StepApplicant,
+		Message:  i18n.T("A field is not filled in correctly.", "有项目填写不正确。"),
+		Hint:     i18n.T("Check the highlighted field and correct it.", "请检查并更正标出的项目。"),
+		Internal: "a field has a value of the wrong form (date, country code, length)",
+	},
+	CodeIDTypeInvalid: {
+		Disposition: Retry, Field: "id_type", Step: StepApplicant,
+		Message:  i18n.T("This type of ID document cannot be used for this verification.", "此类证件不能用于本次认证。"),
+		Hint:     i18n.T("Choose one of the document types listed.", "请选择列出的证件类型之一。"),
+		Internal: "the id_type is unknown or not accepted at the case's level",
+	},
+	CodeIDNumberInvalid: {
+		Disposition: Retry, Field: "id_number", Step: StepApplicant,
+		Message:  i18n.T("The ID number is not valid.", "证件号码无效。"),
+		Hint:     i18n.T("Copy the number exactly as printed on your document, including a final X if there is one.", "请按证件上印刷的号码逐位填写，末位是 X 的请一并填写。"),
+		Internal: "the typed document number fails its format, date or check-character rules (see the idrules reason for details)",
+	},
+	CodeNameInvalid: {
+		Disposition: Retry, Field: "full_name", Step: StepApplicant,
+		Message:  i18n.T("The name contains characters a name cannot have.", "姓名中含有姓名不应有的字符。"),
+		Hint:     i18n.T("Type your name exactly as on your ID, without digits, symbols or emoji.", "请按证件上的姓名填写，不要包含数字、符号或表情。"),
+		Internal: "the typed name fails idrules.CheckName",
+	},
+	CodePhoneInvalid: {
+		Disposition: Retry, Field: "phone", Step: StepApplicant,
+		Message:  i18n.T("The mobile number is not valid.", "手机号码无效。"),
+		Hint:     i18n.T("Enter an 11-digit mainland mobile number, or + and the country code for other countries.", "请填写 11 位中国大陆手机号；其他国家或地区请以 + 和国家代码开头。"),
+		Internal: "the typed phone number fails idrules.ParsePhone",
+	},
+	CodePhoneNotConfirmed: {
+		Disposition: Retry, Field: "phone", Step: StepPhone,
+		Message:  i18n.T("Your mobile number has not been confirmed yet.", "您的手机号码尚未验证。"),
+		Hint:     i18n.T("Request a verification code and enter it; if no SMS arrives within a minute, check the number and request a new code.", "请获取并填写短信验证码；如一分钟内未收到短信，请核对号码后重新获取。"),
+		Internal: "the level requires a phone confirmed by a one-time code and the applicant's phone is not confirmed",
+	},
+	CodeGuardianInvalid: {
+		Disposition: Retry, Field: "guardian_id_number", Step: StepApplicant,
+		Message:  i18n.T("The guardian's details are not valid.", "监护人信息无效。"),
+		Hint:     i18n.T("Enter the details of a parent or legal guardian who is at least 18, as printed on the guardian's ID.", "请按证件填写年满 18 周岁的父母或法定监护人的信息。"),
+		Internal: "the guardian's ID number is invalid, belongs to a minor, or equals the applicant's",
+	},
+	CodeNameMismatch: {
+		Disposition: Retry, Field: "full_name", Step: StepApplicant,
+		Message:  i18n.T("The name you typed does not match the name on your document.", "您填写的姓名与证件上的姓名不一致。"),
+		Hint:     i18n.T("Correct the name so that every character matches your document exactly; your photos are kept.", "请更正姓名，使每个字都与证件完全一致；已上传的照片会保留。"),
+		Internal: "the typed name differs from the name read from the document with a confident reading",
+	},
+	CodeIDNumberMismatch: {
+		Disposition: Retry, Field: "id_number", Step: StepApplicant,
+		Message:  i18n.T("The ID number you typed does not match the number on your document.", "您填写的证件号码与证件上的号码不一致。"),
+		Hint:     i18n.T("Compare the number digit by digit with your document and correct it; your photos are kept.", "请逐位核对证件上的号码并更正；已上传的照片会保留。"),
+		Internal: "the typed number differs from the number read from the document with a confident reading",
+	},
+	CodeBirthDateMismatch: {
+		Disposition: Retry, Field: "birth_date", Step: StepApplicant,
+		Message:  i18n.T("The date of birth does not match your document.", "出生日期与证件不一致。"),
+		Hint:     i18n.T("Check the date of birth (and the ID number it comes from) against your document and correct it.", "请对照证件核对出生日期（以及包含出生日期的证件号码）并更正。"),
+		Internal: "the birth date typed or taken from the typed number differs from the one read from the document",
+	},
+	CodeSexMismatch: {
+		Disposition: Retry, Field: "sex", Step: StepApplicant,
+		Message:  i18n.T("The sex does not match your document.", "性别与证件不一致。"),
+		Hint:     i18n.T("Check the ID number (its 17th digit encodes the sex) and the sex you chose against your document.", "请对照证件核对证件号码（第 17 位表示性别）和所选性别。"),
+		Internal: "the sex typed or encoded in the typed number differs from the one read from the document",
+	},
+	CodeNationalityMismatch: {
+		Disposition: Retry, Field: "nationality", Step: StepApplicant,
+		Message:  i18n.T("The nationality does not match your document.", "国籍与证件不一致。"),
+		Hint:     i18n.T("Choose the nationality shown on your passport.", "请选择护照上显示的国籍。"),
+		Internal: "the typed nationality differs from the nationality read from the MRZ",
+	},
+	CodeDocumentMissing: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("A required document photo is missing.", "缺少需要上传的证件照片。"),
+		Hint:     i18n.T("Upload a photo of the document listed.", "请上传所列证件的照片。"),
+		Internal: "a document the level requires for this ID type was not uploaded",
+	},
+	CodeDocumentSideMissing: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("One side of your ID document is missing.", "缺少证件的一面。"),
+		Hint:     i18n.T("Upload both sides: the side with your photo and the other side with the issuing authority and validity period.", "请上传证件正反两面：人像面，以及印有签发机关和有效期限的国徽面。"),
+		Internal: "a required side (front or back) of the ID document was not uploaded",
+	},
+	CodeDocumentUnreadable: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("We could not read your document clearly.", "我们无法清楚识别您的证件。"),
+		Hint:     i18n.T("Take a new photo: the whole document in the frame, in even light, without glare, fingers or blur.", "请重新拍摄：证件完整在画面内，光线均匀，无反光、手指遮挡或模糊。"),
+		Internal: "a field or the MRZ could not be read with enough confidence; not evidence of wrong data",
+	},
+	CodeDocumentExpired: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("Your document has expired.", "您的证件已过期。"),
+		Hint:     i18n.T("Upload a document that is still valid; if you have renewed it, photograph the new one.", "请上传仍在有效期内的证件；如已换领新证，请拍摄新证件。"),
+		Internal: "the document's expiry date read from it is before the submission date",
+	},
+	CodeDocumentWrongKind: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("This photo shows a different document than the one asked for.", "照片中的证件与要求上传的证件不符。"),
+		Hint:     i18n.T("Upload the document named on this step (for example the back of the ID card, not the front).", "请上传此步骤所要求的证件（例如身份证的国徽面，而不是人像面）。"),
+		Internal: "the reader found another document kind than the one the upload was filed under",
+	},
+	CodeDocumentInconsistent: {
+		Disposition: Final, Step: "", Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the document contradicts itself (printed birth date or sex differs from the one encoded in its number, specimen MRZ): possible forgery, a reviewer must look",
+	},
+	CodeMinorGuardianRequired: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("Because you are under 18, we need your guardian's consent and ID.", "由于您未满 18 周岁，需要提供监护人同意书和监护人证件。"),
+		Hint:     i18n.T("Enter your guardian's name and ID number, and upload the signed consent form and a photo of your guardian's ID.", "请填写监护人的姓名和证件号码，并上传签字的监护人同意书和监护人证件照片。"),
+		Internal: "the applicant is a minor on the submission date and a guardian field or document is missing",
+	},
+	CodeForeignerDocumentRequired: {
+		Disposition: Retry, Step: StepDocuments,
+		Message:  i18n.T("With a foreign passport we also need your visa or residence permit.", "使用外国护照认证时，还需要提供签证或居留许可。"),
+		Hint:     i18n.T("Upload a photo of your valid Chinese visa or residence permit page.", "请上传有效的中国签证页或居留许可页的照片。"),
+		Internal: "passport holder of a nationality other than CHN without a visa or residence permit document",
+	},
+	CodeAgeBelowMinimum: {
+		Disposition: Final, Field: "id_number",
+		Message:  i18n.T("You are below the minimum age for an account.", "您未达到开立账户的最低年龄。"),
+		Hint:     i18n.T("A parent or legal guardian can contact support about accounts for children.", "如需为儿童开立账户，请由父母或法定监护人联系客服。"),
+		Internal: "the applicant's age on the submission date is below the configured minimum age",
+	},
+	CodeAttemptsExceeded: {
+		Disposition: Retry,
+		Message:  i18n.T("You have used all your verification attempts for now.", "您的认证提交次数暂时已用完。"),
+		Hint:     i18n.T("Wait until the time shown and try again; your data and photos are kept. Contact support if you need help sooner.", "请在显示的时间之后重试，您的资料和照片会保留。如需尽快处理，请联系客服。"),
+		Internal: "the customer submitted as many times as the attempt limit allows in the window",
+	},
+	CodeDuplicateIdentity: {
+		Disposition: Final, Field: "id_number", Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the same identity (keyed hash of the ID number) is verified or pending on another account; the reviewer sees the linked accounts",
+	},
+	CodeSanctionsHit: {
+		Disposition: Final, Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the applicant matches an entry of a sanctions list; the reviewer must confirm or clear the match",
+	},
+	CodePEPHit: {
+		Disposition: Review, Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the applicant matches a politically exposed person; enhanced due diligence by a reviewer",
+	},
+	CodeFraudSuspected: {
+		Disposition: Final, Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "a fraud signal (tampered image, specimen document, reused image) needs a reviewer",
+	},
+	CodeReviewPending: {
+		Disposition: Review,
+		Message:  i18n.T("Your verification is waiting for a review by our team.", "您的实名认证正在等待工作人员审核。"),
+		Hint:     i18n.T("No action is needed: we will notify you when the review is done, usually within 1 working day.", "您无需任何操作，审核完成后我们会通知您，通常在 1 个工作日内完成。"),
+		Internal: "the level or the applicant's situation (minor, foreigner) always needs a person to review",
+	},
+	CodeUnderReview: {
+		Disposition: Review,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "what the customer sees in place of any sensitive or internal reason",
+	},
+	CodeReviewerRejected: {
+		Disposition: Final,
+		Message:  i18n.T("After review, we cannot approve your verification.", "经审核，您的实名认证未能通过。"),
+		Hint:     i18n.T("Contact support with your case number to learn what you can do.", "请联系客服并提供案件编号，了解后续办理方式。"),
+		Internal: "a reviewer rejected the case; the reviewer's own notes say why",
+	},
+	CodeEngineUnavailable: {
+		Disposition: Review, Sensitive: true, OurFault: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "a check failed because of us (engine not installed, crashed or timed out) after its retries; a reviewer takes over",
+	},
+	CodeCheckMissing: {
+		Disposition: Review, Sensitive: true, OurFault: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the level requires a check the pipeline did not run (or only skipped); a reviewer takes over",
+	},
+	CodeCheckUnexplained: {
+		Disposition: Review, Sensitive: true, OurFault: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "a check failed without giving a reason code; a bug in the check, a reviewer takes over",
+	},
+	CodeReasonUnknown: {
+		Disposition: Review, Sensitive: true, OurFault: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "a check gave a reason code the registry does not know; a bug, a reviewer takes over",
+	},
+	CodeLevelUnknown: {
+		Disposition: Review, Sensitive: true, OurFault: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the case's level is not in the configured levels",
+	},
+}
+
+// aliases maps codes produced by other packages (idrules, document, ocr) to
+// registry codes where the registry has a broader code for them.
+var aliases = map[string]string{
+	// internal/ocr reason codes (stable strings of that package's API; not
+	// imported so that this package stays free of the OCR runtime).
+	"FIELD_UNREADABLE":     CodeDocumentUnreadable,
+	"MRZ_UNREADABLE":       CodeDocumentUnreadable,
+	"ID_NUMBER_CHECKSUM":   CodeDocumentUnreadable,
+	"BIRTH_DATE_NOT_IN_ID": CodeDocumentInconsistent,
+	"SEX_NOT_IN_ID":        CodeDocumentInconsistent,
+	"OCR_UNAVAILABLE":      CodeEngineUnavailable,
+	"DOCUMENT_KIND_UNKNOWN": CodeEngineUnavailable,
+	// idrules codes that do not follow the prefix rule in canonicalIDRule.
+	idrules.CodeMRZExpired:  CodeDocumentExpired,
+	idrules.CodeMRZSpecimen: CodeFraudSuspected,
+}
+
+func init() {
+	for _, c := range document.Codes() {
+		if _, ok := registry[c]; ok {
+			continue
+		}
+		r, _ := document.ReasonFor(c)
+		info := ReasonInfo{
+			Disposition: Retry, Step: StepDocuments,
+			Message: r.Message, Hint: r.Hint,
+			Internal:  "image gate (internal/document): " + r.Message.EN,
+			Sensitive: r.Sensitive,
+		}
+		if r.Sensitive {
+			info.Disposition = Final
+			info.Step = ""
+			info.Message, info.Hint = neutralMsg, neutralHint
+		}
+		registry[c] = info
+	}
+	for _, ri := range idrules.Reasons() {
+		if _, ok := registry[ri.Code]; ok {
+			continue
+		}
+		if _, ok := aliases[ri.Code]; ok {
+			continue
+		}
+		aliases[ri.Code] = canonicalIDRule(ri.Code)
+	}
+	for c, r := range registry {
+		r.Code = c
+		registry[c] = r
+	}
+}
+
+// canonicalIDRule maps an idrules reason code to the registry code for its
+// field.
+func canonicalIDRule(code string) string {
+	switch {
+	case code == idrules.CodeNameMissing || code == idrules.CodeNameExtra ||
+		code == idrules.CodeNameDifferent || code == idrules.CodeNameOrder:
+		return CodeNameMismatch
+	case strings.HasPrefix(code, "NAME_"):
+		return CodeNameInvalid
+	case strings.HasPrefix(code, "PHONE_"):
+		return CodePhoneInvalid
+	case strings.HasPrefix(code, "MRZ_"):
+		return CodeDocumentUnreadable
+	default: // ID_*, HMT_*, FPR_*, TRAVEL_*, TW_TRAVEL_*
+		return CodeIDNumberInvalid
+	}
+}
+
+// Canonical returns the registry code for code: code itself when it is
+// registered, the broader registry code for reason codes of idrules, document
+// and ocr, and REASON_UNKNOWN for anything else.
+func Canonical(code string) string {
+	if _, ok := registry[code]; ok {
+		return code
+	}
+	if c, ok := aliases[code]; ok {
+		return c
+	}
+	return CodeReasonUnknown
+}
+
+// Lookup returns the registry entry for code (after Canonical); ok is false
+// when code is unknown, in which case the entry of REASON_UNKNOWN is returned.
+func Lookup(code string) (ReasonInfo, bool) {
+	c := Canonical(code)
+	return registry[c], c != CodeReasonUnknown || code == CodeReasonUnknown
+}
+
+// Registry returns every registered reason, sorted by code, for help-centre
+// articles, API documentation and reviewers' screens.
+func Registry() []ReasonInfo {
+	out := make([]ReasonInfo, 0, len(registry))
+	for _, r := range registry {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// hidden reports whether a customer must not see code.
+func hidden(code string) bool {
+	r, ok := registry[code]
+	return !ok || r.Sensitive
+}
+
+// PublicReason is a reason as a customer may see it, in one language.
+type PublicReason struct {
+	Code        string      `json:"code"`
+	Field       string      `json:"field,omitempty"`
+	Document    string      `json:"document,omitempty"`
+	Disposition Disposition `json:"disposition"`
+	Step        string      `json:"step,omitempty"`
+	Message     string      `json:"message"`
+	Hint        string      `json:"hint"`
+}
+
+// CustomerView turns reason codes into what a customer may see, in lang.
+// Sensitive and internal reasons (and codes the registry does not know) are
+// replaced by one neutral UNDER_REVIEW reason ("being reviewed, wait or
+// contact support"); REVIEW_PENDING folds into it too when both would appear.
+// The result is de-duplicated and keeps the order of first appearance; it
+// never contains a sensitive code.
+func CustomerView(reasons []string, lang i18n.Lang) []PublicReason {
+	fs := make([]Finding, len(reasons))
+	for i, c := range reasons {
+		fs[i] = Finding{Code: c}
+	}
+	return CustomerFindings(fs, lang)
+}
+
+// CustomerFindings is CustomerView for findings: it keeps the field, the
+// document and the step each finding names (never for a hidden one).
+func CustomerFindings(findings []Finding, lang i18n.Lang) []PublicReason {
+	out := make([]PublicReason, 0, len(findings))
+	seen := map[Finding]bool{}
+	neutral := false
+	for _, f := range findings {
+		code := Canonical(f.Code)
+		if hidden(code) || code == CodeUnderReview || code == CodeReviewPending {
+			if code != CodeReviewPending {
+				neutral = true
+			}
+			f = Finding{Code: CodeReviewPending}
+			if neutral {
+				f.Code = CodeUnderReview
+			}
+		} else {
+			f.Code = code
+			f.Step = stepFor(registry[code], f)
+			if f.Field == "" {
+				f.Field = registry[code].Field
+			}
+			f.Check = ""
+		}
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		r := registry[f.Code]
+		out = append(out, PublicReason{
+			Code: f.Code, Field: f.Field, Document: f.Document, Disposition: r.Disposition,
+			Step: f.Step, Message: r.Message.In(lang), Hint: r.Hint.In(lang),
+		})
+	}
+	// One neutral reason at most: UNDER_REVIEW wins over REVIEW_PENDING.
+	if neutral {
+		j := 0
+		placed := false
+		for _, p := range out {
+			if p.Code == CodeReviewPending || p.Code == CodeUnderReview {
+				if placed {
+					continue
+				}
+				placed = true
+				r := registry[CodeUnderReview]
+				p = PublicReason{Code: CodeUnderReview, Disposition: r.Disposition, Message: r.Message.In(lang), Hint: r.Hint.In(lang)}
+			}
+			out[j] = p
+			j++
+		}
+		out = out[:j]
+	}
+	return out
+}
+
+// stepFor resolves the step a finding asks the customer to redo.
+func stepFor(r ReasonInfo, f Finding) string {
+	if f.Step != "" {
+		return f.Step
+	}
+	if r.Step == StepDocuments {
+		return DocumentStep(f.Document)
+	}
+	return r.Step
+}
