@@ -158,7 +158,7 @@ func BirthDate(a Applicant, at time.Time) (idrules.Date, bool) {
 			return n.BirthDate, true
 		}
 	}
-	if d, ok := idrules.ParseDate(normDate(a.BirthDate)); ok {
+	if d, ok := idrules.ParseDate(normDate(a.BirthDate)); ok && !d.After(idrules.DateOf(at)) {
 		return d, true
 	}
 	return idrules.Date{}, false

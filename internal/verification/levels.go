@@ -329,7 +329,8 @@ func (ls Levels) Validate() error {
 		if err := knownAll(p+".checks", l.Checks, CheckKinds); err != nil {
 			return err
 		}
-		for t, rules := range l.Documents {
+		for _, t := range sortedKeys(l.Documents) {
+			rules := l.Documents[t]
 			if !slices.Contains(l.IDTypes, t) {
 				return levelsInvalid(p+".documents."+t, "documents for an ID type the level does not accept")
 			}
@@ -338,7 +339,8 @@ func (ls Levels) Validate() error {
 			}
 		}
 	}
-	for t, fs := range ls.IDTypeFields {
+	for _, t := range sortedKeys(ls.IDTypeFields) {
+		fs := ls.IDTypeFields[t]
 		if !slices.Contains(IDTypes, t) {
 			return levelsInvalid("id_type_fields."+t, "unknown ID type")
 		}
@@ -346,7 +348,11 @@ func (ls Levels) Validate() error {
 			return err
 		}
 	}
-	for name, x := range map[string]Extra{"minor": ls.Minor, "foreigner": ls.Foreigner} {
+	for _, e := range []struct {
+		name string
+		x    Extra
+	}{{"minor", ls.Minor}, {"foreigner", ls.Foreigner}} {
+		name, x := e.name, e.x
 		if err := knownAll(name+".fields", x.Fields, ApplicantFields); err != nil {
 			return err
 		}
@@ -370,6 +376,17 @@ func (ls Levels) Validate() error {
 		return levelsInvalid("min_confidence", "must be above 0 and at most 1")
 	}
 	return nil
+}
+
+// sortedKeys returns m's keys in order, so that Validate reports the same
+// problem first every time.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func knownAll(path string, got, known []string) error {
