@@ -55,7 +55,11 @@ func TestValidateApplicant(t *testing.T) {
 		{"type mismatch", LevelBasic, mod(adult(), func(a *Applicant) { a.IDType = IDHMTResidence }), []string{"id_number:ID_NUMBER_INVALID"}, ""},
 		{"hmt permit", LevelBasic, mod(adult(), func(a *Applicant) { a.IDType = IDHMTResidence; a.IDNumber = hmtID }), nil, ""},
 		{"enhanced needs address, occupation, funds", LevelEnhanced, adult(), []string{"address:FIELD_REQUIRED", "occupation:FIELD_REQUIRED", "source_of_funds:FIELD_REQUIRED"}, ""},
-		{"enhanced complete", LevelEnhanced, mod(adult(), func(a *Applicant) { a.Address = "北京市东城区1号"; a.Occupation = "工程师"; a.SourceOfFunds = "工资" }), nil, ""},
+		{"enhanced complete", LevelEnhanced, mod(adult(), func(a *Applicant) {
+			a.Address = "北京市东城区1号"
+			a.Occupation = "工程师"
+			a.SourceOfFunds = "工资"
+		}), nil, ""},
 		{"address too long", LevelEnhanced, mod(adult(), func(a *Applicant) {
 			a.Address = strings.Repeat("路", 201)
 			a.Occupation = "x"

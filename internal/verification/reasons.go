@@ -263,9 +263,9 @@ var registry = map[string]ReasonInfo{
 	},
 	CodeAttemptsExceeded: {
 		Disposition: Retry,
-		Message:  i18n.T("You have used all your verification attempts for now.", "您的认证提交次数暂时已用完。"),
-		Hint:     i18n.T("Wait until the time shown and try again; your data and photos are kept. Contact support if you need help sooner.", "请在显示的时间之后重试，您的资料和照片会保留。如需尽快处理，请联系客服。"),
-		Internal: "the customer submitted as many times as the attempt limit allows in the window",
+		Message:     i18n.T("You have used all your verification attempts for now.", "您的认证提交次数暂时已用完。"),
+		Hint:        i18n.T("Wait until the time shown and try again; your data and photos are kept. Contact support if you need help sooner.", "请在显示的时间之后重试，您的资料和照片会保留。如需尽快处理，请联系客服。"),
+		Internal:    "the customer submitted as many times as the attempt limit allows in the window",
 	},
 	CodeDuplicateIdentity: {
 		Disposition: Final, Field: "id_number", Sensitive: true,
@@ -293,21 +293,21 @@ var registry = map[string]ReasonInfo{
 	},
 	CodeReviewPending: {
 		Disposition: Review,
-		Message:  i18n.T("Your verification is waiting for a review by our team.", "您的实名认证正在等待工作人员审核。"),
-		Hint:     i18n.T("No action is needed: we will notify you when the review is done, usually within 1 working day.", "您无需任何操作，审核完成后我们会通知您，通常在 1 个工作日内完成。"),
-		Internal: "the level or the applicant's situation (minor, foreigner) always needs a person to review",
+		Message:     i18n.T("Your verification is waiting for a review by our team.", "您的实名认证正在等待工作人员审核。"),
+		Hint:        i18n.T("No action is needed: we will notify you when the review is done, usually within 1 working day.", "您无需任何操作，审核完成后我们会通知您，通常在 1 个工作日内完成。"),
+		Internal:    "the level or the applicant's situation (minor, foreigner) always needs a person to review",
 	},
 	CodeUnderReview: {
 		Disposition: Review,
-		Message:  neutralMsg,
-		Hint:     neutralHint,
-		Internal: "what the customer sees in place of any sensitive or internal reason",
+		Message:     neutralMsg,
+		Hint:        neutralHint,
+		Internal:    "what the customer sees in place of any sensitive or internal reason",
 	},
 	CodeReviewerRejected: {
 		Disposition: Final,
-		Message:  i18n.T("After review, we cannot approve your verification.", "经审核，您的实名认证未能通过。"),
-		Hint:     i18n.T("Contact support with your case number to learn what you can do.", "请联系客服并提供案件编号，了解后续办理方式。"),
-		Internal: "a reviewer rejected the case; the reviewer's own notes say why",
+		Message:     i18n.T("After review, we cannot approve your verification.", "经审核，您的实名认证未能通过。"),
+		Hint:        i18n.T("Contact support with your case number to learn what you can do.", "请联系客服并提供案件编号，了解后续办理方式。"),
+		Internal:    "a reviewer rejected the case; the reviewer's own notes say why",
 	},
 	CodeEngineUnavailable: {
 		Disposition: Review, Sensitive: true, OurFault: true,
@@ -346,12 +346,12 @@ var registry = map[string]ReasonInfo{
 var aliases = map[string]string{
 	// internal/ocr reason codes (stable strings of that package's API; not
 	// imported so that this package stays free of the OCR runtime).
-	"FIELD_UNREADABLE":     CodeDocumentUnreadable,
-	"MRZ_UNREADABLE":       CodeDocumentUnreadable,
-	"ID_NUMBER_CHECKSUM":   CodeDocumentUnreadable,
-	"BIRTH_DATE_NOT_IN_ID": CodeDocumentInconsistent,
-	"SEX_NOT_IN_ID":        CodeDocumentInconsistent,
-	"OCR_UNAVAILABLE":      CodeEngineUnavailable,
+	"FIELD_UNREADABLE":      CodeDocumentUnreadable,
+	"MRZ_UNREADABLE":        CodeDocumentUnreadable,
+	"ID_NUMBER_CHECKSUM":    CodeDocumentUnreadable,
+	"BIRTH_DATE_NOT_IN_ID":  CodeDocumentInconsistent,
+	"SEX_NOT_IN_ID":         CodeDocumentInconsistent,
+	"OCR_UNAVAILABLE":       CodeEngineUnavailable,
 	"DOCUMENT_KIND_UNKNOWN": CodeEngineUnavailable,
 	// idrules codes that do not follow the prefix rule in canonicalIDRule.
 	idrules.CodeMRZExpired:  CodeDocumentExpired,
