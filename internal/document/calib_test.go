@@ -83,6 +83,9 @@ func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
 				res.minFace = min(res.minFace, f)
 			}
 		}
+		if _, err := json.Marshal(rep.Public("en")); err != nil {
+			t.Errorf("%s: report does not encode: %v", e.File, err)
+		}
 		if rep.Has(CodeDocumentNotFound) {
 			res.notFound++
 		}

@@ -148,6 +148,18 @@ func TestCheckGood(t *testing.T) {
 	if rep.Face == nil || rep.Document == nil {
 		t.Fatalf("face %v document %v", rep.Face, rep.Document)
 	}
+	// The card: 576×363 px centred in the frame, turned 4°.
+	var area float64
+	for i, c := range rep.Document {
+		if c[0] < 80 || c[0] > 720 || c[1] < 80 || c[1] > 520 {
+			t.Errorf("corner %d at %v, outside the card's neighbourhood", i, c)
+		}
+		n := rep.Document[(i+1)%4]
+		area += c[0]*n[1] - n[0]*c[1]
+	}
+	if area = math.Abs(area) / 2; area < 0.9*576*363 || area > 1.1*576*363 {
+		t.Errorf("outline area %.0f, want about %d", area, 576*363)
+	}
 	// The portrait sits on the right of the card: x from 0.62 to 0.94 of
 	// the card width, the card spanning 0.14..0.86 of the frame.
 	if cx := rep.Face.X + rep.Face.W/2; cx < 440 || cx > 620 {
