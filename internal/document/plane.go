@@ -31,7 +31,9 @@ func lumaRow(img image.Image, y int, dst []uint8) {
 		off := m.PixOffset(b.Min.X, b.Min.Y+y)
 		row := m.Pix[off : off+4*w]
 		for x := 0; x < w; x++ {
-			r, g, bb := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2])
+			// premultiplied: over white is c + (255 - a)
+			bg := 255 - uint32(row[4*x+3])
+			r, g, bb := uint32(row[4*x])+bg, uint32(row[4*x+1])+bg, uint32(row[4*x+2])+bg
 			dst[x] = uint8((19595*r + 38470*g + 7471*bb + 1<<15) >> 16)
 		}
 	case *image.NRGBA:
@@ -45,9 +47,43 @@ func lumaRow(img image.Image, y int, dst []uint8) {
 			bb = (bb*a + 255*(255-a)) / 255
 			dst[x] = uint8((19595*r + 38470*g + 7471*bb + 1<<15) >> 16)
 		}
-	default:
+	case *image.Gray16:
+		off := m.PixOffset(b.Min.X, b.Min.Y+y)
 		for x := 0; x < w; x++ {
-			dst[x] = color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
+			dst[x] = m.Pix[off+2*x] // the high byte
+		}
+	case *image.RGBA64:
+		off := m.PixOffset(b.Min.X, b.Min.Y+y)
+		row := m.Pix[off : off+8*w]
+		for x := 0; x < w; x++ {
+			bg := 255 - uint32(row[8*x+6])
+			r, g, bb := uint32(row[8*x])+bg, uint32(row[8*x+2])+bg, uint32(row[8*x+4])+bg
+			dst[x] = uint8((19595*r + 38470*g + 7471*bb + 1<<15) >> 16)
+		}
+	case *image.NRGBA64:
+		off := m.PixOffset(b.Min.X, b.Min.Y+y)
+		row := m.Pix[off : off+8*w]
+		for x := 0; x < w; x++ {
+			r, g, bb, a := uint32(row[8*x]), uint32(row[8*x+2]), uint32(row[8*x+4]), uint32(row[8*x+6])
+			r = (r*a + 255*(255-a)) / 255
+			g = (g*a + 255*(255-a)) / 255
+			bb = (bb*a + 255*(255-a)) / 255
+			dst[x] = uint8((19595*r + 38470*g + 7471*bb + 1<<15) >> 16)
+		}
+	case *image.Paletted:
+		var lut [256]uint8
+		for i, c := range m.Palette {
+			if i < 256 {
+				lut[i] = lumaOf(c)
+			}
+		}
+		off := m.PixOffset(b.Min.X, b.Min.Y+y)
+		for x, idx := range m.Pix[off : off+w] {
+			dst[x] = lut[idx]
+		}
+	default: // CMYK, 4:2:2 images decoded as other types, …: slower but rare
+		for x := 0; x < w; x++ {
+			dst[x] = lumaOf(img.At(b.Min.X+x, b.Min.Y+y))
 		}
 	}
 }
@@ -212,4 +248,13 @@ func (pl *plane) rot180() *plane {
 		out.p[n-1-i] = v
 	}
 	return out
+}
+
+// lumaOf is the luma of c composited over white.
+func lumaOf(c color.Color) uint8 {
+	r, g, b, a := c.RGBA()
+	r += 0xffff - a
+	g += 0xffff - a
+	b += 0xffff - a
+	return uint8((19595*(r>>8) + 38470*(g>>8) + 7471*(b>>8) + 1<<15) >> 16)
 }
