@@ -77,8 +77,12 @@ func NormalizeApplicant(a Applicant) Applicant {
 	return a
 }
 
-// clip cuts s to maxFieldBytes on a rune boundary.
+// clip drops invalid UTF-8 and cuts s to maxFieldBytes on a rune boundary.
 func clip(s string) string {
+	if len(s) > 4*maxFieldBytes {
+		s = s[:4*maxFieldBytes]
+	}
+	s = strings.ToValidUTF8(s, "")
 	if len(s) <= maxFieldBytes {
 		return s
 	}
@@ -243,7 +247,11 @@ func (ls Levels) ValidateApplicant(level Level, a Applicant, at time.Time) []Fie
 		return []FieldError{fieldError(CodeFieldInvalid, "level", RuleLevelUnknown,
 			i18n.T("Unknown verification level.", "未知的认证等级。"), i18n.Text{})}
 	}
-	a = NormalizeApplicant(a)
+	return ls.validate(spec, NormalizeApplicant(a), at)
+}
+
+// validate is ValidateApplicant for a normalised applicant.
+func (ls Levels) validate(spec LevelSpec, a Applicant, at time.Time) []FieldError {
 	errsBy := map[string]FieldError{}
 	add := func(fe FieldError) {
 		if _, ok := errsBy[fe.Field]; !ok {
@@ -251,7 +259,7 @@ func (ls Levels) ValidateApplicant(level Level, a Applicant, at time.Time) []Fie
 		}
 	}
 	vals := a.values()
-	for _, r := range ls.Requirements(level, a, at) {
+	for _, r := range ls.requirements(spec, a, at) {
 		if r.Type == ReqField && vals[r.Name] == "" {
 			add(fieldError(CodeFieldRequired, r.Name, "", requiredMessage(r.Name), i18n.Text{}))
 		}

@@ -92,13 +92,13 @@ func (ls Levels) Decide(level Level, a Applicant, checks []CheckResult, at time.
 	var fs []Finding
 
 	// What the engine can see for itself.
-	for _, fe := range ls.ValidateApplicant(level, a, at) {
+	for _, fe := range ls.validate(spec, a, at) {
 		fs = append(fs, Finding{Code: fe.Code, Field: fe.Field, Step: StepApplicant})
 	}
 	if spec.ConfirmPhone && !a.PhoneConfirmed {
 		fs = append(fs, Finding{Code: CodePhoneNotConfirmed, Field: FieldPhone, Step: StepPhone})
 	}
-	reqs := ls.Requirements(level, a, at)
+	reqs := ls.requirements(spec, a, at)
 	for _, r := range reqs {
 		if r.Type == ReqDocument && !uploaded(checks, r.AnyOf) {
 			fs = append(fs, Finding{Code: r.Reason, Document: r.Name, Step: DocumentStep(r.Name)})
@@ -213,6 +213,11 @@ func checkFindings(c CheckResult) []Finding {
 	var out []Finding
 	add := func(code string) {
 		code = Canonical(code)
+		if r := registry[code]; r.Disposition == Retry && r.Step == "" {
+			// Not a check's finding (ATTEMPTS_EXCEEDED belongs to the
+			// submit gate): a bug in the check, ours.
+			code = CodeCheckUnexplained
+		}
 		f := Finding{Code: code, Field: c.Field, Document: c.Document, Check: c.Kind}
 		if f.Field == "" {
 			f.Field = registry[code].Field
@@ -288,10 +293,14 @@ func ApplicantChecks(level Level, a Applicant, at time.Time) []CheckResult {
 // changes nothing. The age_policy detail says "minor" = "true" or "false"
 // (never the birth date).
 func (ls Levels) ApplicantChecks(level Level, a Applicant, at time.Time) []CheckResult {
-	spec, _ := ls.Level(level)
+	spec, ok := ls.Level(level)
 	a = NormalizeApplicant(a)
+	var fes []FieldError
+	if ok {
+		fes = ls.validate(spec, a, at)
+	}
 	by := map[string][]string{}
-	for _, fe := range ls.ValidateApplicant(level, a, at) {
+	for _, fe := range fes {
 		by[fe.Field] = append(by[fe.Field], fe.Code)
 	}
 	result := func(kind, field string, reasons []string) CheckResult {

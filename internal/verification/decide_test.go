@@ -132,6 +132,8 @@ func TestDecide(t *testing.T) {
 		{"skipped document check is no proof of upload", LevelStandard, foreigner(),
 			with(goodChecks(DocPassport), CheckResult{Kind: CheckDocumentQuality, Outcome: OutcomeSkipped, Document: DocVisa}),
 			StatusRetryRequired, []string{CodeForeignerDocumentRequired}, []string{"documents:visa"}},
+		{"a reason that is not a check's finding is ours", LevelStandard, adult(), with(card, fail(CheckDocumentRead, DocIDFront, "", CodeAttemptsExceeded)),
+			StatusManualReview, []string{CodeCheckUnexplained}, nil},
 		{"unknown level", "platinum", adult(), card, StatusManualReview, []string{CodeLevelUnknown}, nil},
 		{"empty applicant", LevelBasic, Applicant{}, nil,
 			StatusRetryRequired, []string{CodeFieldRequired, CodePhoneNotConfirmed}, []string{StepApplicant, StepPhone}},

@@ -480,7 +480,11 @@ func (ls Levels) Requirements(level Level, a Applicant, at time.Time) []Requirem
 	if !ok {
 		return nil
 	}
-	a = NormalizeApplicant(a)
+	return ls.requirements(spec, NormalizeApplicant(a), at)
+}
+
+// requirements is Requirements for a normalised applicant.
+func (ls Levels) requirements(spec LevelSpec, a Applicant, at time.Time) []Requirement {
 	var out []Requirement
 	seen := map[string]bool{}
 	field := func(f, because string) {
