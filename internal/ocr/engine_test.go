@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	_ "image/jpeg"
 	"os"
@@ -228,5 +229,40 @@ func TestRunCheckDocumentUnavailable(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"OCR_UNAVAILABLE"`) || !strings.Contains(errb.String(), "libonnxruntime.so not found") {
 		t.Errorf("stdout %s stderr %s", out.String(), errb.String())
+	}
+}
+
+func TestPool(t *testing.T) {
+	if p, st := ocr.OpenPool(t.TempDir(), 2); p != nil || st.Available {
+		t.Fatalf("pool from empty dir: %+v", st)
+	}
+	var nilPool *ocr.Pool
+	if _, err := nilPool.Read(context.Background(), ocr.KindIDFront, image.NewGray(image.Rect(0, 0, 10, 10))); err == nil {
+		t.Error("nil pool read: no error")
+	}
+	if nilPool.Status().Available || nilPool.Compare("name", "x", nil) != ocr.Unreadable {
+		t.Error("nil pool status/compare")
+	}
+	openReader(t).Close() // skips when not installed
+	p, st := ocr.OpenPool(ocr.Dir(), 2)
+	if p == nil || !st.Available {
+		t.Fatalf("OpenPool: %+v", st)
+	}
+	defer p.Close()
+	f := fixtures(t)[0]
+	done := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			res, err := p.Read(context.Background(), f.truth.Kind, f.img)
+			if err == nil && res.Fields[ocr.FieldIDNumber].Value != f.truth.Fields[ocr.FieldIDNumber] {
+				err = errors.New("wrong id number " + res.Fields[ocr.FieldIDNumber].Value)
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -117,6 +117,8 @@ func eval(args []string) int {
 		mrzValid := map[string]*tally{}
 		mrzExact := map[string]*tally{}
 		falseMis := map[string]int{}
+		splitName := map[string]*tally{}
+		outsideNotUnreadable := 0
 		times := map[string][]time.Duration{}
 		cpus := map[string][]time.Duration{}
 		for _, d := range docs {
@@ -143,6 +145,22 @@ func eval(args []string) int {
 					tl.ok++
 				} else if *verbose {
 					fmt.Printf("  %s %s: got %q (%.2f) want %q\n", filepath.Base(d.path), name, got.Value, got.Confidence, want)
+				}
+				if name == ocr.FieldName {
+					k := "name, every character in the engine's dictionary"
+					if !r.CanRead(want) {
+						k = "name, with a character outside the dictionary"
+					}
+					if splitName[k] == nil {
+						splitName[k] = &tally{}
+					}
+					splitName[k].n++
+					if ocrEqual(name, got.Value, want) {
+						splitName[k].ok++
+					}
+					if !r.CanRead(want) && r.Compare(name, want, res) != ocr.Unreadable {
+						outsideNotUnreadable++
+					}
 				}
 				if r.Compare(name, want, res) == ocr.Mismatch {
 					falseMis[name]++
@@ -187,6 +205,10 @@ func eval(args []string) int {
 			}
 			fmt.Printf("| %s | %s |\n", f, all)
 		}
+		for _, k := range sortedKeys(splitName) {
+			fmt.Printf("| %s | %s |\n", k, splitName[k])
+		}
+		fmt.Printf("\nnames with a character outside the dictionary not reported unreadable: %d\n", outsideNotUnreadable)
 		fm := 0
 		for _, n := range falseMis {
 			fm += n
