@@ -19,6 +19,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"math"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -287,6 +288,15 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 	var img image.Image
 	if format == FormatJPEG {
 		img, err = jpeg.Decode(bytes.NewReader(data))
+		if errors.Is(err, io.ErrUnexpectedEOF) && !bytes.HasSuffix(data, []byte{0xff, 0xd9}) {
+			// Some phone apps leave out the final EOI marker. With it put
+			// back, a file whose scans are all there decodes; one cut short
+			// inside its scan data still fails.
+			fixed := append(data[:len(data):len(data)], 0xff, 0xd9)
+			if img2, err2 := jpeg.Decode(bytes.NewReader(fixed)); err2 == nil {
+				img, err, data = img2, nil, fixed
+			}
+		}
 	} else {
 		img, err = png.Decode(bytes.NewReader(data))
 	}

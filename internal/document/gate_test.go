@@ -585,3 +585,29 @@ func TestConcurrentCheck(t *testing.T) {
 		}
 	}
 }
+
+// A JPEG without its final EOI marker (some apps write them) is read; one
+// cut short inside its scan data is still corrupt.
+func TestMissingEOI(t *testing.T) {
+	data := encodeSpec(t, goodSpec())
+	g := newTestGate(t, Config{})
+	rep, err := g.Check(data[:len(data)-2], KindIDFront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Accepted || rep.Clean == nil {
+		t.Fatalf("JPEG without EOI refused: %v", rep)
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(rep.Clean)); err != nil {
+		t.Errorf("clean copy: %v", err)
+	}
+	for _, cut := range []int{len(data) / 3, len(data) * 9 / 10, len(data) - 40} {
+		rep, err := g.Check(data[:cut], KindIDFront)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Has(CodeImageCorrupt) {
+			t.Errorf("cut at %d of %d: %v", cut, len(data), rep)
+		}
+	}
+}
