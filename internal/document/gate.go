@@ -34,8 +34,10 @@ type Limits struct {
 	MaxAspect float64 // long/short side ratio above this is IMAGE_DIMENSIONS; default 8
 }
 
-// Thresholds are the quality limits, one per score. They were calibrated
-// on testdata/calib (see the package README section of the project README).
+// Thresholds are the quality limits, one per score (Report.Scores names in
+// quotes). The defaults were calibrated on testdata/calib; CALIBRATION.md
+// gives the measured score ranges and error rates. A zero field takes its
+// default: to switch a check off, set an unreachable limit instead.
 type Thresholds struct {
 	MinDocumentPixels float64 // "resolution": document long side in pixels; below → IMAGE_TOO_SMALL
 	MinSharpness      float64 // "sharpness": contrast-normalised Laplacian variance; below → IMAGE_BLURRY
