@@ -192,6 +192,7 @@ type transitionError struct {
 	ev   Event
 }
 
+// Error names the refused transition, for logs.
 func (e transitionError) Error() string {
 	s := "no transition from " + string(e.from) + " on " + string(e.ev.Kind)
 	if e.ev.To != "" {
