@@ -318,7 +318,11 @@ func (ls Levels) ApplicantChecks(level Level, a Applicant, at time.Time) []Check
 			idOnly = append(idOnly, c)
 		}
 	}
-	out = append(out, result(CheckIDNumber, FieldIDNumber, idOnly))
+	idField := FieldIDNumber
+	if len(by[FieldIDNumber]) == 0 && len(by[FieldIDType]) > 0 {
+		idField = FieldIDType
+	}
+	out = append(out, result(CheckIDNumber, idField, idOnly))
 	phone := by[FieldPhone]
 	if spec.ConfirmPhone && !a.PhoneConfirmed {
 		phone = append(phone, CodePhoneNotConfirmed)

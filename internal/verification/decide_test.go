@@ -214,10 +214,12 @@ func TestApplicantChecks(t *testing.T) {
 		t.Errorf("a child's valid number fails id_number: %+v", c)
 	}
 	// Passing them to Decide changes nothing.
-	for _, ap := range []Applicant{adult(), a, child} {
+	badType := adult()
+	badType.IDType = "library_card"
+	for _, ap := range []Applicant{adult(), a, child, badType} {
 		base := Decide(LevelBasic, ap, goodChecks(), at)
 		more := Decide(LevelBasic, ap, append(goodChecks(), ApplicantChecks(LevelBasic, ap, at)...), at)
-		if base.Status != more.Status || !slices.Equal(base.Reasons, more.Reasons) {
+		if base.Status != more.Status || !slices.Equal(base.Reasons, more.Reasons) || len(base.Findings) != len(more.Findings) {
 			t.Errorf("ApplicantChecks changed the decision: %+v vs %+v", base, more)
 		}
 	}
