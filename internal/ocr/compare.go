@@ -1,6 +1,11 @@
 package ocr
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
+
+var reAnyDate = regexp.MustCompile(`^\s*([0-9]{4})\s*[-./年]\s*([0-9]{1,2})\s*[-./月]\s*([0-9]{1,2})\s*日?\s*$`)
 
 // Verdict is the outcome of comparing a typed value with a reading.
 type Verdict string
@@ -36,7 +41,22 @@ func normalise(name, v string) string {
 	case FieldIDNumber, FieldDocumentNumber:
 		return strings.ToUpper(compact(v))
 	case FieldSurname, FieldGivenNames:
-		return strings.Join(strings.Fields(strings.ToUpper(v)), " ")
+		return strings.Join(strings.Fields(strings.ToUpper(strings.ReplaceAll(v, "<", " "))), " ")
+	case FieldSex:
+		switch strings.ToLower(v) {
+		case "男", "m", "male":
+			return "男"
+		case "女", "f", "female":
+			return "女"
+		}
+		return v
+	case FieldBirthDate, FieldValidFrom, FieldValidUntil:
+		if m := reAnyDate.FindStringSubmatch(v); m != nil {
+			if d, ok := isoDate(m[1], m[2], m[3]); ok {
+				return d
+			}
+		}
+		return compact(v)
 	default:
 		return compact(v)
 	}

@@ -452,3 +452,79 @@ func TestFixLine1DropsLettersAfterNames(t *testing.T) {
 		t.Errorf("fixLine1 = %q", got)
 	}
 }
+
+func TestCompare(t *testing.T) {
+	res := &Result{Kind: KindIDFront, Fields: map[string]Field{
+		FieldName:      {Value: "阿卜杜拉·买买提", Confidence: 0.98},
+		FieldIDNumber:  {Value: "11010519491231002X", Confidence: 0.99},
+		FieldBirthDate: {Value: "1949-12-31", Confidence: 0.99},
+		FieldSex:       {Value: "男", Confidence: 0.99},
+		FieldAddress:   {Value: "北京市东城区", Confidence: 0.5},
+	}}
+	r := &Reader{}
+	tests := []struct {
+		field, typed string
+		want         Verdict
+	}{
+		{FieldName, "阿卜杜拉·买买提", Match},
+		{FieldName, "阿卜杜拉.买买提", Match},    // dot variant typed
+		{FieldName, "阿卜杜拉 买买提", Mismatch}, // dot missing: a different string
+		{FieldName, "阿卜杜拉·买买", Mismatch},  // one character missing (the article's case)
+		{FieldIDNumber, "11010519491231002x", Match},
+		{FieldIDNumber, "110105194912310021", Mismatch},
+		{FieldBirthDate, "1949/12/31", Match},
+		{FieldBirthDate, "1949年12月31日", Match},
+		{FieldBirthDate, "1949-12-30", Mismatch},
+		{FieldSex, "M", Match},
+		{FieldSex, "female", Mismatch},
+		{FieldAddress, "北京市西城区", Unreadable}, // low confidence
+		{FieldEthnicity, "汉", Unreadable},    // not read
+	}
+	for _, tt := range tests {
+		if got := r.Compare(tt.field, tt.typed, res); got != tt.want {
+			t.Errorf("Compare(%s, %q) = %s, want %s", tt.field, tt.typed, got, tt.want)
+		}
+	}
+	// A reading that fails its checksum is never a mismatch.
+	bad := &Result{Fields: map[string]Field{FieldIDNumber: {Value: "110105194912310021", Confidence: 0.99}}}
+	if got := r.Compare(FieldIDNumber, "11010519491231002X", bad); got != Unreadable {
+		t.Errorf("checksum-failing reading: %s", got)
+	}
+	// A reason on the field (printed birth date disagrees with the number)
+	// makes a difference unreadable.
+	inc := &Result{Fields: map[string]Field{FieldBirthDate: {Value: "1949-12-30", Confidence: 0.99}},
+		Reasons: []Reason{reason(ReasonBirthDateMismatch, FieldBirthDate)}}
+	if got := r.Compare(FieldBirthDate, "1949-12-31", inc); got != Unreadable {
+		t.Errorf("inconsistent reading: %s", got)
+	}
+	if got := r.Compare(FieldName, "x", nil); got != Unreadable {
+		t.Errorf("nil result: %s", got)
+	}
+}
+
+func TestConsistency(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := "11010519491231002X"
+	f := fields{}
+	f.set(FieldIDNumber, n, 0.99)
+	f.set(FieldBirthDate, "1949-12-30", 0.99)
+	f.set(FieldSex, "男", 0.99)
+	f.set(FieldValidUntil, "2025-12-30", 0.99)
+	codes := map[string]bool{}
+	for _, r := range consistency(KindIDFront, f, now) {
+		codes[r.Code] = true
+	}
+	// 17th digit 2 is even: female; birth date in the number is 1949-12-31.
+	for _, c := range []string{ReasonBirthDateMismatch, ReasonSexMismatch, ReasonExpired} {
+		if !codes[c] {
+			t.Errorf("missing reason %s (got %v)", c, codes)
+		}
+	}
+	f2 := fields{}
+	f2.set(FieldValidUntil, "长期", 0.99)
+	f2.set(FieldIDNumber, "11010519491231002Y", 0.99)
+	rs := consistency(KindIDBack, f2, now)
+	if len(rs) != 1 || rs[0].Code != ReasonIDChecksum {
+		t.Errorf("reasons %v", rs)
+	}
+}
