@@ -9,7 +9,10 @@
 //
 // Nothing here does I/O: the store, the job pipeline and the HTTP API call
 // these functions with data they loaded and persist what they return. Time
-// is always a parameter. Personal data passes through but is never logged.
+// is always a parameter; ages and expiry are computed on the calendar date of
+// that time in its own location, so pass the submission time in the
+// customers' zone (UTC+8 for mainland customers) to get birthdays right at
+// midnight. Personal data passes through but is never logged.
 //
 // Sensitive reasons (duplicate identity, sanctions, fraud signals) and our
 // own failures are never shown to a customer: CustomerView replaces them

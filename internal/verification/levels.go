@@ -277,8 +277,9 @@ func DefaultLevels() Levels {
 	}
 }
 
-// ParseLevels decodes a JSON configuration (unknown keys are an error) and
-// validates it. Errors are *errs.Error of kind Invalid, code LEVELS_INVALID.
+// ParseLevels decodes a JSON configuration (unknown keys are an error),
+// takes the default attempt policy and minimum confidence when "attempts" or
+// "min_confidence" is absent, and validates it. Errors are *errs.Error of kind Invalid, code LEVELS_INVALID.
 func ParseLevels(data []byte) (Levels, error) {
 	var ls Levels
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -288,6 +289,13 @@ func ParseLevels(data []byte) (Levels, error) {
 	}
 	if dec.More() {
 		return Levels{}, levelsInvalid("", "trailing data after the configuration")
+	}
+	def := DefaultLevels()
+	if ls.Attempts == (AttemptPolicy{}) {
+		ls.Attempts = def.Attempts
+	}
+	if ls.MinConfidence == 0 {
+		ls.MinConfidence = def.MinConfidence
 	}
 	if err := ls.Validate(); err != nil {
 		return Levels{}, err
@@ -363,7 +371,7 @@ func (ls Levels) Validate() error {
 	if ls.MinorAge < 0 || ls.MinorAge > 30 {
 		return levelsInvalid("minor_age", "must be between 0 and 30")
 	}
-	if ls.MinimumAge < 0 || ls.MinimumAge > ls.MinorAge && ls.MinorAge > 0 {
+	if ls.MinimumAge < 0 || (ls.MinorAge > 0 && ls.MinimumAge > ls.MinorAge) {
 		return levelsInvalid("minimum_age", "must be between 0 and minor_age")
 	}
 	if ls.Attempts.Limit < 1 || ls.Attempts.Limit > 1000 {

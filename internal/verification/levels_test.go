@@ -35,6 +35,22 @@ func TestDefaultLevelsValid(t *testing.T) {
 	}
 }
 
+func TestParseLevelsDefaultsOmitted(t *testing.T) {
+	b, _ := json.Marshal(DefaultLevels())
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	delete(m, "attempts")
+	delete(m, "min_confidence")
+	b, _ = json.Marshal(m)
+	ls, err := ParseLevels(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls.Attempts.Limit != DefaultAttemptLimit || ls.MinConfidence != DefaultMinConfidence {
+		t.Errorf("defaults not applied: %+v %v", ls.Attempts, ls.MinConfidence)
+	}
+}
+
 func TestParseLevelsFile(t *testing.T) {
 	data, err := os.ReadFile("testdata/levels.json")
 	if err != nil {
@@ -45,7 +61,7 @@ func TestParseLevelsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec, ok := ls.Level("kids")
-	if !ok || !spec.ManualReview || len(spec.Documents[IDCNResident]) != 1 {
+	if !ok || !spec.ManualReview || len(spec.Documents[IDCNResident]) != 1 || ls.Attempts.Limit != 3 || ls.MinConfidence != 0.85 {
 		t.Fatalf("kids level = %+v, %v", spec, ok)
 	}
 	reqs := ls.Requirements("kids", adult(), at)
@@ -87,6 +103,7 @@ func TestLevelsValidateRejects(t *testing.T) {
 		{"attempt window", mod(func(l *Levels) { l.Attempts.Window = Duration(time.Second) }), "attempts.window"},
 		{"bad window text", []byte(`{"attempts":{"window":"forever"}}`), ""},
 		{"confidence", mod(func(l *Levels) { l.MinConfidence = 1.5 }), "min_confidence"},
+		{"negative confidence", mod(func(l *Levels) { l.MinConfidence = -0.5 }), "min_confidence"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
