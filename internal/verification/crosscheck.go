@@ -1,6 +1,7 @@
 package verification
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,6 +114,9 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 			r.Detail = map[string]string{"skipped": "scripts differ"}
 		default:
 			differ(FieldFullName, f, a.FullName, CodeNameMismatch)
+			if r := &out[len(out)-1]; r.Outcome == OutcomeFail {
+				r.Detail = nameDiffDetail(cmp)
+			}
 		}
 	}
 
@@ -259,4 +263,20 @@ func clamp01(f float64) float64 {
 		return 1
 	}
 	return f
+}
+
+// nameDiffDetail records where a name differs (rule and position, never the
+// characters themselves).
+func nameDiffDetail(c idrules.NameComparison) map[string]string {
+	if len(c.Diffs) == 1 {
+		rule := map[string]string{idrules.DiffMissing: idrules.CodeNameMissing, idrules.DiffExtra: idrules.CodeNameExtra,
+			idrules.DiffDifferent: idrules.CodeNameDifferent}[c.Diffs[0].Kind]
+		if rule != "" {
+			return map[string]string{"rule": rule, "position": strconv.Itoa(c.Diffs[0].Position)}
+		}
+	}
+	if len(c.Diffs) > 1 {
+		return map[string]string{"rule": idrules.CodeNameMismatch, "position": strconv.Itoa(len(c.Diffs))}
+	}
+	return nil
 }

@@ -107,3 +107,56 @@ func TestCrossCheckIntoDecide(t *testing.T) {
 		t.Errorf("decision = %+v", d)
 	}
 }
+
+// TestNameDiffToCustomer: "one letter missing from the name" (the article's
+// own example) reaches the customer as the position of the missing
+// character, and the stored check holds no character of the name.
+func TestNameDiffToCustomer(t *testing.T) {
+	tests := []struct {
+		typed, read string
+		rule        string
+		pos         string
+		en, zh      string
+	}{
+		{"张三", "张三丰", "NAME_MISSING_CHARACTER", "3", "character 3 is missing", "缺少第 3 个字"},
+		{"张三丰", "张三", "NAME_EXTRA_CHARACTER", "3", "character 3 of what you typed is extra", "第 3 个字是多余的"},
+		{"张珊", "张姗", "NAME_DIFFERENT_CHARACTER", "2", "Character 2 of the name you typed differs", "第 2 个字与证件不一致"},
+		{"李四五", "张三丰", "NAME_MISMATCH", "3", "in 3 places", "有 3 处不一致"},
+	}
+	for _, tc := range tests {
+		a := adult()
+		a.FullName = tc.typed
+		res := CrossCheck(a, ReadFields{"name": {Value: tc.read, Confidence: 0.99}}, CrossCheckOptions{Document: DocIDFront, At: at})
+		if len(res) != 1 || res[0].Detail["rule"] != tc.rule || res[0].Detail["position"] != tc.pos {
+			t.Fatalf("%s vs %s: %+v", tc.typed, tc.read, res)
+		}
+		for k, v := range res[0].Detail {
+			if strings.ContainsAny(v, tc.typed+tc.read) {
+				t.Errorf("detail %s=%q holds a character of the name", k, v)
+			}
+		}
+		d := Decide(LevelStandard, a, append(goodChecks(DocIDFront, DocIDBack), res...), at)
+		if d.Status != StatusRetryRequired || d.Findings[0].Rule != tc.rule {
+			t.Fatalf("decision %+v", d)
+		}
+		en := CustomerFindings(d.Findings, "en")
+		zh := CustomerFindings(d.Findings, "zh-CN")
+		if len(en) != 1 || !strings.Contains(en[0].Message, tc.en) || !strings.Contains(zh[0].Message, tc.zh) || en[0].Field != FieldFullName {
+			t.Errorf("%s vs %s: %+v / %+v", tc.typed, tc.read, en, zh)
+		}
+	}
+	// Details that are not ours are ignored.
+	for _, det := range []map[string]string{{"rule": "EVIL", "position": "1"}, {"rule": "NAME_MISSING_CHARACTER", "position": "-4"}, {"rule": "NAME_MISSING_CHARACTER", "position": "x"}} {
+		rule, pos := nameDetail(det)
+		if rule != "" || pos != 0 {
+			t.Errorf("nameDetail(%v) = %q, %d", det, rule, pos)
+		}
+	}
+	// Several unreadable fields on one document are one reason for the customer.
+	d := Decide(LevelStandard, adult(), append(goodChecks(DocIDFront, DocIDBack),
+		CheckResult{Kind: CheckCrossCheck, Outcome: OutcomeUnreadable, Field: FieldFullName, Document: DocIDFront},
+		CheckResult{Kind: CheckCrossCheck, Outcome: OutcomeUnreadable, Field: FieldIDNumber, Document: DocIDFront}), at)
+	if pub := CustomerFindings(d.Findings, "en"); len(d.Findings) != 2 || len(pub) != 1 || pub[0].Step != "documents:id_front" {
+		t.Errorf("findings %+v → public %+v", d.Findings, pub)
+	}
+}

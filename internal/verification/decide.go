@@ -2,6 +2,7 @@ package verification
 
 import (
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/idrules"
@@ -43,6 +44,13 @@ type Finding struct {
 	Document string `json:"document,omitempty"` // document kind
 	Check    string `json:"check,omitempty"`    // check kind that found it (reviewers only)
 	Step     string `json:"step,omitempty"`     // step to redo
+	// Rule is the detailed rule behind a name mismatch (an idrules code such
+	// as NAME_MISSING_CHARACTER) and Position the 1-based character it
+	// concerns, or the number of places that differ for NAME_MISMATCH; both
+	// come from CheckResult.Detail ("rule", "position") and let the customer
+	// be told where the name differs without storing the characters.
+	Rule     string `json:"rule,omitempty"`
+	Position int    `json:"position,omitempty"`
 }
 
 // Decision is the decision engine's outcome for a case.
@@ -222,6 +230,9 @@ func checkFindings(c CheckResult) []Finding {
 		if f.Field == "" {
 			f.Field = registry[code].Field
 		}
+		if code == CodeNameMismatch {
+			f.Rule, f.Position = nameDetail(c.Detail)
+		}
 		out = append(out, f)
 	}
 	sensitiveOnly := func() {
@@ -347,4 +358,20 @@ func (ls Levels) ApplicantChecks(level Level, a Applicant, at time.Time) []Check
 	ac.Detail = map[string]string{"minor": minor}
 	out = append(out, ac)
 	return out
+}
+
+// nameDetail reads the rule and position CrossCheck records for a name
+// mismatch, accepting only values it knows.
+func nameDetail(d map[string]string) (rule string, pos int) {
+	rule = d["rule"]
+	switch rule {
+	case idrules.CodeNameMissing, idrules.CodeNameExtra, idrules.CodeNameDifferent, idrules.CodeNameMismatch:
+	default:
+		return "", 0
+	}
+	pos, err := strconv.Atoi(d["position"])
+	if err != nil || pos < 1 || pos > idrules.MaxNameLength*4 {
+		return "", 0
+	}
+	return rule, pos
 }

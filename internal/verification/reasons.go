@@ -2,6 +2,7 @@ package verification
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/document"
@@ -491,19 +492,28 @@ func CustomerFindings(findings []Finding, lang i18n.Lang) []PublicReason {
 		} else {
 			f.Code = code
 			f.Step = stepFor(registry[code], f)
-			if f.Field == "" {
+			if f.Field == "" || registry[code].Step == StepDocuments {
+				// A photo to take again: which field was unreadable does
+				// not change what to do, so one reason per document.
 				f.Field = registry[code].Field
 			}
 			f.Check = ""
+			if code != CodeNameMismatch {
+				f.Rule, f.Position = "", 0
+			}
 		}
 		if seen[f] {
 			continue
 		}
 		seen[f] = true
 		r := registry[f.Code]
+		msg := r.Message
+		if m, ok := nameDiffMessage(f); ok {
+			msg = m
+		}
 		out = append(out, PublicReason{
 			Code: f.Code, Field: f.Field, Document: f.Document, Disposition: r.Disposition,
-			Step: f.Step, Message: r.Message.In(lang), Hint: r.Hint.In(lang),
+			Step: f.Step, Message: msg.In(lang), Hint: r.Hint.In(lang),
 		})
 	}
 	// One neutral reason at most: UNDER_REVIEW wins over REVIEW_PENDING.
@@ -536,4 +546,28 @@ func stepFor(r ReasonInfo, f Finding) string {
 		return DocumentStep(f.Document)
 	}
 	return r.Step
+}
+
+// nameDiffMessage says where a name differs, from a finding's rule and
+// position, without repeating the characters.
+func nameDiffMessage(f Finding) (i18n.Text, bool) {
+	if f.Code != CodeNameMismatch || f.Position < 1 {
+		return i18n.Text{}, false
+	}
+	n := strconv.Itoa(f.Position)
+	switch f.Rule {
+	case idrules.CodeNameMissing:
+		return i18n.T("The name you typed has one character fewer than the name on your document: character "+n+" is missing.",
+			"您填写的姓名比证件上少了一个字：缺少第 "+n+" 个字。"), true
+	case idrules.CodeNameExtra:
+		return i18n.T("The name you typed has one character more than the name on your document: character "+n+" of what you typed is extra.",
+			"您填写的姓名比证件上多了一个字：您填写的第 "+n+" 个字是多余的。"), true
+	case idrules.CodeNameDifferent:
+		return i18n.T("Character "+n+" of the name you typed differs from your document.",
+			"您填写的姓名第 "+n+" 个字与证件不一致。"), true
+	case idrules.CodeNameMismatch:
+		return i18n.T("The name you typed differs from the name on your document in "+n+" places.",
+			"您填写的姓名与证件上的姓名有 "+n+" 处不一致。"), true
+	}
+	return i18n.Text{}, false
 }
