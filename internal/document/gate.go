@@ -73,7 +73,7 @@ func DefaultConfig() Config {
 			MinSharpness:      60,
 			MinBrightness:     70,
 			MaxBrightness:     235,
-			MaxClipped:        0.4,
+			MaxClipped:        0.3,
 			MaxGlare:          0.01,
 			MaxCutOff:         0.03,
 			MinFaceScore:      20,
@@ -392,12 +392,16 @@ func (g *Gate) analyze(rep *Report, work *plane, kind Kind, toOrig float64) {
 	rep.Scores["clipped"] = round3(clipped)
 	sharp := sharpness(region)
 	rep.Scores["sharpness"] = math.Round(sharp)
+	// Paper is white and mostly background; a selfie is measured on the whole
+	// frame, where a bright window behind the face is common: for both only
+	// a frame blown out almost entirely counts as overexposed.
+	loose := kind.isPaper() || kind == KindSelfie
 	switch {
 	case mean < th.MinBrightness:
 		rep.add(CodeTooDark)
-	case kind.isPaper() && clipped > paperMaxClipped:
+	case loose && clipped > looseMaxClipped:
 		rep.add(CodeOverexposed)
-	case !kind.isPaper() && (mean > th.MaxBrightness || clipped > th.MaxClipped):
+	case !loose && (mean > th.MaxBrightness || clipped > th.MaxClipped):
 		rep.add(CodeOverexposed)
 	case kind.isCard():
 		// Glare is a reflection on a laminated card; on paper a blown-out
@@ -476,11 +480,11 @@ func decodeFailure(err error) string {
 	return CodeImageCorrupt
 }
 
-// paperMaxClipped is the clipped fraction above which a paper document
-// (white, mostly background) counts as overexposed: only when nearly all of
-// it is blown out, since a white background clipping to pure white loses
-// nothing.
-const paperMaxClipped = 0.85
+// looseMaxClipped is the clipped fraction above which a paper document or
+// a selfie counts as overexposed: only when nearly all of it is blown out,
+// since a white page or a bright background clipping to pure white loses
+// nothing that matters.
+const looseMaxClipped = 0.85
 
 func crop(p *plane, x0, y0, w, h int) *plane {
 	out := newPlane(w, h)

@@ -130,6 +130,12 @@ func Set(seed uint64) []Entry {
 		}
 		add("good_hard", k, nil, nil, s)
 	}
+	for i := 0; i < 3; i++ { // held in the hand: a thumb over the bottom edge
+		s, k := base()
+		s.Thumb = true
+		s.CY = uni(0.42, 0.46)
+		add("good_thumb", k, nil, nil, s)
+	}
 	for _, o := range []int{3, 5, 6, 7, 8} {
 		s, _ := base()
 		s.Side = synth.Front

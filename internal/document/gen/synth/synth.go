@@ -45,6 +45,9 @@ type Spec struct {
 	GlareR     float64 // glare radius, as a fraction of the card width
 	Noise      float64 // sensor noise sigma (luma units)
 	Tilt       float64 // keystone perspective: the top edge is (1-Tilt) times as wide as the bottom
+	// Thumb draws a thumb holding the card: it covers the middle of the
+	// card's bottom edge and reaches the bottom of the frame.
+	Thumb bool
 	Quality    int     // JPEG quality (0 means 85)
 	// Orientation stores the upright picture rotated and tagged with this
 	// EXIF orientation (1..8), as phone cameras do; 0 or 1 for none.
@@ -99,6 +102,27 @@ func Render(s Spec) *image.RGBA {
 		}
 	}
 
+	if s.Thumb {
+		// an ellipse from below the frame up over the card's bottom edge
+		tx := cx - 0.1*cw*ca
+		ty := cy + ch/2 + 0.02*ch
+		top := ty - 0.3*ch
+		rx := 0.07 * float64(W)
+		ry := (float64(H) - top) / 2
+		ey := top + ry
+		for y := int(top); y < H; y++ {
+			for x := int(tx - rx); x <= int(tx+rx); x++ {
+				if x < 0 || x >= W || y < 0 {
+					continue
+				}
+				dx, dy := (float64(x)-tx)/rx, (float64(y)-ey)/ry
+				if d := dx*dx + dy*dy; d < 1 {
+					k := 1 - 0.25*d // rounder shading at the sides
+					buf[y*W+x] = rgb{205 * k, 160 * k, 135 * k}
+				}
+			}
+		}
+	}
 	if s.Glare > 0 {
 		gx := cx + (s.GlareX*cw)*ca - (s.GlareY*ch)*sa
 		gy := cy + (s.GlareX*cw)*sa + (s.GlareY*ch)*ca
