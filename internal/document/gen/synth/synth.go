@@ -47,8 +47,8 @@ type Spec struct {
 	Tilt       float64 // keystone perspective: the top edge is (1-Tilt) times as wide as the bottom
 	// Thumb draws a thumb holding the card: it covers the middle of the
 	// card's bottom edge and reaches the bottom of the frame.
-	Thumb bool
-	Quality    int     // JPEG quality (0 means 85)
+	Thumb   bool
+	Quality int // JPEG quality (0 means 85)
 	// Orientation stores the upright picture rotated and tagged with this
 	// EXIF orientation (1..8), as phone cameras do; 0 or 1 for none.
 	Orientation int
