@@ -10,13 +10,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
+	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/config"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/upload"
 )
 
 // app is the wired application.
@@ -76,8 +80,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer a.db.Close()
 
+	blobs, err := blob.NewLocal(filepath.Join(a.cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	uploads, err := upload.New(upload.Config{Records: a.db.Uploads(), Blobs: blob.NewEncrypted(blobs, a.keys),
+		MaxSize: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, Log: a.log, WriteError: api.WriteError})
+	if err != nil {
+		return err
+	}
+	go every(ctx, 10*time.Minute, func() {
+		if n, err := uploads.Cleanup(ctx); err != nil {
+			a.log.Error("upload cleanup", "err", err)
+		} else if n > 0 {
+			a.log.Info("expired uploads removed", "count", n)
+		}
+	})
+
 	h := server.New(server.Deps{
-		Accounts: a.accounts, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
+		Accounts: a.accounts, Uploads: uploads, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version: versionString(),
 		Checks: []server.Check{
 			{Name: "database", Check: func(ctx context.Context) error { return a.db.PingContext(ctx) }},
@@ -109,6 +130,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// every runs fn now and then every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

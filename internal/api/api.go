@@ -22,6 +22,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/upload"
 )
 
 // MaxJSONBody is the largest JSON request body accepted.
@@ -30,6 +31,7 @@ const MaxJSONBody = 1 << 20
 // API serves the JSON API.
 type API struct {
 	Accounts     *identity.Service
+	Uploads      *upload.Handler
 	Log          *slog.Logger
 	TrustProxy   bool // take the client address from X-Forwarded-For
 	SecureCookie bool // mark cookies Secure even without TLS (behind a TLS proxy)
@@ -60,7 +62,7 @@ func (a *API) Handler() http.Handler {
 // another method, 404 otherwise, both as JSON errors.
 func (a *API) unmatched(w http.ResponseWriter, r *http.Request) {
 	var allow []string
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
 		c := r.Clone(r.Context())
 		c.Method = m
 		if _, p := a.mux.Handler(c); p != "" && p != "/api/" {
@@ -69,7 +71,7 @@ func (a *API) unmatched(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, r, errs.New(errs.Kind(-1), "METHOD_NOT_ALLOWED",
+		writeError(w, r, errs.New(errs.MethodNotAllowed, "METHOD_NOT_ALLOWED",
 			"This method is not allowed here. Allowed: "+strings.Join(allow, ", ")+".",
 			"此地址不支持该请求方法。允许："+strings.Join(allow, ", ")+"。"))
 		return
@@ -121,8 +123,10 @@ func status(k errs.Kind) int {
 		return http.StatusTooManyRequests
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
-	case errs.Kind(-1):
+	case errs.MethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case errs.ChecksumMismatch:
+		return 460
 	}
 	return http.StatusInternalServerError
 }
@@ -154,6 +158,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, st, errorBody{body})
 }
+
+// WriteError writes err as the API's error body (for handlers mounted beside the API).
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, err) }
 
 // WritePanic is the response for a recovered panic.
 func WritePanic(w http.ResponseWriter, r *http.Request) {

@@ -9,23 +9,42 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
+	"github.com/veriwallet/veriwallet/internal/upload"
 )
 
 var fast = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // newServer starts the whole HTTP handler on a fresh database.
 func newServer(t *testing.T, engine string) *httptest.Server {
+	srv, _ := newServerDir(t, engine)
+	return srv
+}
+
+// newServerDir also returns the blob directory, for tests that look at the disk.
+func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 	db := sqltest.Open(t, engine)
+	dir := t.TempDir()
+	local, err := blob.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploads, err := upload.New(upload.Config{Records: db.Uploads(), Blobs: blob.NewEncrypted(local, sqltest.Keyring(t)),
+		MaxSize: 8 << 20, MaxOpen: 3, WriteError: api.WriteError})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = fast
 	svc := identity.NewService(db.Accounts(), cfg, nil, nil)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Log: log, Version: "test"}))
+	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Log: log, Version: "test"}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, dir
 }
 
 type resp struct {

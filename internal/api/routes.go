@@ -19,6 +19,14 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/me", true, http.HandlerFunc(a.me)},
 		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
 		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
+
+		// The tus 1.0 resumable upload protocol (internal/upload).
+		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
+		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},
+		{"OPTIONS", "/api/v1/uploads/{id}", false, http.HandlerFunc(a.tus)},
+		{"HEAD", "/api/v1/uploads/{id}", true, http.HandlerFunc(a.tus)},
+		{"PATCH", "/api/v1/uploads/{id}", true, http.HandlerFunc(a.tus)},
+		{"DELETE", "/api/v1/uploads/{id}", true, http.HandlerFunc(a.tus)},
 	}
 }
 

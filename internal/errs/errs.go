@@ -27,6 +27,8 @@ const (
 	Unsupported                 // unsupported media type (415)
 	TooMany                     // rate limited or attempts exhausted (429)
 	Unavailable                 // a dependency is down; retry later (503)
+	MethodNotAllowed            // the path exists, the method does not (405)
+	ChecksumMismatch            // a tus chunk arrived damaged (460, tus checksum extension)
 )
 
 // Error is a domain error with a stable code.

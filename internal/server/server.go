@@ -17,6 +17,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/web"
 )
 
@@ -30,6 +31,7 @@ type Check struct {
 // Deps are what the server serves.
 type Deps struct {
 	Accounts     *identity.Service
+	Uploads      *upload.Handler
 	Log          *slog.Logger
 	Checks       []Check
 	TrustProxy   bool
@@ -43,7 +45,7 @@ func New(d Deps) http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := httpx.NewMetrics(reg)
 
-	a := &api.API{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 
 	mux := http.NewServeMux()

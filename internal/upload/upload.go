@@ -1,0 +1,46 @@
+// Package upload receives documents over the tus 1.0 resumable upload
+// protocol (core, creation, termination, expiration and checksum
+// extensions), built on github.com/tus/tusd/v2.
+//
+// What the server has acknowledged is never lost: every PATCH body is
+// encrypted (a data key per segment) and written atomically as one segment
+// in the blob store before the new offset is recorded, so a dropped
+// connection or a killed process resumes from the last recorded offset. No
+// plaintext byte touches the disk. Each upload belongs to the user who
+// created it and is invisible to everyone else.
+package upload
+
+import (
+	"context"
+	"time"
+)
+
+// Record is an upload's bookkeeping, kept by a Records store.
+type Record struct {
+	ID        string
+	OwnerID   string
+	Size      int64
+	Offset    int64
+	Segments  []int64           // plaintext length of each stored segment, in order
+	MetaData  map[string]string // tus Upload-Metadata (personal: stored encrypted)
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	Completed bool
+}
+
+// Records persists upload records. Every method is one transaction.
+type Records interface {
+	// CreateUpload inserts a record.
+	CreateUpload(ctx context.Context, r *Record) error
+	// GetUpload returns a record. Errors: NotFound UPLOAD_NOT_FOUND.
+	GetUpload(ctx context.Context, id string) (*Record, error)
+	// SaveUploadProgress records a new offset and segment list, only if the
+	// stored offset is still prevOffset. Errors: Conflict UPLOAD_OFFSET_CONFLICT.
+	SaveUploadProgress(ctx context.Context, id string, prevOffset, offset int64, segments []int64, completed bool) error
+	// DeleteUpload removes a record (no error when it is gone already).
+	DeleteUpload(ctx context.Context, id string) error
+	// CountOpenUploads counts the owner's unfinished, unexpired uploads.
+	CountOpenUploads(ctx context.Context, ownerID string, now time.Time) (int, error)
+	// ExpiredUploads lists up to limit uploads that expired before now.
+	ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]*Record, error)
+}
