@@ -17,18 +17,18 @@ type Kind int
 
 // The kinds of error.
 const (
-	Internal        Kind = iota // our fault; never shown in detail
-	Invalid                     // the request is malformed or a field is wrong (400/422)
-	Unauthenticated             // no or bad credentials (401)
-	Permission                  // authenticated but not allowed (403)
-	NotFound                    // no such thing, or not visible to the caller (404)
-	Conflict                    // state conflict, duplicate (409)
-	TooLarge                    // body or file too large (413)
-	Unsupported                 // unsupported media type (415)
-	TooMany                     // rate limited or attempts exhausted (429)
-	Unavailable                 // a dependency is down; retry later (503)
-	MethodNotAllowed            // the path exists, the method does not (405)
-	ChecksumMismatch            // a tus chunk arrived damaged (460, tus checksum extension)
+	Internal         Kind = iota // our fault; never shown in detail
+	Invalid                      // the request is malformed or a field is wrong (400/422)
+	Unauthenticated              // no or bad credentials (401)
+	Permission                   // authenticated but not allowed (403)
+	NotFound                     // no such thing, or not visible to the caller (404)
+	Conflict                     // state conflict, duplicate (409)
+	TooLarge                     // body or file too large (413)
+	Unsupported                  // unsupported media type (415)
+	TooMany                      // rate limited or attempts exhausted (429)
+	Unavailable                  // a dependency is down; retry later (503)
+	MethodNotAllowed             // the path exists, the method does not (405)
+	ChecksumMismatch             // a tus chunk arrived damaged (460, tus checksum extension)
 )
 
 // Error is a domain error with a stable code.

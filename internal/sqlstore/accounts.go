@@ -237,7 +237,9 @@ func (a *Accounts) RevokeSession(ctx context.Context, userID, sessionID string, 
 	})
 }
 
-func (a *Accounts) failureKey(key string) []byte { return a.db.cipher.BlindIndex("login-failure", []byte(key)) }
+func (a *Accounts) failureKey(key string) []byte {
+	return a.db.cipher.BlindIndex("login-failure", []byte(key))
+}
 
 // LoginFailures implements identity.Store.
 func (a *Accounts) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {

@@ -233,4 +233,3 @@ func isUnique(err error) bool {
 
 // ts normalises a time for storage: UTC, microseconds (what both engines keep).
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
