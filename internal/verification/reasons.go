@@ -571,3 +571,50 @@ func nameDiffMessage(f Finding) (i18n.Text, bool) {
 	}
 	return i18n.Text{}, false
 }
+
+// CustomerReasons is what a customer sees for a case in status with the
+// findings of its latest decision, in lang. Unlike CustomerView it follows
+// the status, so that nothing the customer cannot act on is listed:
+//
+//   - retry_required: the RETRY findings, each with its field and step;
+//   - rejected: the visible FINAL findings, and REVIEWER_REJECTED
+//     ("cannot approve, contact support") in place of hidden ones;
+//   - manual_review, on_hold, submitted, processing: one neutral reason,
+//     REVIEW_PENDING when the review is only the level's policy, otherwise
+//     UNDER_REVIEW;
+//   - approved and draft: none.
+//
+// It never contains a sensitive code.
+func CustomerReasons(status Status, findings []Finding, lang i18n.Lang) []PublicReason {
+	pick := func(keep func(ReasonInfo) bool) []Finding {
+		var out []Finding
+		for _, f := range findings {
+			if r := registry[Canonical(f.Code)]; keep(r) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	switch status {
+	case StatusRetryRequired:
+		return CustomerFindings(pick(func(r ReasonInfo) bool { return !r.Sensitive && r.Disposition == Retry }), lang)
+	case StatusRejected:
+		fs := pick(func(r ReasonInfo) bool { return !r.Sensitive && r.Disposition == Final })
+		if len(fs) == 0 || len(pick(func(r ReasonInfo) bool { return r.Sensitive })) > 0 {
+			fs = append(fs, Finding{Code: CodeReviewerRejected})
+		}
+		return CustomerFindings(fs, lang)
+	case StatusManualReview, StatusOnHold, StatusSubmitted, StatusProcessing:
+		code := CodeReviewPending
+		for _, f := range findings {
+			if Canonical(f.Code) != CodeReviewPending {
+				code = CodeUnderReview
+			}
+		}
+		if status != StatusManualReview && len(findings) == 0 {
+			code = CodeUnderReview
+		}
+		return CustomerFindings([]Finding{{Code: code}}, lang)
+	}
+	return []PublicReason{}
+}

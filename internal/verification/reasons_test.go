@@ -215,3 +215,63 @@ func TestCustomerViewNeverLeaks(t *testing.T) {
 		check(in)
 	}
 }
+
+func TestCustomerReasons(t *testing.T) {
+	name := Finding{Code: CodeNameMismatch, Field: FieldFullName, Step: StepApplicant}
+	dup := Finding{Code: CodeDuplicateIdentity, Field: FieldIDNumber}
+	age := Finding{Code: CodeAgeBelowMinimum, Field: FieldIDNumber}
+	pend := Finding{Code: CodeReviewPending}
+	tests := []struct {
+		status Status
+		fs     []Finding
+		want   []string
+	}{
+		{StatusApproved, []Finding{name}, []string{}},
+		{StatusDraft, nil, []string{}},
+		{StatusRetryRequired, []Finding{name, dup}, []string{CodeNameMismatch}},
+		{StatusManualReview, []Finding{name, dup}, []string{CodeUnderReview}},
+		{StatusManualReview, []Finding{pend}, []string{CodeReviewPending}},
+		{StatusManualReview, []Finding{pend, {Code: CodeEngineUnavailable}}, []string{CodeUnderReview}},
+		{StatusOnHold, nil, []string{CodeUnderReview}},
+		{StatusProcessing, nil, []string{CodeUnderReview}},
+		{StatusRejected, []Finding{age}, []string{CodeAgeBelowMinimum}},
+		{StatusRejected, []Finding{{Code: CodeSanctionsHit}}, []string{CodeReviewerRejected}},
+		{StatusRejected, []Finding{age, dup}, []string{CodeAgeBelowMinimum, CodeReviewerRejected}},
+		{StatusRejected, nil, []string{CodeReviewerRejected}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, p := range CustomerReasons(tc.status, tc.fs, i18n.ZH) {
+			got = append(got, p.Code)
+			if hidden(p.Code) {
+				t.Errorf("%s: shows %s", tc.status, p.Code)
+			}
+		}
+		if got == nil {
+			got = []string{}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s %v: got %v, want %v", tc.status, tc.fs, got, tc.want)
+		}
+	}
+	// Random findings in every status never show a hidden code.
+	rng := rand.New(rand.NewPCG(3, 4))
+	var pool []string
+	for c := range registry {
+		pool = append(pool, c)
+	}
+	pool = append(pool, "BOGUS")
+	for i := 0; i < 2000; i++ {
+		fs := make([]Finding, rng.IntN(6))
+		for j := range fs {
+			fs[j] = Finding{Code: pool[rng.IntN(len(pool))], Field: FieldIDNumber, Document: DocIDFront}
+		}
+		for _, s := range append(slices.Clone(Statuses), "weird") {
+			for _, p := range CustomerReasons(s, fs, i18n.EN) {
+				if hidden(p.Code) {
+					t.Fatalf("%s %v shows %s", s, fs, p.Code)
+				}
+			}
+		}
+	}
+}
