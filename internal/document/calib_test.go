@@ -174,6 +174,9 @@ func TestCalibration(t *testing.T) {
 	if frr > maxFalseReject {
 		t.Errorf("false-reject rate %.3f above %.3f", frr, maxFalseReject)
 	}
+	if res.notFound > maxNotFound {
+		t.Errorf("document not found on %d images, above %d", res.notFound, maxNotFound)
+	}
 	if miss > maxMiss {
 		t.Errorf("miss rate %.3f above %.3f", miss, maxMiss)
 	}
@@ -195,6 +198,7 @@ const (
 	maxMiss         = 0.02 // 1 of 72 bad images
 	maxMissPerCode  = 0.13 // 1 in a group of 8 or more (none among the 6 too-small images)
 	maxFalsePerCode = 0.01 // 1 of about 110 images
+	maxNotFound     = 2    // DOCUMENT_NOT_FOUND signals (measured: 0)
 )
 
 func pct(a, b int) float64 {

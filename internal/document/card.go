@@ -82,19 +82,24 @@ func clampi(v, lo, hi int) int {
 	return v
 }
 
-// otsu returns the threshold that best splits the histogram of p in two.
-func otsu(p *plane) int {
+// otsu returns the threshold that best splits the histogram of the pixels
+// of p at or above from in two.
+func otsu(p *plane, from int) int {
 	var hist [256]float64
 	for _, v := range p.p {
-		hist[v]++
+		if int(v) >= from {
+			hist[v]++
+		}
 	}
-	total := float64(len(p.p))
-	var sum float64
+	var total, sum float64
+	for _, n := range hist {
+		total += n
+	}
 	for i, n := range hist {
 		sum += float64(i) * n
 	}
 	var sumB, wB, best float64
-	t := 128
+	t := from
 	for i := 0; i < 256; i++ {
 		wB += hist[i]
 		if wB == 0 {
@@ -368,15 +373,30 @@ func convexHull(pts [][2]float64) [][2]float64 {
 // brighter than Otsu's threshold (documents are light: ID cards, passport
 // data pages, permits) that is rectangular, not the background (it does not
 // touch all four sides), large enough, and, unless it meets the frame edge,
-// shaped like a card or page (long/short side between 1.2 and 1.9).
-// A light document on a light surface is not found.
+// shaped like a card or page (long/short side between 1.2 and 1.9). When
+// that fails (a light card on a light surface falls in one class with it),
+// the light class is split again and the brighter part tried.
 func findCard(p *plane, minFill, minArea float64) (card, bool) {
 	w, h := p.w, p.h
 	if w < 16 || h < 16 {
 		return card{}, false
 	}
 	s := boxBlur(p, 2)
-	t := otsu(s)
+	t := otsu(s, 0)
+	if c, ok := cardAbove(s, t, minFill, minArea); ok {
+		return c, true
+	}
+	// A light card on a light surface falls in one class with it; split
+	// the light class again (the card is usually the brighter of the two).
+	if t2 := otsu(s, t+1); t2 > t {
+		return cardAbove(s, t2, minFill, minArea)
+	}
+	return card{}, false
+}
+
+// cardAbove looks for the card among the pixels of s brighter than t.
+func cardAbove(s *plane, t int, minFill, minArea float64) (card, bool) {
+	w, h := s.w, s.h
 	mask := make([]bool, w*h)
 	for i, v := range s.p {
 		mask[i] = int(v) > t

@@ -611,3 +611,34 @@ func TestMissingEOI(t *testing.T) {
 		}
 	}
 }
+
+// A light card on a light desk is still found (second split of the light
+// class), and a cut-off one is still called cut off.
+func TestLightBackground(t *testing.T) {
+	g := newTestGate(t, Config{})
+	s := goodSpec()
+	s.Background = 5
+	rep, err := g.Check(encodeSpec(t, s), KindIDFront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Accepted || rep.Has(CodeDocumentNotFound) || rep.Document == nil {
+		t.Fatalf("%v", rep)
+	}
+	var area float64
+	for i, c := range rep.Document {
+		n := rep.Document[(i+1)%4]
+		area += c[0]*n[1] - n[0]*c[1]
+	}
+	if area = math.Abs(area) / 2; area < 0.9*576*363 || area > 1.1*576*363 {
+		t.Errorf("outline area %.0f, want about %d", area, 576*363)
+	}
+	s.CX = 0.75 // the right 20% of the card is outside
+	rep, err = g.Check(encodeSpec(t, s), KindIDFront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Has(CodeCutOff) {
+		t.Errorf("cut-off card on a light desk: %v", rep)
+	}
+}
