@@ -86,7 +86,7 @@ func runCalib(t testing.TB, g *Gate, verbose bool) calibResult {
 		if _, err := json.Marshal(rep.Public("en")); err != nil {
 			t.Errorf("%s: report does not encode: %v", e.File, err)
 		}
-		if rep.Has(CodeDocumentNotFound) {
+		if rep.Has(CodeEdgesNotFound) {
 			res.notFound++
 		}
 		if len(e.Expect) == 0 {

@@ -367,7 +367,7 @@ func (g *Gate) analyze(rep *Report, work *plane, kind Kind, toOrig float64) {
 			}
 		} else {
 			rep.Scores["document_found"] = 0
-			rep.add(CodeDocumentNotFound)
+			rep.add(CodeEdgesNotFound)
 		}
 	}
 	if toWork == nil {

@@ -622,7 +622,7 @@ func TestLightBackground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Accepted || rep.Has(CodeDocumentNotFound) || rep.Document == nil {
+	if !rep.Accepted || rep.Has(CodeEdgesNotFound) || rep.Document == nil {
 		t.Fatalf("%v", rep)
 	}
 	var area float64

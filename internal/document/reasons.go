@@ -44,7 +44,7 @@ const (
 	CodeCutOff            = "IMAGE_CUT_OFF"
 	CodeNoFace            = "NO_FACE_ON_DOCUMENT"
 	CodeSelfieNoFace      = "SELFIE_NO_FACE"
-	CodeDocumentNotFound  = "DOCUMENT_NOT_FOUND"
+	CodeEdgesNotFound     = "DOCUMENT_EDGES_NOT_FOUND"
 	CodeScreenCapture     = "IMAGE_SCREEN_CAPTURE"
 	CodeDuplicate         = "DUPLICATE_IMAGE"
 )
@@ -159,7 +159,7 @@ var reasons = map[string]Reason{
 		Message: i18n.T("We cannot find a face in the selfie.", "自拍照中没有找到人脸。"),
 		Hint:    i18n.T("Face the camera in good light, with your whole face visible and nothing covering it.", "请在光线充足处正对镜头，露出完整面部，不要遮挡。"),
 	},
-	CodeDocumentNotFound: {
+	CodeEdgesNotFound: {
 		Message: i18n.T("We could not find the edges of the document in the photo.", "未能在照片中找到证件的边缘。"),
 		Hint:    i18n.T("Place the document on a plain, darker surface so its edges stand out.", "请将证件放在颜色较深、纯色的平面上拍摄，让证件边缘清晰可见。"),
 		Signal:  true,

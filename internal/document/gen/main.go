@@ -170,12 +170,12 @@ func Set(seed uint64) []Entry {
 	for i := 0; i < 8; i++ {
 		s, k := base()
 		s.Gain = uni(0.18, 0.28)
-		add("dark", k, []string{"IMAGE_TOO_DARK"}, []string{"IMAGE_BLURRY", "NO_FACE_ON_DOCUMENT", "DOCUMENT_NOT_FOUND"}, s)
+		add("dark", k, []string{"IMAGE_TOO_DARK"}, []string{"IMAGE_BLURRY", "NO_FACE_ON_DOCUMENT", "DOCUMENT_EDGES_NOT_FOUND"}, s)
 	}
 	for i := 0; i < 8; i++ {
 		s, k := base()
 		s.Gain, s.Offset = uni(1.6, 2.0), uni(20, 50)
-		add("overexposed", k, []string{"IMAGE_OVEREXPOSED"}, []string{"IMAGE_BLURRY", "NO_FACE_ON_DOCUMENT", "DOCUMENT_NOT_FOUND", "IMAGE_CUT_OFF"}, s)
+		add("overexposed", k, []string{"IMAGE_OVEREXPOSED"}, []string{"IMAGE_BLURRY", "NO_FACE_ON_DOCUMENT", "DOCUMENT_EDGES_NOT_FOUND", "IMAGE_CUT_OFF"}, s)
 	}
 	for i := 0; i < 10; i++ {
 		s, k := base()
