@@ -5,7 +5,15 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/checkcmd"
+	"github.com/veriwallet/veriwallet/internal/document"
 )
+
+func init() {
+	checkcmd.Register("image", "image [--kind KIND] [--lang en|zh-CN] FILE   run the document image gate on a photo",
+		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+			return document.RunCheckImage(args, stdout, stderr)
+		})
+}
 
 // check runs `veriwallet check …`; its exit status says valid (0), invalid (1)
 // or usage error (2).

@@ -16,6 +16,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/config"
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/server"
@@ -84,7 +85,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	uploads, err := upload.New(upload.Config{Records: a.db.Uploads(), Blobs: blob.NewEncrypted(blobs, a.keys),
+	sealed := blob.NewEncrypted(blobs, a.keys)
+	gcfg := document.DefaultConfig()
+	gcfg.Limits.MaxBytes = a.cfg.MaxUploadBytes
+	gate, err := document.NewGate(gcfg)
+	if err != nil {
+		return err
+	}
+	docs := document.NewService(gate, a.db.Documents(), sealed, nil)
+	uploads, err := upload.New(upload.Config{Records: a.db.Uploads(), Blobs: sealed,
 		MaxSize: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, Log: a.log, WriteError: api.WriteError})
 	if err != nil {
 		return err
@@ -98,7 +107,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	})
 
 	h := server.New(server.Deps{
-		Accounts: a.accounts, Uploads: uploads, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
+		Accounts: a.accounts, Uploads: uploads, Documents: docs, MaxUpload: a.cfg.MaxUploadBytes, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version: versionString(),
 		Checks: []server.Check{
 			{Name: "database", Check: func(ctx context.Context) error { return a.db.PingContext(ctx) }},

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
@@ -30,11 +31,14 @@ const MaxJSONBody = 1 << 20
 
 // API serves the JSON API.
 type API struct {
-	Accounts     *identity.Service
-	Uploads      *upload.Handler
-	Log          *slog.Logger
-	TrustProxy   bool // take the client address from X-Forwarded-For
-	SecureCookie bool // mark cookies Secure even without TLS (behind a TLS proxy)
+	Accounts  *identity.Service
+	Uploads   *upload.Handler
+	Documents *document.Service
+	// MaxUploadBytes is the largest document file (multipart uploads).
+	MaxUploadBytes int64
+	Log            *slog.Logger
+	TrustProxy     bool // take the client address from X-Forwarded-For
+	SecureCookie   bool // mark cookies Secure even without TLS (behind a TLS proxy)
 
 	mux *http.ServeMux
 }

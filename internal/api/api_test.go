@@ -11,6 +11,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/blob"
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
@@ -42,7 +43,12 @@ func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 	cfg.Argon2 = fast
 	svc := identity.NewService(db.Accounts(), cfg, nil, nil)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Log: log, Version: "test"}))
+	gate, err := document.NewGate(document.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := document.NewService(gate, db.Documents(), blob.NewEncrypted(local, sqltest.Keyring(t)), nil)
+	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Documents: docs, MaxUpload: 8 << 20, Log: log, Version: "test"}))
 	t.Cleanup(srv.Close)
 	return srv, dir
 }

@@ -20,6 +20,10 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
 		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
 
+		{"POST", "/api/v1/documents", true, http.HandlerFunc(a.createDocument)},
+		{"GET", "/api/v1/documents/{id}", true, http.HandlerFunc(a.getDocument)},
+		{"GET", "/api/v1/documents/{id}/image", true, http.HandlerFunc(a.getDocumentImage)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

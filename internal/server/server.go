@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -32,6 +33,8 @@ type Check struct {
 type Deps struct {
 	Accounts     *identity.Service
 	Uploads      *upload.Handler
+	Documents    *document.Service
+	MaxUpload    int64
 	Log          *slog.Logger
 	Checks       []Check
 	TrustProxy   bool
@@ -45,7 +48,7 @@ func New(d Deps) http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := httpx.NewMetrics(reg)
 
-	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 
 	mux := http.NewServeMux()

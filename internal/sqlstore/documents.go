@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/errs"
+)
+
+// Documents implements document.Store.
+type Documents struct{ db *DB }
+
+// Documents returns the document records store on db.
+func (db *DB) Documents() *Documents { return &Documents{db: db} }
+
+var _ document.Store = (*Documents)(nil)
+
+type quality struct {
+	Scores    map[string]float64 `json:"scores"`
+	Reasons   []string           `json:"reasons"`
+	Duplicate []string           `json:"duplicate,omitempty"`
+}
+
+// CreateDocument implements document.Store.
+func (s *Documents) CreateDocument(ctx context.Context, d *document.Document) error {
+	q, _ := json.Marshal(quality{Scores: d.Scores, Reasons: d.Reasons})
+	var dup any
+	if len(d.Duplicate) > 0 {
+		b, _ := json.Marshal(d.Duplicate)
+		dup = string(b)
+	}
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, owner_id, kind, format, width, height, sha256, phash, accepted, quality, duplicate_of, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			d.ID, d.OwnerID, string(d.Kind), d.Format, d.Width, d.Height, d.SHA256, int64(d.PHash), d.Accepted, string(q), dup, ts(d.CreatedAt))
+		return err
+	})
+}
+
+// Document implements document.Store.
+func (s *Documents) Document(ctx context.Context, id string) (*document.Document, error) {
+	var d document.Document
+	var kind, q string
+	var ph int64
+	var dup sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT id, owner_id, kind, format, width, height, sha256, phash, accepted, quality, duplicate_of, created_at
+		FROM documents WHERE id = $1`, id).Scan(&d.ID, &d.OwnerID, &kind, &d.Format, &d.Width, &d.Height, &d.SHA256, &ph, &d.Accepted, &q, &dup, &d.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, document.ErrNotFound
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	d.Kind, d.PHash, d.CreatedAt = document.Kind(kind), uint64(ph), d.CreatedAt.UTC()
+	var qq quality
+	if err := json.Unmarshal([]byte(q), &qq); err != nil {
+		return nil, errs.Internalf("document quality: %w", err)
+	}
+	d.Scores, d.Reasons = qq.Scores, qq.Reasons
+	if dup.Valid {
+		_ = json.Unmarshal([]byte(dup.String), &d.Duplicate)
+	}
+	return &d, nil
+}
+
+// OtherOwnersHashes implements document.Store. It reads every other
+// account's hash: fine for thousands of documents; a BK-tree or banded index
+// is the next step at larger scale.
+func (s *Documents) OtherOwnersHashes(ctx context.Context, ownerID string) ([]document.HashRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, phash, sha256 FROM documents WHERE owner_id <> $1 AND format IN ('jpeg', 'png')`, ownerID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []document.HashRef
+	for rows.Next() {
+		var h document.HashRef
+		var ph int64
+		if err := rows.Scan(&h.ID, &ph, &h.SHA256); err != nil {
+			return nil, translate(err)
+		}
+		h.PHash = uint64(ph)
+		out = append(out, h)
+	}
+	return out, translate(rows.Err())
+}
