@@ -88,6 +88,15 @@ func (r *Reader) Compare(name, typed string, res *Result) Verdict {
 	if r != nil && r.Page != nil && !r.CanRead(a) {
 		return Unreadable
 	}
+	// Only readings measured to be trustworthy can contradict the customer:
+	// PP-OCR pages (0 false mismatches on the generated set) and MRZ fields
+	// with valid check digits. Tesseract reading a whole Chinese page (the
+	// fallback when PP-OCR is not installed) misreads too often with high
+	// confidence, so its differences go to a reviewer.
+	fromMRZ := res.MRZ != nil && res.MRZ.Valid && mrzFields[name]
+	if r != nil && r.Page != nil && r.Page.Name() != "ppocr" && !fromMRZ {
+		return Unreadable
+	}
 	for _, rs := range res.Reasons {
 		if rs.Field == name || (rs.Code == ReasonIDChecksum && (name == FieldBirthDate || name == FieldSex)) {
 			return Unreadable
@@ -97,4 +106,10 @@ func (r *Reader) Compare(name, typed string, res *Result) Verdict {
 		return Unreadable
 	}
 	return Mismatch
+}
+
+// mrzFields are the passport fields taken from the MRZ.
+var mrzFields = map[string]bool{
+	FieldDocumentNumber: true, FieldBirthDate: true, FieldValidUntil: true, FieldSex: true,
+	FieldSurname: true, FieldGivenNames: true, FieldNationality: true,
 }

@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"math"
 	"strings"
@@ -526,5 +527,51 @@ func TestConsistency(t *testing.T) {
 	rs := consistency(KindIDBack, f2, now)
 	if len(rs) != 1 || rs[0].Code != ReasonIDChecksum {
 		t.Errorf("reasons %v", rs)
+	}
+}
+
+// stubEngine is an Engine that returns fixed lines.
+type stubEngine struct {
+	name  string
+	lines []Line
+}
+
+func (s stubEngine) Name() string                                               { return s.name }
+func (s stubEngine) Version() string                                            { return "stub" }
+func (s stubEngine) CanRead(r rune) bool                                        { return true }
+func (s stubEngine) Close() error                                               { return nil }
+func (s stubEngine) Read(context.Context, image.Image, Options) ([]Line, error) { return s.lines, nil }
+
+func TestReaderWithStubEngines(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 100, 100))
+	for _, name := range []string{"ppocr", "tesseract"} {
+		r := NewReader(stubEngine{name: name, lines: idFrontLines()}, nil)
+		r.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+		res, err := r.Read(context.Background(), KindIDFront, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Reasons) != 0 || res.Fields[FieldIDNumber].Value != withCheck("65010219900307002") {
+			t.Errorf("%s: reasons %v fields %v", name, res.Reasons, res.Fields)
+		}
+		want := Mismatch
+		if name != "ppocr" {
+			want = Unreadable // tesseract pages never contradict the customer
+		}
+		if got := r.Compare(FieldName, "欧阳玥", res); got != want {
+			t.Errorf("%s: Compare = %s, want %s", name, got, want)
+		}
+		if st := r.Status(); !st.Available || !strings.Contains(st.Detail, name) {
+			t.Errorf("status %+v", st)
+		}
+	}
+	// A passport page without an MRZ: MRZ_UNREADABLE, fields unreadable.
+	r := NewReader(stubEngine{name: "ppocr", lines: []Line{line("姓名/Name", 0, 0, 100, 20), line("张三", 0, 30, 60, 30)}}, nil)
+	res, err := r.Read(context.Background(), KindPassport, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Reasons) == 0 || res.Reasons[0].Code != ReasonMRZUnreadable || res.Fields[FieldName].Value != "张三" {
+		t.Errorf("passport without MRZ: %+v", res)
 	}
 }
