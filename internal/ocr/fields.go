@@ -295,6 +295,19 @@ func parsePermit(rows []row) fields {
 	if v, ok := valueBelow(rows, "中文姓名"); ok {
 		f.set(FieldName, normName(v.Text), v.Confidence)
 	}
+	// The Latin name ("SURNAME, GIVEN NAMES") under "姓名/Name"; it is the
+	// name when the card has no Chinese one.
+	if v, ok := valueBelow(rows, "/Name"); ok {
+		t := strings.ToUpper(strings.TrimSpace(v.Text))
+		if reLatinName.MatchString(t) {
+			sur, given, _ := strings.Cut(t, ",")
+			f.set(FieldSurname, strings.Join(strings.Fields(sur), " "), v.Confidence)
+			f.set(FieldGivenNames, strings.Join(strings.Fields(given), " "), v.Confidence)
+			if _, ok := f[FieldName]; !ok {
+				f.set(FieldName, strings.Join(strings.Fields(sur), " ")+" "+strings.Join(strings.Fields(given), " "), v.Confidence)
+			}
+		}
+	}
 	if v, ok := valueBelow(rows, "性别"); ok {
 		for _, r := range v.Text {
 			if r == '男' || r == '女' {

@@ -218,6 +218,7 @@ func TestParsePermitForeigner(t *testing.T) {
 	})
 	f := parsePermit(rows)
 	want := map[string]string{FieldName: "史密斯", FieldSex: "男", FieldBirthDate: "1986-02-17", FieldIDNumber: num,
+		FieldSurname: "SMITH", FieldGivenNames: "JOHN",
 		FieldValidFrom: "2023-12-11", FieldValidUntil: "2033-12-11", FieldNationality: "美国/USA"}
 	for k, v := range want {
 		if f[k].Value != v {
