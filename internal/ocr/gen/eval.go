@@ -118,6 +118,7 @@ func eval(args []string) int {
 		mrzExact := map[string]*tally{}
 		falseMis := map[string]int{}
 		splitName := map[string]*tally{}
+		detect := map[string]*tally{}
 		outsideNotUnreadable := 0
 		times := map[string][]time.Duration{}
 		cpus := map[string][]time.Duration{}
@@ -160,6 +161,17 @@ func eval(args []string) int {
 					}
 					if !r.CanRead(want) && r.Compare(name, want, res) != ocr.Unreadable {
 						outsideNotUnreadable++
+					}
+				}
+				if wrong := alter(name, want); wrong != "" && err == nil {
+					tl := detect[name]
+					if tl == nil {
+						tl = &tally{}
+						detect[name] = tl
+					}
+					tl.n++
+					if r.Compare(name, wrong, res) == ocr.Mismatch {
+						tl.ok++
 					}
 				}
 				if r.Compare(name, want, res) == ocr.Mismatch {
@@ -209,6 +221,10 @@ func eval(args []string) int {
 			fmt.Printf("| %s | %s |\n", k, splitName[k])
 		}
 		fmt.Printf("\nnames with a character outside the dictionary not reported unreadable: %d\n", outsideNotUnreadable)
+		fmt.Printf("\nwrong typed values reported as mismatch on that field (name: last character dropped; id_number: another valid number; birth_date: a day later):\n\n| field | mismatch reported |\n|---|---|\n")
+		for _, k := range sortedKeys(detect) {
+			fmt.Printf("| %s | %s |\n", k, detect[k])
+		}
 		fm := 0
 		for _, n := range falseMis {
 			fm += n
@@ -261,4 +277,30 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// alter returns a plausible wrong typed value for a field ("" when the
+// field is not one customers type).
+func alter(field, v string) string {
+	switch field {
+	case "name":
+		rs := []rune(v)
+		if len(rs) < 2 {
+			return ""
+		}
+		return string(rs[:len(rs)-1])
+	case "id_number":
+		if len(v) != 18 {
+			return ""
+		}
+		d := (v[14]-'0'+1)%10 + '0'
+		return synth.IDNumber(v[:14] + string(d) + v[15:17])
+	case "birth_date":
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return ""
+		}
+		return t.AddDate(0, 0, 1).Format("2006-01-02")
+	}
+	return ""
 }
