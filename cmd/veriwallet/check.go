@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	checkcmd.Register("image", "image [--kind KIND] [--lang en|zh-CN] FILE   run the document image gate on a photo",
+	checkcmd.Register("image", "[--kind KIND] [--lang en|zh-CN] FILE\n\trun the document image gate on a photo",
 		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
 			return document.RunCheckImage(args, stdout, stderr)
 		})

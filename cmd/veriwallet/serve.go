@@ -18,10 +18,12 @@ import (
 	"github.com/veriwallet/veriwallet/internal/config"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // app is the wired application.
@@ -106,7 +108,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	})
 
+	queue, err := jobs.New(a.db, a.log, 0)
+	if err != nil {
+		return err
+	}
+	if err := queue.Migrate(ctx); err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	cases := a.db.Cases(queue)
+	verif := &verification.Service{Store: cases, Levels: verification.DefaultLevels(), Documents: docs,
+		IdentityKey: a.keys.BlindIndex("verification-identity-key", []byte("v1")),
+		Sender:      verification.LogSender{Log: a.log}, Log: a.log}
+	queue.Verification = verif
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = queue.Stop(sctx)
+	}()
+
 	h := server.New(server.Deps{
+		Verification: verif, Messages: cases,
 		Accounts: a.accounts, Uploads: uploads, Documents: docs, MaxUpload: a.cfg.MaxUploadBytes, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version: versionString(),
 		Checks: []server.Check{

@@ -23,7 +23,9 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // MaxJSONBody is the largest JSON request body accepted.
@@ -34,6 +36,9 @@ type API struct {
 	Accounts  *identity.Service
 	Uploads   *upload.Handler
 	Documents *document.Service
+	// Verifications runs cases; Messages lists the in-app messages.
+	Verifications *verification.Service
+	Messages      *sqlstore.Cases
 	// MaxUploadBytes is the largest document file (multipart uploads).
 	MaxUploadBytes int64
 	Log            *slog.Logger

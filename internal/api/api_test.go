@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,14 +9,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/upload"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 var fast = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -48,7 +52,29 @@ func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 		t.Fatal(err)
 	}
 	docs := document.NewService(gate, db.Documents(), blob.NewEncrypted(local, sqltest.Keyring(t)), nil)
-	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Documents: docs, MaxUpload: 8 << 20, Log: log, Version: "test"}))
+	queue, err := jobs.New(db, log, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cases := db.Cases(queue)
+	verif := &verification.Service{Store: cases, Levels: verification.DefaultLevels(), Documents: docs,
+		Reader: testReader, IdentityKey: []byte("test identity key"), Sender: testSender, Log: log}
+	queue.Verification = verif
+	qctx, stop := context.WithCancel(context.Background())
+	if err := queue.Start(qctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		queue.Stop(ctx)
+		stop()
+	})
+	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Documents: docs, MaxUpload: 8 << 20,
+		Verification: verif, Messages: cases, Log: log, Version: "test"}))
 	t.Cleanup(srv.Close)
 	return srv, dir
 }

@@ -24,6 +24,16 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/documents/{id}", true, http.HandlerFunc(a.getDocument)},
 		{"GET", "/api/v1/documents/{id}/image", true, http.HandlerFunc(a.getDocumentImage)},
 
+		{"POST", "/api/v1/verifications", true, http.HandlerFunc(a.createVerification)},
+		{"GET", "/api/v1/verifications", true, http.HandlerFunc(a.listVerifications)},
+		{"GET", "/api/v1/verifications/{id}", true, http.HandlerFunc(a.getVerification)},
+		{"PUT", "/api/v1/verifications/{id}/applicant", true, http.HandlerFunc(a.putApplicant)},
+		{"POST", "/api/v1/verifications/{id}/documents", true, http.HandlerFunc(a.attachDocument)},
+		{"POST", "/api/v1/verifications/{id}/phone/send", true, http.HandlerFunc(a.sendPhoneCode)},
+		{"POST", "/api/v1/verifications/{id}/phone/confirm", true, http.HandlerFunc(a.confirmPhone)},
+		{"POST", "/api/v1/verifications/{id}/submit", true, http.HandlerFunc(a.submitVerification)},
+		{"GET", "/api/v1/messages", true, http.HandlerFunc(a.messages)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

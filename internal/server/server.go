@@ -18,7 +18,9 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
+	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/web"
 )
 
@@ -34,6 +36,8 @@ type Deps struct {
 	Accounts     *identity.Service
 	Uploads      *upload.Handler
 	Documents    *document.Service
+	Verification *verification.Service
+	Messages     *sqlstore.Cases
 	MaxUpload    int64
 	Log          *slog.Logger
 	Checks       []Check
@@ -48,7 +52,8 @@ func New(d Deps) http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := httpx.NewMetrics(reg)
 
-	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
+		Verifications: d.Verification, Messages: d.Messages, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 
 	mux := http.NewServeMux()

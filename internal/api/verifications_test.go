@@ -1,0 +1,252 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/verification"
+)
+
+// cardReader stands in for the OCR engines in API tests: it "reads" the
+// fields the test says are printed on the card. (internal/ocr has its own
+// tests on rendered documents.)
+type cardReader struct {
+	mu     sync.Mutex
+	fields map[string]verification.ReadFields // by user-chosen card label
+	next   string
+}
+
+func (r *cardReader) Available() error    { return nil }
+func (r *cardReader) CanRead(string) bool { return true }
+func (r *cardReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.ReadFields, string, string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.fields[r.next+"/"+string(kind)]
+	return f, "test-reader", "1", nil
+}
+
+func (r *cardReader) set(card string, kind document.Kind, f verification.ReadFields) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fields == nil {
+		r.fields = map[string]verification.ReadFields{}
+	}
+	r.fields[card+"/"+string(kind)] = f
+}
+
+func (r *cardReader) use(card string) { r.mu.Lock(); r.next = card; r.mu.Unlock() }
+
+type codeSender struct {
+	mu   sync.Mutex
+	last map[string]string
+}
+
+func (s *codeSender) SendCode(ctx context.Context, phone, code string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = map[string]string{}
+	}
+	s.last[phone] = code
+	return nil
+}
+
+func (s *codeSender) code(phone string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last[phone]
+}
+
+var (
+	testReader = &cardReader{}
+	testSender = &codeSender{}
+)
+
+func hi(conf float64, v string) verification.ReadField {
+	return verification.ReadField{Value: v, Confidence: conf}
+}
+
+func view(r resp) map[string]any { v, _ := r.body["verification"].(map[string]any); return v }
+
+func waitStatus(t *testing.T, srv *testServer, tok, id string, want ...string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		r := do(t, srv.Server, "GET", "/api/v1/verifications/"+id, tok, "")
+		v := view(r)
+		for _, w := range want {
+			if v["status"] == w {
+				return v
+			}
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	r := do(t, srv.Server, "GET", "/api/v1/verifications/"+id, tok, "")
+	t.Fatalf("case %s never reached %v: %s", id, want, r.raw)
+	return nil
+}
+
+func reasonCodes(v map[string]any) []string {
+	var out []string
+	rs, _ := v["reasons"].([]any)
+	for _, r := range rs {
+		out = append(out, r.(map[string]any)["code"].(string)+"@"+str(r.(map[string]any)["field"]))
+	}
+	return out
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func TestVerificationFlow(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) { verificationFlow(t, engine) })
+	}
+}
+
+func verificationFlow(t *testing.T, engine string) {
+	base, _ := newServerDir(t, engine)
+	srv := &testServer{base}
+	register(t, base, `"email":"zhang@example.com"`, "long enough pass")
+	register(t, base, `"email":"copycat@example.com"`, "long enough pass")
+	tok := login(t, base, `"email":"zhang@example.com"`, "long enough pass")
+	copycat := login(t, base, `"email":"copycat@example.com"`, "long enough pass")
+
+	// The card says 张三丰, born 1990-03-07, male.
+	const number = "110105199003072311"
+	card := verification.ReadFields{"name": hi(0.99, "张三丰"), "id_number": hi(0.99, number), "birth_date": hi(0.99, "1990-03-07"), "sex": hi(0.99, "male")}
+	testReader.set("zhang", document.KindIDFront, card)
+	testReader.set("zhang", document.KindIDBack, verification.ReadFields{"valid_until": hi(0.99, "2036-01-01")})
+	testReader.use("zhang")
+
+	// An Idempotency-Key makes one case, however often it is sent.
+	c1 := do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`, "Idempotency-Key", "create-1")
+	c2 := do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`, "Idempotency-Key", "create-1")
+	id := str(view(c1)["id"])
+	if c1.status != 201 || id == "" || str(view(c2)["id"]) != id {
+		t.Fatalf("idempotent create: %s / %s", c1.raw, c2.raw)
+	}
+	if list := do(t, base, "GET", "/api/v1/verifications", tok, ""); strings.Count(list.raw, `"id":"ver_`) != 1 {
+		t.Fatalf("two cases: %s", list.raw)
+	}
+
+	// Field errors come at once, and what was typed is kept.
+	r := do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,
+		`{"full_name":"张三","id_type":"cn_resident","id_number":"110105199003072319","phone":"12"}`)
+	if r.status != 400 || r.code() != "APPLICANT_INVALID" || !strings.Contains(r.raw, `"field":"id_number"`) || !strings.Contains(r.raw, `"field":"phone"`) {
+		t.Fatalf("field errors: %d %s", r.status, r.raw)
+	}
+	// Typed name "张三" (one character fewer than the card's 张三丰).
+	r = do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,
+		`{"full_name":"张三","id_type":"cn_resident","id_number":"`+number+`","phone":"13800138000"}`)
+	if r.status != 200 {
+		t.Fatalf("applicant: %d %s", r.status, r.raw)
+	}
+	// Submitting now is refused without using an attempt: phone and photos missing.
+	r = do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "")
+	if r.status != 400 || r.code() != "SUBMISSION_INCOMPLETE" || !strings.Contains(r.raw, "PHONE_NOT_CONFIRMED") {
+		t.Fatalf("incomplete submit: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 202 {
+		t.Fatalf("send code: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"000000x"}`); r.code() != "PHONE_CODE_WRONG" {
+		t.Fatalf("wrong code: %s", r.raw)
+	}
+	code := testSender.code("+8613800138000")
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+code+`"}`); r.status != 200 || view(r)["applicant"].(map[string]any)["phone_confirmed"] != true {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+	front := uploadDoc(t, base, tok, "id_front", "004_good.jpg")
+	back := uploadDoc(t, base, tok, "id_back", "010_good.jpg")
+	for kind, doc := range map[string]string{"id_front": front, "id_back": back} {
+		if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/documents", tok, `{"kind":"`+kind+`","document_id":"`+doc+`"}`); r.status != 200 {
+			t.Fatalf("attach %s: %d %s", kind, r.status, r.raw)
+		}
+	}
+	// A front photo cannot be attached as the back.
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/documents", tok, `{"kind":"id_back","document_id":"`+front+`"}`); r.code() != "DOCUMENT_KIND_MISMATCH" {
+		t.Fatalf("kind mismatch: %s", r.raw)
+	}
+
+	// Submit twice with one key: one submission.
+	s1 := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Idempotency-Key", "submit-1")
+	s2 := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Idempotency-Key", "submit-1")
+	if s1.status != 202 || s2.status != 202 {
+		t.Fatalf("submit: %d %s / %d %s", s1.status, s1.raw, s2.status, s2.raw)
+	}
+	v := waitStatus(t, srv, tok, id, "retry_required", "approved", "manual_review", "rejected")
+	if v["status"] != "retry_required" || !strings.Contains(strings.Join(reasonCodes(v), ","), "NAME_MISMATCH@full_name") {
+		t.Fatalf("mismatch not reported on full_name: %v", v)
+	}
+	if left := v["attempts_left"].(float64); left != 4 {
+		t.Fatalf("attempts left %v, want 4 (one submission)", left)
+	}
+	// Fix only the name; no new upload.
+	r = do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,
+		`{"full_name":"张三丰","id_type":"cn_resident","id_number":"`+number+`","phone":"13800138000"}`)
+	if r.status != 200 || view(r)["applicant"].(map[string]any)["phone_confirmed"] != true {
+		t.Fatalf("fix name: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Idempotency-Key", "submit-2"); r.status != 202 {
+		t.Fatalf("resubmit: %d %s", r.status, r.raw)
+	}
+	v = waitStatus(t, srv, tok, id, "approved", "manual_review", "rejected", "retry_required")
+	if v["status"] != "approved" || len(reasonCodes(v)) != 0 {
+		t.Fatalf("not approved after fixing the name: %v", v)
+	}
+	if r := do(t, base, "GET", "/api/v1/messages", tok, ""); !strings.Contains(r.raw, `"status":"approved"`) || !strings.Contains(r.raw, `"status":"retry_required"`) {
+		t.Fatalf("messages: %s", r.raw)
+	}
+
+	// The same ID number on a second account: a reviewer's case; the
+	// customer sees no duplicate reason.
+	cc := do(t, base, "POST", "/api/v1/verifications", copycat, `{"level":"standard"}`)
+	cid := str(view(cc)["id"])
+	do(t, base, "PUT", "/api/v1/verifications/"+cid+"/applicant", copycat,
+		`{"full_name":"张三丰","id_type":"cn_resident","id_number":"`+number+`","phone":"13900139000"}`)
+	do(t, base, "POST", "/api/v1/verifications/"+cid+"/phone/send", copycat, "")
+	do(t, base, "POST", "/api/v1/verifications/"+cid+"/phone/confirm", copycat, `{"code":"`+testSender.code("+8613900139000")+`"}`)
+	f2 := uploadDoc(t, base, copycat, "id_front", "012_good.jpg")
+	b2 := uploadDoc(t, base, copycat, "id_back", "011_good.jpg")
+	do(t, base, "POST", "/api/v1/verifications/"+cid+"/documents", copycat, `{"kind":"id_front","document_id":"`+f2+`"}`)
+	do(t, base, "POST", "/api/v1/verifications/"+cid+"/documents", copycat, `{"kind":"id_back","document_id":"`+b2+`"}`)
+	if r := do(t, base, "POST", "/api/v1/verifications/"+cid+"/submit", copycat, ""); r.status != 202 {
+		t.Fatalf("copycat submit: %d %s", r.status, r.raw)
+	}
+	v = waitStatus(t, srv, copycat, cid, "manual_review", "approved", "rejected", "retry_required")
+	raw := do(t, base, "GET", "/api/v1/verifications/"+cid, copycat, "").raw
+	if v["status"] != "manual_review" || strings.Contains(raw, "DUPLICATE") {
+		t.Fatalf("duplicate identity: %s", raw)
+	}
+}
+
+func uploadDoc(t *testing.T, srv *httptestServer, tok, kind, file string) string {
+	t.Helper()
+	st, m := postMultipart(t, srv, tok, kind, fixture(t, file), "")
+	if st != 201 {
+		t.Fatalf("upload %s: %d %v", file, st, m)
+	}
+	return m["document"].(map[string]any)["id"].(string)
+}
+
+func TestMinorNeedsGuardian(t *testing.T) {
+	base := newServer(t, "sqlite")
+	register(t, base, `"email":"teen@example.com"`, "long enough pass")
+	tok := login(t, base, `"email":"teen@example.com"`, "long enough pass")
+	id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`))["id"])
+	// Born 2012-05-01: a minor.
+	r := do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,
+		`{"full_name":"李小明","id_type":"cn_resident","id_number":"110105201205010012","phone":"13700137000"}`)
+	raw := r.raw
+	if !strings.Contains(raw, "guardian") {
+		t.Fatalf("minor not asked for guardian: %d %s", r.status, raw)
+	}
+	g := do(t, base, "GET", "/api/v1/verifications/"+id, tok, "")
+	if !strings.Contains(g.raw, "MINOR_GUARDIAN_REQUIRED") && !strings.Contains(g.raw, "guardian_consent") {
+		t.Fatalf("missing list lacks guardian documents: %s", g.raw)
+	}
+}

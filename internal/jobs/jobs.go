@@ -1,0 +1,220 @@
+// Package jobs is veriwallet's durable work queue: River on the same
+// database as everything else (riversqlite on SQLite, riverdatabasesql on
+// PostgreSQL, so jobs are inserted in the very database/sql transaction
+// that causes them). It runs verification cases and webhook deliveries.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/verification"
+)
+
+// VerifyArgs asks for one case to be processed.
+type VerifyArgs struct {
+	CaseID string `json:"case_id"`
+}
+
+// Kind implements river.JobArgs.
+func (VerifyArgs) Kind() string { return "verify_case" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (VerifyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: verifyAttempts, Queue: "verify"}
+}
+
+// verifyAttempts bounds how long a case waits on our faults before a
+// reviewer gets it (with the backoff below: under a minute in all).
+const verifyAttempts = 5
+
+type verifyWorker struct {
+	river.WorkerDefaults[VerifyArgs]
+	q *Queue
+}
+
+func (w *verifyWorker) Work(ctx context.Context, job *river.Job[VerifyArgs]) error {
+	err := w.q.Verification.Process(ctx, job.Args.CaseID)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		// Our fault, again and again: a person decides; the customer is
+		// never failed for it.
+		w.q.log.Error("verification failed repeatedly; sent to review", "case_id", job.Args.CaseID, "err", err)
+		return w.q.Verification.FailToReview(ctx, job.Args.CaseID, err)
+	}
+	return err
+}
+
+// NextRetry retries quickly: 1, 4, 9, 16 s.
+func (w *verifyWorker) NextRetry(job *river.Job[VerifyArgs]) time.Time {
+	return time.Now().Add(time.Duration(job.Attempt*job.Attempt) * time.Second)
+}
+
+func (w *verifyWorker) Timeout(*river.Job[VerifyArgs]) time.Duration { return 2 * time.Minute }
+
+// Webhooks is what the queue needs of the webhook service.
+type Webhooks interface {
+	// Deliver attempts one delivery; an error makes the queue retry it.
+	Deliver(ctx context.Context, deliveryID string) error
+	// EnqueueTx records one delivery per subscribed endpoint.
+	EnqueueTx(ctx context.Context, tx *sql.Tx, event string, payload []byte, at time.Time) ([]string, error)
+}
+
+// WebhookArgs asks for one webhook delivery.
+type WebhookArgs struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind implements river.JobArgs.
+func (WebhookArgs) Kind() string { return "deliver_webhook" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: a receiver that is
+// down gets the event later (River's backoff, over about three days).
+func (WebhookArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 20, Queue: "webhooks"}
+}
+
+type webhookWorker struct {
+	river.WorkerDefaults[WebhookArgs]
+	q *Queue
+}
+
+func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
+	if w.q.Webhooks == nil {
+		return nil
+	}
+	return w.q.Webhooks.Deliver(ctx, job.Args.DeliveryID)
+}
+
+// Queue runs the workers and queues jobs in callers' transactions.
+type Queue struct {
+	Verification *verification.Service // set before Start
+	Webhooks     Webhooks              // nil: no webhooks
+
+	client *river.Client[*sql.Tx]
+	driver riverdriver.Driver[*sql.Tx]
+	log    *slog.Logger
+}
+
+// New prepares the queue on db. Set Verification (and Webhooks) before Start.
+func New(db *sqlstore.DB, log *slog.Logger, poll time.Duration) (*Queue, error) {
+	q := &Queue{log: log}
+	if db.Engine == sqlstore.Postgres {
+		q.driver = riverdatabasesql.New(db.DB)
+	} else {
+		q.driver = riversqlite.New(db.DB)
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &verifyWorker{q: q})
+	river.AddWorker(workers, &webhookWorker{q: q})
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	client, err := river.NewClient(q.driver, &river.Config{
+		Queues: map[string]river.QueueConfig{
+			"verify":   {MaxWorkers: 2},
+			"webhooks": {MaxWorkers: 4},
+		},
+		Workers:           workers,
+		FetchPollInterval: poll,
+		FetchCooldown:     poll / 2,
+		Logger:            log.With("component", "river"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	q.client = client
+	return q, nil
+}
+
+// Migrate creates or updates River's tables.
+func (q *Queue) Migrate(ctx context.Context) error {
+	m, err := rivermigrate.New(q.driver, nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// Start starts working jobs until Stop.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.Verification == nil {
+		return errors.New("jobs: Verification not set")
+	}
+	return q.client.Start(ctx)
+}
+
+// Stop stops the workers, letting running jobs finish.
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// VerifyCaseTx implements sqlstore.Jobs.
+func (q *Queue) VerifyCaseTx(ctx context.Context, tx *sql.Tx, caseID string) error {
+	_, err := q.client.InsertTx(ctx, tx, VerifyArgs{CaseID: caseID}, nil)
+	return err
+}
+
+// RedeliverTx queues a webhook delivery again.
+func (q *Queue) Redeliver(ctx context.Context, deliveryID string) error {
+	_, err := q.client.Insert(ctx, WebhookArgs{DeliveryID: deliveryID}, nil)
+	return err
+}
+
+// Payload is the body of a verification webhook.
+type Payload struct {
+	Event        string              `json:"event"`
+	OccurredAt   time.Time           `json:"occurred_at"`
+	Verification PayloadVerification `json:"verification"`
+}
+
+// PayloadVerification is the case in a webhook: ids, status and the codes
+// a customer may see (never sensitive ones, never personal data).
+type PayloadVerification struct {
+	ID      string   `json:"id"`
+	UserID  string   `json:"user_id"`
+	Level   string   `json:"level"`
+	Status  string   `json:"status"`
+	Reasons []string `json:"reasons"`
+}
+
+// DecidedTx implements sqlstore.Jobs: it queues the webhook event of the
+// case's new status.
+func (q *Queue) DecidedTx(ctx context.Context, tx *sql.Tx, c *verification.Case, d verification.Decision, at time.Time) error {
+	if q.Webhooks == nil {
+		return nil
+	}
+	event, ok := verification.WebhookEvent(d.Status)
+	if !ok {
+		return nil
+	}
+	reasons := []string{}
+	for _, r := range verification.CustomerReasons(d.Status, d.Findings, "en") {
+		reasons = append(reasons, r.Code)
+	}
+	body, err := json.Marshal(Payload{Event: event, OccurredAt: at.UTC(), Verification: PayloadVerification{
+		ID: c.ID, UserID: c.UserID, Level: string(c.Level), Status: string(d.Status), Reasons: reasons}})
+	if err != nil {
+		return err
+	}
+	ids, err := q.Webhooks.EnqueueTx(ctx, tx, event, body, at)
+	if err != nil {
+		return fmt.Errorf("webhook outbox: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := q.client.InsertTx(ctx, tx, WebhookArgs{DeliveryID: id}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

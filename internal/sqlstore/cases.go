@@ -1,0 +1,442 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/verification"
+)
+
+// Jobs queues background work inside the caller's transaction (River on
+// the same database), so a change and the work it causes commit together.
+type Jobs interface {
+	// VerifyCaseTx queues the processing of a submitted case.
+	VerifyCaseTx(ctx context.Context, tx *sql.Tx, caseID string) error
+	// DecidedTx runs what follows a decision (webhook deliveries).
+	DecidedTx(ctx context.Context, tx *sql.Tx, c *verification.Case, d verification.Decision, at time.Time) error
+}
+
+// Cases implements verification.Store.
+type Cases struct {
+	db   *DB
+	jobs Jobs
+}
+
+// Cases returns the verification store on db; jobs may be nil (nothing is
+// queued: tests that process cases themselves).
+func (db *DB) Cases(jobs Jobs) *Cases { return &Cases{db: db, jobs: jobs} }
+
+var _ verification.Store = (*Cases)(nil)
+
+var (
+	errCaseNotFound = verification.ErrCaseNotFound
+	errCaseChanged  = errs.New(errs.Conflict, "CASE_CHANGED",
+		"This verification was changed meanwhile (perhaps on another device). Reload it and try again.",
+		"此认证已在别处（可能是其他设备）被修改。请刷新后重试。")
+)
+
+func (s *Cases) sealApplicant(c *verification.Case) (string, error) {
+	b, err := json.Marshal(c.Applicant)
+	if err != nil {
+		return "", err
+	}
+	return s.db.cipher.SealString(string(b), "cases.applicant:"+c.ID)
+}
+
+// CreateCase implements verification.Store.
+func (s *Cases) CreateCase(ctx context.Context, c *verification.Case, idemKey string) (*verification.Case, error) {
+	app, err := s.sealApplicant(c)
+	if err != nil {
+		return nil, errs.Internalf("seal: %w", err)
+	}
+	docs, _ := json.Marshal(c.Documents)
+	var existing string
+	err = s.db.tx(ctx, func(tx *sql.Tx) error {
+		if idemKey != "" {
+			err := tx.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE user_id = $1 AND scope = 'create' AND key = $2`,
+				c.UserID, idemKey).Scan(&existing)
+			if err == nil {
+				return nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, scope, key, case_id, created_at) VALUES ($1, 'create', $2, $3, $4)`,
+				c.UserID, idemKey, c.ID, ts(c.CreatedAt)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO cases (id, user_id, level, status, applicant_enc, identity_hash, documents, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			c.ID, c.UserID, string(c.Level), string(c.Status), app, c.IdentityHash, string(docs), c.Version, ts(c.CreatedAt), ts(c.UpdatedAt))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if existing != "" {
+		return s.Case(ctx, existing)
+	}
+	return c, nil
+}
+
+const caseCols = `id, user_id, level, status, applicant_enc, identity_hash, documents, decision, version, created_at, updated_at, submitted_at`
+
+func (s *Cases) scan(row interface{ Scan(...any) error }) (*verification.Case, error) {
+	var c verification.Case
+	var level, status, app, docs string
+	var dec sql.NullString
+	var sub sql.NullTime
+	if err := row.Scan(&c.ID, &c.UserID, &level, &status, &app, &c.IdentityHash, &docs, &dec, &c.Version, &c.CreatedAt, &c.UpdatedAt, &sub); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errCaseNotFound
+		}
+		return nil, translate(err)
+	}
+	c.Level, c.Status = verification.Level(level), verification.Status(status)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	if sub.Valid {
+		t := sub.Time.UTC()
+		c.SubmittedAt = &t
+	}
+	plain, err := s.db.cipher.OpenString(app, "cases.applicant:"+c.ID)
+	if err != nil {
+		return nil, errs.Internalf("open applicant: %w", err)
+	}
+	if err := json.Unmarshal([]byte(plain), &c.Applicant); err != nil {
+		return nil, errs.Internalf("applicant: %w", err)
+	}
+	if err := json.Unmarshal([]byte(docs), &c.Documents); err != nil {
+		return nil, errs.Internalf("documents: %w", err)
+	}
+	if dec.Valid {
+		c.Decision = &verification.Decision{}
+		if err := json.Unmarshal([]byte(dec.String), c.Decision); err != nil {
+			return nil, errs.Internalf("decision: %w", err)
+		}
+	}
+	return &c, nil
+}
+
+// Case implements verification.Store.
+func (s *Cases) Case(ctx context.Context, id string) (*verification.Case, error) {
+	return s.scan(s.db.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = $1`, id))
+}
+
+// CasesOf implements verification.Store.
+func (s *Cases) CasesOf(ctx context.Context, userID string) ([]*verification.Case, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []*verification.Case{}
+	for rows.Next() {
+		c, err := s.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// UpdateCase implements verification.Store.
+func (s *Cases) UpdateCase(ctx context.Context, c *verification.Case) error {
+	app, err := s.sealApplicant(c)
+	if err != nil {
+		return errs.Internalf("seal: %w", err)
+	}
+	docs, _ := json.Marshal(c.Documents)
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		return checkOne(tx.ExecContext(ctx, `UPDATE cases SET applicant_enc = $1, identity_hash = $2, documents = $3, updated_at = $4, version = version + 1
+			WHERE id = $5 AND version = $6`, app, c.IdentityHash, string(docs), ts(c.UpdatedAt), c.ID, c.Version))
+	})
+}
+
+func checkOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errCaseChanged
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev verification.CaseEvent) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, from_status, to_status, actor, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		caseID, string(ev.From), string(ev.To), ev.Actor, ev.Note, ts(ev.At))
+	return err
+}
+
+// SubmitCase implements verification.Store.
+func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verification.Status, ev verification.CaseEvent, idemKey string) (bool, error) {
+	replay := false
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		if idemKey != "" {
+			var prev string
+			err := tx.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE user_id = $1 AND scope = 'submit' AND key = $2`, c.UserID, idemKey).Scan(&prev)
+			if err == nil {
+				if prev != c.ID {
+					return errs.New(errs.Conflict, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another verification.", "该 Idempotency-Key 已用于另一个认证。")
+				}
+				replay = true
+				return nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if ev.To == "" { // only asking about a replay
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, scope, key, case_id, created_at) VALUES ($1, 'submit', $2, $3, $4)`,
+				c.UserID, idemKey, c.ID, ts(ev.At)); err != nil {
+				return err
+			}
+		}
+		if ev.To == "" {
+			return nil
+		}
+		if err := checkOne(tx.ExecContext(ctx, `UPDATE cases SET status = $1, submitted_at = $2, updated_at = $3, version = version + 1
+			WHERE id = $4 AND version = $5 AND status = $6`, string(ev.To), ts(ev.At), ts(ev.At), c.ID, c.Version, string(from))); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_submissions (case_id, user_id, at) VALUES ($1, $2, $3)`, c.ID, c.UserID, ts(ev.At)); err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx, c.ID, ev); err != nil {
+			return err
+		}
+		if s.jobs != nil {
+			if err := s.jobs.VerifyCaseTx(ctx, tx, c.ID); err != nil {
+				return err
+			}
+			sub := *c
+			return s.jobs.DecidedTx(ctx, tx, &sub, verification.Decision{Status: ev.To}, ev.At)
+		}
+		return nil
+	})
+	return replay, err
+}
+
+// Submissions implements verification.Store.
+func (s *Cases) Submissions(ctx context.Context, userID string, since time.Time) ([]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT at FROM case_submissions WHERE user_id = $1 AND at > $2 ORDER BY at`, userID, ts(since))
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, t.UTC())
+	}
+	return out, translate(rows.Err())
+}
+
+// SetStatus implements verification.Store.
+func (s *Cases) SetStatus(ctx context.Context, id string, version int, ev verification.CaseEvent) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := checkOne(tx.ExecContext(ctx, `UPDATE cases SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = $5`,
+			string(ev.To), ts(ev.At), id, version, string(ev.From))); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, ev)
+	})
+}
+
+// SaveDecision implements verification.Store.
+func (s *Cases) SaveDecision(ctx context.Context, c *verification.Case, checks []verification.CheckResult, d verification.Decision, ev verification.CaseEvent) error {
+	dec, _ := json.Marshal(d)
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		var round int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(round), 0) + 1 FROM case_checks WHERE case_id = $1`, c.ID).Scan(&round); err != nil {
+			return err
+		}
+		for _, ch := range checks {
+			reasons, _ := json.Marshal(nonNilStrings(ch.Reasons))
+			detail, _ := json.Marshal(ch.Detail)
+			enc, err := s.db.cipher.SealString(string(detail), "case_checks.detail:"+c.ID)
+			if err != nil {
+				return errs.Internalf("seal: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_checks (case_id, round, kind, outcome, score, engine, engine_version, reasons, field, document, detail_enc, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				c.ID, round, ch.Kind, ch.Outcome, ch.Score, ch.Engine, ch.EngineVersion, string(reasons), ch.Field, ch.Document, enc, ts(ev.At)); err != nil {
+				return err
+			}
+		}
+		if err := checkOne(tx.ExecContext(ctx, `UPDATE cases SET status = $1, decision = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND version = $5`,
+			string(d.Status), string(dec), ts(ev.At), c.ID, c.Version)); err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx, c.ID, ev); err != nil {
+			return err
+		}
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, user_id, case_id, status, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			"msg_"+hex.EncodeToString(b), c.UserID, c.ID, string(d.Status), ts(ev.At)); err != nil {
+			return err
+		}
+		if s.jobs != nil {
+			return s.jobs.DecidedTx(ctx, tx, c, d, ev.At)
+		}
+		return nil
+	})
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Events implements verification.Store.
+func (s *Cases) Events(ctx context.Context, id string) ([]verification.CaseEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT from_status, to_status, actor, note, created_at FROM case_events WHERE case_id = $1 ORDER BY created_at`, id)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []verification.CaseEvent
+	for rows.Next() {
+		var e verification.CaseEvent
+		var from, to string
+		if err := rows.Scan(&from, &to, &e.Actor, &e.Note, &e.At); err != nil {
+			return nil, translate(err)
+		}
+		e.From, e.To, e.At = verification.Status(from), verification.Status(to), e.At.UTC()
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
+
+// Checks implements verification.Store.
+func (s *Cases) Checks(ctx context.Context, id string) ([]verification.CheckResult, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, outcome, score, engine, engine_version, reasons, field, document, detail_enc FROM case_checks
+		WHERE case_id = $1 AND round = (SELECT MAX(round) FROM case_checks WHERE case_id = $1) ORDER BY kind, document`, id)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []verification.CheckResult
+	for rows.Next() {
+		var c verification.CheckResult
+		var reasons, enc string
+		if err := rows.Scan(&c.Kind, &c.Outcome, &c.Score, &c.Engine, &c.EngineVersion, &reasons, &c.Field, &c.Document, &enc); err != nil {
+			return nil, translate(err)
+		}
+		_ = json.Unmarshal([]byte(reasons), &c.Reasons)
+		if plain, err := s.db.cipher.OpenString(enc, "case_checks.detail:"+id); err == nil {
+			_ = json.Unmarshal([]byte(plain), &c.Detail)
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// IdentityUsers implements verification.Store.
+func (s *Cases) IdentityUsers(ctx context.Context, hash, exceptUser string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT user_id FROM cases WHERE identity_hash = $1 AND user_id <> $2 AND status <> 'draft' ORDER BY user_id`, hash, exceptUser)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, u)
+	}
+	return out, translate(rows.Err())
+}
+
+// SavePhoneCode implements verification.Store.
+func (s *Cases) SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, expires time.Time) error {
+	ph := s.db.cipher.BlindIndex("otp-phone", []byte(phone))
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO phone_codes (case_id, phone_hash, code_hash, expires_at, tries) VALUES ($1, $2, $3, $4, 0)`,
+			caseID, ph, codeHash, ts(expires))
+		return err
+	})
+}
+
+// UsePhoneCode implements verification.Store.
+func (s *Cases) UsePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now time.Time) (bool, error) {
+	ph := s.db.cipher.BlindIndex("otp-phone", []byte(phone))
+	ok := false
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var storedPhone, storedCode []byte
+		var expires time.Time
+		var tries int
+		err := tx.QueryRowContext(ctx, `SELECT phone_hash, code_hash, expires_at, tries FROM phone_codes WHERE case_id = $1`, caseID).
+			Scan(&storedPhone, &storedCode, &expires, &tries)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if tries >= 5 || !now.Before(expires) || subtle.ConstantTimeCompare(storedPhone, ph) != 1 {
+			_, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID)
+			return err
+		}
+		if subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
+			ok = true
+			_, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET tries = tries + 1 WHERE case_id = $1`, caseID)
+		return err
+	})
+	return ok, err
+}
+
+// Message is an in-app message about a case's outcome.
+type Message struct {
+	ID        string     `json:"id"`
+	CaseID    string     `json:"case_id"`
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
+}
+
+// Messages lists a user's in-app messages, newest first.
+func (s *Cases) Messages(ctx context.Context, userID string, limit int) ([]Message, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, status, created_at, read_at FROM messages WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
+		userID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var read sql.NullTime
+		if err := rows.Scan(&m.ID, &m.CaseID, &m.Status, &m.CreatedAt, &read); err != nil {
+			return nil, translate(err)
+		}
+		m.CreatedAt = m.CreatedAt.UTC()
+		if read.Valid {
+			t := read.Time.UTC()
+			m.ReadAt = &t
+		}
+		out = append(out, m)
+	}
+	return out, translate(rows.Err())
+}

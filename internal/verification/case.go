@@ -1,0 +1,72 @@
+package verification
+
+import (
+	"context"
+	"time"
+)
+
+// Case is one customer's verification at one level.
+type Case struct {
+	ID           string            `json:"id"`
+	UserID       string            `json:"-"`
+	Level        Level             `json:"level"`
+	Status       Status            `json:"status"`
+	Applicant    Applicant         `json:"applicant"`    // personal: stored encrypted
+	IdentityHash string            `json:"-"`            // keyed hash of the ID (duplicate detection)
+	Documents    map[string]string `json:"documents"`    // verification document kind → document id
+	Decision     *Decision         `json:"-"`            // the latest decision (internal codes)
+	Version      int               `json:"-"`            // optimistic concurrency
+	CreatedAt    time.Time         `json:"created_at"`   //
+	UpdatedAt    time.Time         `json:"updated_at"`   //
+	SubmittedAt  *time.Time        `json:"submitted_at"` // the latest submission
+}
+
+// Event records a status change: who or what made it and when.
+type CaseEvent struct {
+	From  Status    `json:"from"`
+	To    Status    `json:"to"`
+	Actor string    `json:"actor"` // "customer:<id>", "system", "reviewer:<id>"
+	Note  string    `json:"note,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+// Store persists cases. Each method is one transaction; the ones that change
+// a case take the version it was read at and fail with Conflict
+// CASE_CHANGED when someone else changed it meanwhile.
+type Store interface {
+	// CreateCase inserts c. With an idempotency key already used by the
+	// user, it returns the case created then instead.
+	CreateCase(ctx context.Context, c *Case, idemKey string) (*Case, error)
+	// Case returns a case. Errors: NotFound CASE_NOT_FOUND.
+	Case(ctx context.Context, id string) (*Case, error)
+	// CasesOf lists the user's cases, newest first.
+	CasesOf(ctx context.Context, userID string) ([]*Case, error)
+	// UpdateCase saves the applicant, documents and identity hash of c.
+	UpdateCase(ctx context.Context, c *Case) error
+	// SubmitCase moves c to submitted, records the submission and the
+	// status change, and enqueues processing, all at once. With an
+	// idempotency key already used for this case it does nothing and
+	// reports replay=true.
+	SubmitCase(ctx context.Context, c *Case, from Status, ev CaseEvent, idemKey string) (replay bool, err error)
+	// Submissions lists the user's submission times since a time.
+	Submissions(ctx context.Context, userID string, since time.Time) ([]time.Time, error)
+	// SetStatus moves a case from one status to another (with the event).
+	SetStatus(ctx context.Context, id string, version int, ev CaseEvent) error
+	// SaveDecision stores the checks and the decision, moves the case to
+	// the decision's status, leaves the customer an in-app message and
+	// queues the webhook event, all at once.
+	SaveDecision(ctx context.Context, c *Case, checks []CheckResult, d Decision, ev CaseEvent) error
+	// Events lists a case's status changes, oldest first.
+	Events(ctx context.Context, id string) ([]CaseEvent, error)
+	// Checks lists the checks of a case's latest processing.
+	Checks(ctx context.Context, id string) ([]CheckResult, error)
+	// IdentityUsers lists other users whose submitted (or decided) cases
+	// carry the identity hash.
+	IdentityUsers(ctx context.Context, hash, exceptUser string) ([]string, error)
+	// SavePhoneCode stores a one-time code's hash for a case.
+	SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, expires time.Time) error
+	// UsePhoneCode checks a code: it returns whether it matched the stored
+	// one for that phone; failed tries are counted and a code is spent
+	// after 5 tries or on success.
+	UsePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now time.Time) (bool, error)
+}

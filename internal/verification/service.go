@@ -1,0 +1,542 @@
+package verification
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"slices"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/i18n"
+)
+
+// DocumentReader reads the fields of a document photo (internal/ocr behind
+// an adapter). Read errors are our fault: the case goes to a reviewer, the
+// customer is never failed for them.
+type DocumentReader interface {
+	// Available says why reading is unavailable, or nil.
+	Available() error
+	// Read returns the fields read from a document of the given gate kind.
+	Read(ctx context.Context, kind document.Kind, image []byte) (fields ReadFields, engine, version string, err error)
+	// CanRead reports whether the engine can read every character of s.
+	CanRead(s string) bool
+}
+
+// PhoneSender delivers one-time codes (a log sender in development, the
+// operator's SMS gateway in production).
+type PhoneSender interface {
+	SendCode(ctx context.Context, phone, code string) error
+}
+
+// LogSender writes codes to the log: for development only.
+type LogSender struct{ Log *slog.Logger }
+
+// SendCode implements PhoneSender. It logs the code but not the phone number.
+func (s LogSender) SendCode(ctx context.Context, phone, code string) error {
+	s.Log.Warn("development one-time code (configure an SMS gateway for production)", "code", code)
+	return nil
+}
+
+// China is UTC+8, the calendar birthdays and attempt windows are counted in.
+var China = time.FixedZone("CST", 8*3600)
+
+// Service runs verification cases.
+type Service struct {
+	Store       Store
+	Levels      Levels
+	Documents   *document.Service
+	Reader      DocumentReader // nil: reading unavailable
+	IdentityKey []byte         // server secret for IdentityHash
+	Sender      PhoneSender
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// ErrCaseNotFound is returned for cases that do not exist or are not the caller's.
+var ErrCaseNotFound = errs.New(errs.NotFound, "CASE_NOT_FOUND", "No such verification.", "认证记录不存在。")
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + "_" + hex.EncodeToString(b)
+}
+
+// Create opens a draft case for the user at a level. A repeated
+// idempotency key returns the case it created.
+// Errors: Invalid LEVEL_UNKNOWN.
+func (s *Service) Create(ctx context.Context, userID string, level Level, idemKey string) (*Case, error) {
+	if level == "" {
+		level = LevelStandard
+	}
+	if _, ok := s.Levels.Level(level); !ok {
+		return nil, errs.New(errs.Invalid, "LEVEL_UNKNOWN", "Unknown verification level; use basic, standard or enhanced.",
+			"未知的认证级别；请使用 basic、standard 或 enhanced。").OnField("level")
+	}
+	now := s.now()
+	c := &Case{ID: newID("ver"), UserID: userID, Level: level, Status: StatusDraft, Documents: map[string]string{},
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	return s.Store.CreateCase(ctx, c, idemKey)
+}
+
+// Get returns a case its owner (or staff) may see.
+func (s *Service) Get(ctx context.Context, userID string, staff bool, id string) (*Case, error) {
+	if id == "" || len(id) > 64 {
+		return nil, ErrCaseNotFound
+	}
+	c, err := s.Store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.UserID != userID && !staff {
+		return nil, ErrCaseNotFound
+	}
+	return c, nil
+}
+
+// List returns the user's cases, newest first.
+func (s *Service) List(ctx context.Context, userID string) ([]*Case, error) {
+	return s.Store.CasesOf(ctx, userID)
+}
+
+func (s *Service) editable(ctx context.Context, userID, id string, ev Event) (*Case, error) {
+	c, err := s.Get(ctx, userID, false, id)
+	if err != nil {
+		return nil, err
+	}
+	if !Can(c.Status, ev) {
+		return nil, errs.New(errs.Conflict, "CASE_NOT_EDITABLE",
+			"This verification cannot be changed now ("+string(c.Status)+").",
+			"当前状态下（"+c.Status.Title().ZH+"）不能修改此认证。")
+	}
+	return c, nil
+}
+
+// ApplicantInvalid is the error for applicant field errors: every field
+// error at once, in Fields.
+type ApplicantInvalid struct{ Fields []FieldError }
+
+func (e *ApplicantInvalid) Error() string {
+	return fmt.Sprintf("%d applicant field errors", len(e.Fields))
+}
+
+// UpdateApplicant saves the typed data of a draft (or retry) case. It is
+// saved even when fields are wrong, so nothing typed is lost; the field
+// errors come back with it, each with code, field, message and hint.
+func (s *Service) UpdateApplicant(ctx context.Context, userID, id string, a Applicant) (*Case, []FieldError, error) {
+	c, err := s.editable(ctx, userID, id, EditApplicant)
+	if err != nil {
+		return nil, nil, err
+	}
+	a = NormalizeApplicant(a)
+	// The phone is confirmed by a one-time code, never by the request; a
+	// changed number needs a new code.
+	a.PhoneConfirmed = c.Applicant.PhoneConfirmed && a.Phone == c.Applicant.Phone
+	c.Applicant = a
+	c.IdentityHash = IdentityHash(s.IdentityKey, a)
+	c.UpdatedAt = s.now()
+	if err := s.Store.UpdateCase(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	c.Version++
+	return c, s.Levels.ValidateApplicant(c.Level, a, s.now().In(China)), nil
+}
+
+// AttachDocument attaches one of the user's documents to a case as kind.
+// Errors: Invalid DOCUMENT_KIND_INVALID, DOCUMENT_KIND_MISMATCH; NotFound.
+func (s *Service) AttachDocument(ctx context.Context, userID, id, kind, documentID string) (*Case, error) {
+	if !slices.Contains(DocumentKinds, kind) {
+		return nil, errs.New(errs.Invalid, "DOCUMENT_KIND_INVALID", "Unknown document kind for a verification.", "未知的认证证件类型。").OnField("kind")
+	}
+	c, err := s.editable(ctx, userID, id, AttachDocument)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.Documents.Get(ctx, userID, false, documentID)
+	if err != nil {
+		return nil, errs.As(err).OnField("document_id")
+	}
+	if want := GateKind(kind); d.Kind != want && d.Kind != document.KindOther {
+		return nil, errs.New(errs.Invalid, "DOCUMENT_KIND_MISMATCH",
+			"This photo was uploaded as "+string(d.Kind)+", not as "+string(want)+". Upload it again as the right side or document.",
+			"这张照片上传时的类型是 "+string(d.Kind)+"，而不是 "+string(want)+"。请按正确的证件面重新上传。").OnField("document_id")
+	}
+	c.Documents[kind] = documentID
+	c.UpdatedAt = s.now()
+	if err := s.Store.UpdateCase(ctx, c); err != nil {
+		return nil, err
+	}
+	c.Version++
+	return c, nil
+}
+
+func codeHash(caseID, code string) []byte {
+	m := hmac.New(sha256.New, []byte("veriwallet-otp:"+caseID))
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// SendPhoneCode sends a 6-digit one-time code (valid 10 minutes) to the
+// case's phone number. Errors: Invalid PHONE_REQUIRED.
+func (s *Service) SendPhoneCode(ctx context.Context, userID, id string) error {
+	c, err := s.editable(ctx, userID, id, ConfirmPhone)
+	if err != nil {
+		return err
+	}
+	if c.Applicant.Phone == "" {
+		return errs.New(errs.Invalid, "PHONE_REQUIRED", "Enter your mobile number first.", "请先填写手机号。").OnField("phone")
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return errs.Internalf("code: %w", err)
+	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	if err := s.Store.SavePhoneCode(ctx, c.ID, codeHash(c.ID, code), c.Applicant.Phone, s.now().Add(10*time.Minute)); err != nil {
+		return err
+	}
+	if err := s.Sender.SendCode(ctx, c.Applicant.Phone, code); err != nil {
+		return errs.New(errs.Unavailable, "SMS_UNAVAILABLE", "The text message could not be sent just now. Try again in a minute.",
+			"短信暂时无法发送，请一分钟后重试。").Wrap(err)
+	}
+	return nil
+}
+
+// ConfirmPhone checks a one-time code and marks the phone confirmed.
+// Errors: Invalid PHONE_CODE_WRONG.
+func (s *Service) ConfirmPhone(ctx context.Context, userID, id, code string) (*Case, error) {
+	c, err := s.editable(ctx, userID, id, ConfirmPhone)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.Store.UsePhoneCode(ctx, c.ID, codeHash(c.ID, code), c.Applicant.Phone, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errs.New(errs.Invalid, "PHONE_CODE_WRONG",
+			"The code is wrong or has expired. Check the latest text message, or ask for a new code.",
+			"验证码错误或已过期。请查看最新的短信，或重新获取验证码。").OnField("code")
+	}
+	c.Applicant.PhoneConfirmed = true
+	c.UpdatedAt = s.now()
+	if err := s.Store.UpdateCase(ctx, c); err != nil {
+		return nil, err
+	}
+	c.Version++
+	return c, nil
+}
+
+// Missing lists what a case still lacks before it can be submitted, as
+// reasons with their field or document.
+func (s *Service) Missing(c *Case) []Finding {
+	var out []Finding
+	at := s.now().In(China)
+	for _, fe := range s.Levels.ValidateApplicant(c.Level, c.Applicant, at) {
+		out = append(out, Finding{Code: fe.Code, Field: fe.Field, Rule: fe.Rule, Step: StepApplicant})
+	}
+	for _, r := range s.Levels.Requirements(c.Level, c.Applicant, at) {
+		switch r.Type {
+		case ReqStep:
+			if r.Name == StepPhone && !c.Applicant.PhoneConfirmed {
+				out = append(out, Finding{Code: CodePhoneNotConfirmed, Field: "phone", Step: StepPhone})
+			}
+		case ReqDocument:
+			kinds := r.AnyOf
+			if len(kinds) == 0 {
+				kinds = []string{r.Name}
+			}
+			found := false
+			for _, k := range kinds {
+				if c.Documents[k] != "" {
+					found = true
+				}
+			}
+			if !found {
+				code := r.Reason
+				if code == "" {
+					code = CodeDocumentSideMissing
+				}
+				out = append(out, Finding{Code: code, Document: kinds[0], Step: DocumentStep(kinds[0])})
+			}
+		}
+	}
+	return out
+}
+
+// SubmitIncomplete is the error for a submission that lacks something.
+type SubmitIncomplete struct{ Missing []Finding }
+
+func (e *SubmitIncomplete) Error() string { return fmt.Sprintf("%d things missing", len(e.Missing)) }
+
+// Submit submits a draft or retry case for processing. A repeated
+// idempotency key returns the case without submitting again. A case that
+// lacks something is refused without using an attempt.
+// Errors: *SubmitIncomplete, TooMany ATTEMPTS_EXCEEDED, Conflict.
+func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case, error) {
+	c, err := s.Get(ctx, userID, false, id)
+	if err != nil {
+		return nil, err
+	}
+	ev := Submit
+	if c.Status == StatusRetryRequired {
+		ev = Resubmit
+	}
+	next, err := Next(c.Status, ev)
+	if err != nil {
+		if idemKey != "" { // a retried submit after it went through
+			if replay, _ := s.Store.SubmitCase(ctx, c, c.Status, CaseEvent{}, idemKey); replay {
+				return c, nil
+			}
+		}
+		return nil, err
+	}
+	if missing := s.Missing(c); len(missing) > 0 {
+		return nil, &SubmitIncomplete{Missing: missing}
+	}
+	now := s.now()
+	pol := s.Levels.Attempts
+	subs, err := s.Store.Submissions(ctx, userID, now.Add(-time.Duration(pol.Window)))
+	if err != nil {
+		return nil, err
+	}
+	if left, nextAt := pol.Left(subs, now); left <= 0 {
+		return nil, AttemptsExceeded(pol.Limit, time.Duration(pol.Window), nextAt, now, China)
+	}
+	from := c.Status
+	c.Status = next
+	c.SubmittedAt = &now
+	c.UpdatedAt = now
+	replay, err := s.Store.SubmitCase(ctx, c, from, CaseEvent{From: from, To: next, Actor: "customer:" + userID, At: now}, idemKey)
+	if err != nil {
+		return nil, err
+	}
+	if replay {
+		return s.Store.Case(ctx, id)
+	}
+	c.Version++
+	return c, nil
+}
+
+// Process runs the checks of a submitted case and decides it. It is what
+// the queue's worker calls; an error means our fault and the queue retries.
+func (s *Service) Process(ctx context.Context, id string) error {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch c.Status {
+	case StatusSubmitted:
+		now := s.now()
+		if err := s.Store.SetStatus(ctx, c.ID, c.Version, CaseEvent{From: c.Status, To: StatusProcessing, Actor: "system", At: now}); err != nil {
+			return err
+		}
+		c.Status, c.Version = StatusProcessing, c.Version+1
+	case StatusProcessing: // a retry after a crash
+	default:
+		return nil // decided meanwhile (or by a reviewer): nothing to do
+	}
+	at := s.now().In(China)
+	checks := s.Levels.ApplicantChecks(c.Level, c.Applicant, at)
+	checks = append(checks, s.duplicateCheck(ctx, c))
+	spec, _ := s.Levels.Level(c.Level)
+	if slices.Contains(spec.Checks, CheckDocumentQuality) || len(c.Documents) > 0 {
+		docChecks, err := s.documentChecks(ctx, c, at)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, docChecks...)
+	}
+	d := s.Levels.Decide(c.Level, c.Applicant, checks, at)
+	return s.Store.SaveDecision(ctx, c, checks, d, CaseEvent{From: c.Status, To: d.Status, Actor: "system", At: s.now()})
+}
+
+// FailToReview sends a case whose processing keeps failing (our fault) to
+// a reviewer.
+func (s *Service) FailToReview(ctx context.Context, id string, cause error) error {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.Status != StatusSubmitted && c.Status != StatusProcessing {
+		return nil
+	}
+	d := Decision{Status: StatusManualReview, Reasons: []string{CodeEngineUnavailable},
+		Findings: []Finding{{Code: CodeEngineUnavailable}}}
+	checks := []CheckResult{{Kind: "pipeline", Outcome: OutcomeError, Reasons: []string{CodeEngineUnavailable},
+		Detail: map[string]string{"error": truncate(cause.Error(), 200)}}}
+	return s.Store.SaveDecision(ctx, c, checks, d, CaseEvent{From: c.Status, To: StatusManualReview, Actor: "system", Note: "processing failed repeatedly", At: s.now()})
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (s *Service) duplicateCheck(ctx context.Context, c *Case) CheckResult {
+	r := CheckResult{Kind: CheckDuplicateIdentity, Outcome: OutcomePass, Score: 1, Engine: "identity-hash"}
+	if c.IdentityHash == "" {
+		r.Outcome = OutcomeSkipped
+		return r
+	}
+	users, err := s.Store.IdentityUsers(ctx, c.IdentityHash, c.UserID)
+	if err != nil {
+		r.Outcome, r.Reasons = OutcomeError, []string{CodeEngineUnavailable}
+		return r
+	}
+	if len(users) > 0 {
+		r.Outcome, r.Score, r.Reasons = OutcomeFail, 0, []string{CodeDuplicateIdentity}
+		r.Detail = map[string]string{"linked_users": fmt.Sprint(users)}
+	}
+	return r
+}
+
+func (s *Service) documentChecks(ctx context.Context, c *Case, at time.Time) ([]CheckResult, error) {
+	var out []CheckResult
+	kinds := make([]string, 0, len(c.Documents))
+	for k := range c.Documents {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	var readErr error
+	if s.Reader == nil {
+		readErr = errs.New(errs.Unavailable, "OCR_UNAVAILABLE", "Document reading is not installed.", "未安装证件识别。")
+	} else {
+		readErr = s.Reader.Available()
+	}
+	for _, kind := range kinds {
+		d, img, err := s.Documents.Image(ctx, c.UserID, true, c.Documents[kind])
+		q := CheckResult{Kind: CheckDocumentQuality, Document: kind, Outcome: OutcomePass, Score: 1, Engine: "document-gate"}
+		if errs.KindOf(err) == errs.NotFound {
+			q.Outcome, q.Reasons = OutcomeFail, []string{CodeDocumentUnreadable}
+			out = append(out, q)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		for _, code := range d.Reasons {
+			if r, ok := document.ReasonFor(code); ok && (r.Signal || r.Sensitive) && code != document.CodeDuplicate {
+				continue // signals alone refuse nothing
+			}
+			q.Reasons = append(q.Reasons, code)
+		}
+		if len(q.Reasons) > 0 {
+			q.Outcome, q.Score = OutcomeFail, 0
+			if slices.Equal(q.Reasons, []string{document.CodeDuplicate}) {
+				q.Outcome = OutcomeFail // sensitive: Decide sends it to a reviewer
+			}
+		}
+		out = append(out, q)
+		if !readable(kind) || q.Outcome != OutcomePass {
+			continue
+		}
+		if readErr != nil {
+			out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomeError,
+				Reasons: []string{"OCR_UNAVAILABLE"}, Detail: map[string]string{"error": truncate(readErr.Error(), 200)}})
+			continue
+		}
+		fields, engine, version, err := s.Reader.Read(ctx, d.Kind, img)
+		if err != nil {
+			out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomeError, Engine: engine,
+				Reasons: []string{CodeEngineUnavailable}, Detail: map[string]string{"error": truncate(err.Error(), 200)}})
+			continue
+		}
+		out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomePass, Score: 1, Engine: engine, EngineVersion: version})
+		out = append(out, CrossCheck(c.Applicant, fields, CrossCheckOptions{Document: kind, At: at,
+			MinConfidence: s.Levels.MinConfidence, CanRead: s.Reader.CanRead, Engine: engine, EngineVersion: version})...)
+	}
+	return out, nil
+}
+
+// readable reports whether a document kind carries fields to read.
+func readable(kind string) bool {
+	switch kind {
+	case DocIDFront, DocIDBack, DocPassport, DocResidencePermit:
+		return true
+	}
+	return false
+}
+
+// View is a case as its owner sees it.
+type View struct {
+	ID            string            `json:"id"`
+	Level         Level             `json:"level"`
+	Status        Status            `json:"status"`
+	StatusTitle   string            `json:"status_title"`
+	Reasons       []PublicReason    `json:"reasons"`
+	Missing       []PublicReason    `json:"missing"`
+	AttemptsLeft  int               `json:"attempts_left"`
+	NextAttemptAt *time.Time        `json:"next_attempt_at"`
+	Steps         []StepView        `json:"steps"`
+	Applicant     Applicant         `json:"applicant"`
+	Documents     map[string]string `json:"documents"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	SubmittedAt   *time.Time        `json:"submitted_at"`
+}
+
+// StepView is one wizard step and whether it is done.
+type StepView struct {
+	Step string `json:"step"`
+	Done bool   `json:"done"`
+	Redo bool   `json:"redo,omitempty"` // asked for again by the latest decision
+}
+
+// ViewOf renders a case for its owner in lang: reasons a customer may see
+// (never sensitive ones), what is still missing, attempts and steps.
+func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, error) {
+	now := s.now()
+	v := &View{ID: c.ID, Level: c.Level, Status: c.Status, StatusTitle: c.Status.Title().In(lang), Applicant: c.Applicant,
+		Documents: c.Documents, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, SubmittedAt: c.SubmittedAt,
+		Reasons: []PublicReason{}, Missing: []PublicReason{}}
+	var findings []Finding
+	if c.Decision != nil {
+		findings = c.Decision.Findings
+	}
+	v.Reasons = append(v.Reasons, CustomerReasons(c.Status, findings, lang)...)
+	missing := map[string]bool{}
+	if c.Status.Editable() {
+		m := s.Missing(c)
+		v.Missing = append(v.Missing, CustomerFindings(m, lang)...)
+		for _, f := range m {
+			missing[f.Step] = true
+		}
+	}
+	pol := s.Levels.Attempts
+	subs, err := s.Store.Submissions(ctx, c.UserID, now.Add(-time.Duration(pol.Window)))
+	if err != nil {
+		return nil, err
+	}
+	left, nextAt := pol.Left(subs, now)
+	v.AttemptsLeft = left
+	if left <= 0 {
+		v.NextAttemptAt = &nextAt
+		if c.Status.Editable() {
+			v.Reasons = append(v.Reasons, AttemptsReason(pol.Limit, time.Duration(pol.Window), nextAt, now, China, lang))
+		}
+	}
+	redo := map[string]bool{}
+	if c.Decision != nil && c.Status == StatusRetryRequired {
+		for _, st := range c.Decision.RetrySteps {
+			redo[st] = true
+		}
+	}
+	for _, st := range Steps(s.Levels.Requirements(c.Level, c.Applicant, now.In(China))) {
+		v.Steps = append(v.Steps, StepView{Step: st, Done: !missing[st] && !redo[st], Redo: redo[st]})
+	}
+	return v, nil
+}
