@@ -130,7 +130,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}()
 
 	h := server.New(server.Deps{
-		Verification: verif, Messages: cases,
+		Verification: verif, Messages: cases, Handoffs: a.db.Accounts(),
 		Accounts: a.accounts, Uploads: uploads, Documents: docs, MaxUpload: a.cfg.MaxUploadBytes, Log: a.log, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version: versionString(),
 		Checks: []server.Check{

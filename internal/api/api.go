@@ -39,6 +39,8 @@ type API struct {
 	// Verifications runs cases; Messages lists the in-app messages.
 	Verifications *verification.Service
 	Messages      *sqlstore.Cases
+	// Handoffs keeps hand-off links (an identity.HandoffStore).
+	Handoffs any
 	// MaxUploadBytes is the largest document file (multipart uploads).
 	MaxUploadBytes int64
 	Log            *slog.Logger

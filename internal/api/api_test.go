@@ -74,7 +74,7 @@ func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 		stop()
 	})
 	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Documents: docs, MaxUpload: 8 << 20,
-		Verification: verif, Messages: cases, Log: log, Version: "test"}))
+		Verification: verif, Messages: cases, Handoffs: db.Accounts(), Log: log, Version: "test"}))
 	t.Cleanup(srv.Close)
 	return srv, dir
 }

@@ -33,6 +33,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/verifications/{id}/phone/confirm", true, http.HandlerFunc(a.confirmPhone)},
 		{"POST", "/api/v1/verifications/{id}/submit", true, http.HandlerFunc(a.submitVerification)},
 		{"GET", "/api/v1/messages", true, http.HandlerFunc(a.messages)},
+		{"POST", "/api/v1/handoff", true, http.HandlerFunc(a.handoff)},
 
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},

@@ -250,3 +250,19 @@ func TestMinorNeedsGuardian(t *testing.T) {
 		t.Fatalf("missing list lacks guardian documents: %s", g.raw)
 	}
 }
+
+func TestHandoffLink(t *testing.T) {
+	base := newServer(t, "sqlite")
+	register(t, base, `"email":"h@example.com"`, "long enough pass")
+	register(t, base, `"email":"i@example.com"`, "long enough pass")
+	tok := login(t, base, `"email":"h@example.com"`, "long enough pass")
+	other := login(t, base, `"email":"i@example.com"`, "long enough pass")
+	id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, ""))["id"])
+	r := do(t, base, "POST", "/api/v1/handoff", tok, `{"verification_id":"`+id+`"}`)
+	if r.status != 201 || !strings.HasPrefix(str(r.body["url"]), "/handoff/") || len(str(r.body["url"])) < 30 {
+		t.Fatalf("handoff: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/handoff", other, `{"verification_id":"`+id+`"}`); r.status != 404 {
+		t.Fatalf("handoff for another user's case: %d %s", r.status, r.raw)
+	}
+}

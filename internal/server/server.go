@@ -38,6 +38,7 @@ type Deps struct {
 	Documents    *document.Service
 	Verification *verification.Service
 	Messages     *sqlstore.Cases
+	Handoffs     identity.HandoffStore
 	MaxUpload    int64
 	Log          *slog.Logger
 	Checks       []Check
@@ -53,7 +54,7 @@ func New(d Deps) http.Handler {
 	metrics := httpx.NewMetrics(reg)
 
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
-		Verifications: d.Verification, Messages: d.Messages, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 
 	mux := http.NewServeMux()

@@ -279,3 +279,29 @@ func (a *Accounts) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key_hash = $1`, a.failureKey(key))
 	return translate(err)
 }
+
+// CreateHandoff implements identity.HandoffStore.
+func (a *Accounts) CreateHandoff(ctx context.Context, tokenHash []byte, userID, caseID string, expires time.Time) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO handoffs (token_hash, user_id, case_id, expires_at) VALUES ($1, $2, $3, $4)`,
+			tokenHash, userID, caseID, ts(expires))
+		return err
+	})
+}
+
+// UseHandoff implements identity.HandoffStore.
+func (a *Accounts) UseHandoff(ctx context.Context, tokenHash []byte, now time.Time) (string, string, error) {
+	var userID, caseID string
+	err := a.db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT user_id, case_id FROM handoffs WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+			tokenHash, ts(now)).Scan(&userID, &caseID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return identity.ErrHandoffInvalid()
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE handoffs SET used_at = $1 WHERE token_hash = $2`, ts(now), tokenHash)
+		return err
+	})
+	return userID, caseID, err
+}
