@@ -22,6 +22,10 @@ import (
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
+// lastAccounts is the accounts service of the latest test server (for
+// creating staff accounts, which the API does not do).
+var lastAccounts *identity.Service
+
 var fast = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // newServer starts the whole HTTP handler on a fresh database.
@@ -46,6 +50,7 @@ func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = fast
 	svc := identity.NewService(db.Accounts(), cfg, nil, nil)
+	lastAccounts = svc
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	gate, err := document.NewGate(document.DefaultConfig())
 	if err != nil {

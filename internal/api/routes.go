@@ -35,6 +35,11 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/messages", true, http.HandlerFunc(a.messages)},
 		{"POST", "/api/v1/handoff", true, http.HandlerFunc(a.handoff)},
 
+		// Reviewers (role reviewer or admin).
+		{"GET", "/api/v1/review/verifications", true, http.HandlerFunc(a.reviewQueue)},
+		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
+		{"POST", "/api/v1/review/verifications/{id}/decision", true, http.HandlerFunc(a.reviewDecide)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -221,6 +222,30 @@ func verificationFlow(t *testing.T, engine string) {
 	raw := do(t, base, "GET", "/api/v1/verifications/"+cid, copycat, "").raw
 	if v["status"] != "manual_review" || strings.Contains(raw, "DUPLICATE") {
 		t.Fatalf("duplicate identity: %s", raw)
+	}
+
+	// A reviewer sees why, with the linked account, and decides.
+	if _, err := lastAccounts.Register(context.Background(), identity.RegisterInput{Email: "rev@example.com", Password: "reviewer password", Role: identity.RoleReviewer}); err != nil {
+		t.Fatal(err)
+	}
+	rev := login(t, base, `"email":"rev@example.com"`, "reviewer password")
+	if r := do(t, base, "GET", "/api/v1/review/verifications", copycat, ""); r.status != 403 {
+		t.Fatalf("customer reached the review queue: %d", r.status)
+	}
+	q := do(t, base, "GET", "/api/v1/review/verifications", rev, "")
+	if !strings.Contains(q.raw, cid) || !strings.Contains(q.raw, "DUPLICATE_IDENTITY") {
+		t.Fatalf("review queue: %s", q.raw)
+	}
+	d := do(t, base, "GET", "/api/v1/review/verifications/"+cid, rev, "")
+	if !strings.Contains(d.raw, "linked_users") || !strings.Contains(d.raw, "张三丰") {
+		t.Fatalf("review detail lacks the linked account or applicant: %s", d.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/review/verifications/"+cid+"/decision", rev, `{"status":"rejected","reasons":["DUPLICATE_IDENTITY"],"note":"same person as another account"}`); r.status != 200 {
+		t.Fatalf("reviewer decision: %d %s", r.status, r.raw)
+	}
+	final := do(t, base, "GET", "/api/v1/verifications/"+cid, copycat, "")
+	if str(view(final)["status"]) != "rejected" || strings.Contains(final.raw, "DUPLICATE") {
+		t.Fatalf("after review: %s", final.raw)
 	}
 }
 

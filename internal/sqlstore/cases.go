@@ -440,3 +440,21 @@ func (s *Cases) Messages(ctx context.Context, userID string, limit int) ([]Messa
 	}
 	return out, translate(rows.Err())
 }
+
+// CasesInStatus implements verification.ReviewStore.
+func (s *Cases) CasesInStatus(ctx context.Context, status verification.Status, limit int) ([]*verification.Case, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE status = $1 ORDER BY updated_at, id LIMIT $2`, string(status), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []*verification.Case{}
+	for rows.Next() {
+		c, err := s.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}

@@ -1,0 +1,76 @@
+package verification
+
+import (
+	"context"
+)
+
+// ReviewStore is what reviewers need beyond Store.
+type ReviewStore interface {
+	// CasesInStatus lists cases in a status, oldest first (a work queue).
+	CasesInStatus(ctx context.Context, status Status, limit int) ([]*Case, error)
+}
+
+// ReviewQueue lists the cases waiting in a status (default manual_review).
+func (s *Service) ReviewQueue(ctx context.Context, status Status) ([]*Case, error) {
+	if status == "" {
+		status = StatusManualReview
+	}
+	rs, ok := s.Store.(ReviewStore)
+	if !ok {
+		return nil, nil
+	}
+	return rs.CasesInStatus(ctx, status, 200)
+}
+
+// ReviewDetail is everything a reviewer sees of a case: the applicant, the
+// documents, every check of the latest round (sensitive findings and
+// linked accounts included), the decision and the status history.
+type ReviewDetail struct {
+	Case     *Case         `json:"case"`
+	Checks   []CheckResult `json:"checks"`
+	Decision *Decision     `json:"decision"`
+	Events   []CaseEvent   `json:"events"`
+}
+
+// Review returns a case's reviewer view.
+func (s *Service) Review(ctx context.Context, id string) (*ReviewDetail, error) {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	checks, err := s.Store.Checks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.Store.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &ReviewDetail{Case: c, Checks: checks, Decision: c.Decision, Events: events}, nil
+}
+
+// Decide records a reviewer's outcome for a case in manual review or on
+// hold. Errors: Conflict INVALID_TRANSITION, Invalid (reasons), NotFound.
+func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to Status, reasons []string, note string) (*Case, error) {
+	c, err := s.Store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Next(c.Status, ReviewerDecision(to)); err != nil {
+		return nil, err
+	}
+	d, err := ReviewerOutcome(to, reasons)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if len(note) > 1000 {
+		note = note[:1000]
+	}
+	ev := CaseEvent{From: c.Status, To: d.Status, Actor: "reviewer:" + reviewerID, Note: note, At: now}
+	if err := s.Store.SaveDecision(ctx, c, nil, d, ev); err != nil {
+		return nil, err
+	}
+	c.Status, c.Decision, c.UpdatedAt, c.Version = d.Status, &d, now, c.Version+1
+	return c, nil
+}
