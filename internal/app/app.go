@@ -1,0 +1,162 @@
+// Package app wires veriwallet together from an open database and keyring:
+// documents, uploads, the job queue, verification and the HTTP handler. The
+// binary (cmd/veriwallet), the end-to-end tests and the benchmarks build the
+// same application through it, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/blob"
+	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/jobs"
+	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/server"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/upload"
+	"github.com/veriwallet/veriwallet/internal/verification"
+)
+
+// Options configure the application.
+type Options struct {
+	DB           *sqlstore.DB
+	Keys         *keys.Keyring
+	DataDir      string // blobs go to DataDir/blobs
+	Log          *slog.Logger
+	Accounts     identity.Config
+	MaxUpload    int64
+	TrustProxy   bool
+	SecureCookie bool
+	Version      string
+	Levels       *verification.Levels        // nil: the defaults
+	Reader       verification.DocumentReader // nil: document reading unavailable
+	ReaderStatus func(context.Context) error // for /readyz (optional component)
+	Sender       verification.PhoneSender    // nil: log the codes (development)
+	Webhooks     jobs.Webhooks               // nil: no webhooks
+	Poll         time.Duration               // job queue poll interval (0: 200 ms)
+	Now          func() time.Time
+}
+
+// App is the wired application.
+type App struct {
+	Handler       http.Handler
+	Accounts      *identity.Service
+	Documents     *document.Service
+	Uploads       *upload.Handler
+	Verifications *verification.Service
+	Cases         *sqlstore.Cases
+	Queue         *jobs.Queue
+	log           *slog.Logger
+}
+
+// New builds the application and migrates the job queue's tables.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.MaxUpload <= 0 {
+		o.MaxUpload = 10 << 20
+	}
+	blobs, err := blob.NewLocal(filepath.Join(o.DataDir, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	sealed := blob.NewEncrypted(blobs, o.Keys)
+	gcfg := document.DefaultConfig()
+	gcfg.Limits.MaxBytes = o.MaxUpload
+	gate, err := document.NewGate(gcfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{log: o.Log}
+	a.Accounts = identity.NewService(o.DB.Accounts(), o.Accounts, o.Now, nil)
+	a.Documents = document.NewService(gate, o.DB.Documents(), sealed, o.Now)
+	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload,
+		TrustProxy: o.TrustProxy, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
+	if err != nil {
+		return nil, err
+	}
+	a.Queue, err = jobs.New(o.DB, o.Log, o.Poll)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Queue.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
+	}
+	a.Queue.Webhooks = o.Webhooks
+	a.Cases = o.DB.Cases(a.Queue)
+	levels := verification.DefaultLevels()
+	if o.Levels != nil {
+		levels = *o.Levels
+	}
+	sender := o.Sender
+	if sender == nil {
+		sender = verification.LogSender{Log: o.Log}
+	}
+	a.Verifications = &verification.Service{Store: a.Cases, Levels: levels, Documents: a.Documents, Reader: o.Reader,
+		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log}
+	a.Queue.Verification = a.Verifications
+
+	checks := []server.Check{
+		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
+		{Name: "migrations", Check: func(ctx context.Context) error {
+			pending, err := o.DB.Pending(ctx)
+			if err == nil && pending {
+				err = errors.New("migrations pending")
+			}
+			return err
+		}},
+	}
+	readerStatus := o.ReaderStatus
+	if readerStatus == nil {
+		readerStatus = func(context.Context) error {
+			if o.Reader == nil {
+				return errors.New("document reading (OCR) is not installed: cases that need it go to a reviewer; run scripts/setup.sh")
+			}
+			return o.Reader.Available()
+		}
+	}
+	checks = append(checks, server.Check{Name: "ocr", Optional: true, Check: readerStatus})
+	a.Handler = server.New(server.Deps{
+		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
+		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
+		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks,
+	})
+	return a, nil
+}
+
+// Start starts the background work: the job queue and the cleanup of
+// expired uploads, until ctx ends or Stop.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Queue.Start(ctx); err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			if n, err := a.Uploads.Cleanup(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("upload cleanup", "err", err)
+			} else if n > 0 {
+				a.log.Info("expired uploads removed", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return nil
+}
+
+// Stop stops the job queue, letting running jobs finish (within ctx).
+func (a *App) Stop(ctx context.Context) error { return a.Queue.Stop(ctx) }
