@@ -11,15 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veriwallet/veriwallet/internal/api"
-	"github.com/veriwallet/veriwallet/internal/blob"
-	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/identity"
-	"github.com/veriwallet/veriwallet/internal/jobs"
-	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
-	"github.com/veriwallet/veriwallet/internal/upload"
-	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // lastAccounts is the accounts service of the latest test server (for
@@ -34,53 +28,31 @@ func newServer(t *testing.T, engine string) *httptest.Server {
 	return srv
 }
 
-// newServerDir also returns the blob directory, for tests that look at the disk.
+// newServerDir also returns the data directory, for tests that look at the disk.
 func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 	db := sqltest.Open(t, engine)
 	dir := t.TempDir()
-	local, err := blob.NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uploads, err := upload.New(upload.Config{Records: db.Uploads(), Blobs: blob.NewEncrypted(local, sqltest.Keyring(t)),
-		MaxSize: 8 << 20, MaxOpen: 3, WriteError: api.WriteError})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = fast
-	svc := identity.NewService(db.Accounts(), cfg, nil, nil)
-	lastAccounts = svc
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	gate, err := document.NewGate(document.DefaultConfig())
+	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: dir,
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, MaxUpload: 8 << 20, MaxOpen: 3,
+		Reader: testReader, Sender: testSender, Poll: 20 * time.Millisecond, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := document.NewService(gate, db.Documents(), blob.NewEncrypted(local, sqltest.Keyring(t)), nil)
-	queue, err := jobs.New(db, log, 20*time.Millisecond)
-	if err != nil {
+	lastAccounts = a.Accounts
+	ctx, stop := context.WithCancel(context.Background())
+	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cases := db.Cases(queue)
-	verif := &verification.Service{Store: cases, Levels: verification.DefaultLevels(), Documents: docs,
-		Reader: testReader, IdentityKey: []byte("test identity key"), Sender: testSender, Log: log}
-	queue.Verification = verif
-	qctx, stop := context.WithCancel(context.Background())
-	if err := queue.Start(qctx); err != nil {
-		t.Fatal(err)
-	}
+	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		queue.Stop(ctx)
+		a.Stop(sctx)
 		stop()
 	})
-	srv := httptest.NewServer(server.New(server.Deps{Accounts: svc, Uploads: uploads, Documents: docs, MaxUpload: 8 << 20,
-		Verification: verif, Messages: cases, Handoffs: db.Accounts(), Log: log, Version: "test"}))
-	t.Cleanup(srv.Close)
 	return srv, dir
 }
 

@@ -33,6 +33,7 @@ type Options struct {
 	Log          *slog.Logger
 	Accounts     identity.Config
 	MaxUpload    int64
+	MaxOpen      int // unfinished uploads per user (0: 5)
 	TrustProxy   bool
 	SecureCookie bool
 	Version      string
@@ -79,7 +80,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a := &App{log: o.Log}
 	a.Accounts = identity.NewService(o.DB.Accounts(), o.Accounts, o.Now, nil)
 	a.Documents = document.NewService(gate, o.DB.Documents(), sealed, o.Now)
-	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload,
+	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
 		TrustProxy: o.TrustProxy, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
 	if err != nil {
 		return nil, err
