@@ -26,7 +26,7 @@ const (
 // Unreadable rather than Mismatch, per field (default for others: 0.9).
 var MinConfidence = map[string]float64{
 	FieldName:      0.9,
-	FieldIDNumber:  0.9,
+	FieldIDNumber:  0.6, // and it must pass its checksum and agree with the birth date and sex read
 	FieldBirthDate: 0.9,
 	FieldAddress:   0.95,
 	FieldEthnicity: 0.97,
@@ -99,6 +99,9 @@ func (r *Reader) Compare(name, typed string, res *Result) Verdict {
 	}
 	for _, rs := range res.Reasons {
 		if rs.Field == name || (rs.Code == ReasonIDChecksum && (name == FieldBirthDate || name == FieldSex)) {
+			return Unreadable
+		}
+		if name == FieldIDNumber && (rs.Code == ReasonBirthDateMismatch || rs.Code == ReasonSexMismatch) {
 			return Unreadable
 		}
 	}

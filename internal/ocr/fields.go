@@ -2,7 +2,9 @@ package ocr
 
 import (
 	"fmt"
+	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,6 +132,21 @@ func (f fields) set(name, value string, conf float64) {
 
 func round2(c float64) float64 { return float64(int(c*100+0.5)) / 100 }
 
+// valueConf is the lowest confidence among the row's lines other than a
+// line that is only the label (a misread label does not make the value
+// doubtful).
+func valueConf(r row, labels ...string) float64 {
+	c := 1.0
+	for _, l := range r {
+		t := compact(l.Text)
+		if slices.Contains(labels, t) {
+			continue
+		}
+		c = math.Min(c, l.Confidence)
+	}
+	return c
+}
+
 // findRow returns the index of the first row whose compacted text starts
 // with (or, failing that, contains) label, and the text after the label.
 func findRow(rows []row, labels ...string) (int, string) {
@@ -158,14 +175,25 @@ func findIDNumber(rows []row) (string, float64, bool) {
 	var fallback string
 	var fconf float64
 	for i := len(rows) - 1; i >= 0; i-- {
-		for _, cand := range []string{rows[i].text(), compact(rows[i].text())} {
-			for _, raw := range reIDRaw.FindAllString(cand, -1) {
+		// Each line on its own first (its own confidence, not the label's),
+		// then the row joined (a number split in two).
+		type cand struct {
+			text string
+			conf float64
+		}
+		var cands []cand
+		for _, l := range rows[i] {
+			cands = append(cands, cand{l.Text, l.Confidence}, cand{compact(l.Text), l.Confidence})
+		}
+		cands = append(cands, cand{compact(rows[i].text()), rows[i].conf()})
+		for _, c := range cands {
+			for _, raw := range reIDRaw.FindAllString(c.text, -1) {
 				m := normIDNumber(raw)
 				if idChecksumOK(m) {
-					return m, rows[i].conf(), true
+					return m, c.conf, true
 				}
 				if fallback == "" {
-					fallback, fconf = m, rows[i].conf()*0.5
+					fallback, fconf = m, c.conf*0.5
 				}
 			}
 		}
@@ -182,17 +210,21 @@ func parseIDFront(rows []row) fields {
 		if v == "" && i+1 < len(rows) {
 			v = compact(rows[i+1].text())
 		}
-		f.set(FieldName, normName(v), rows[i].conf())
+		conf := valueConf(rows[i], "姓名")
+		if rest == "" && i+1 < len(rows) {
+			conf = rows[i+1].conf()
+		}
+		f.set(FieldName, normName(v), conf)
 	}
 	if i, rest := findRow(rows, "性别"); i >= 0 {
 		for _, r := range rest {
 			if r == '男' || r == '女' {
-				f.set(FieldSex, string(r), rows[i].conf())
+				f.set(FieldSex, string(r), valueConf(rows[i], "性别", "民族"))
 				break
 			}
 		}
 		if _, eth, ok := strings.Cut(rest, "民族"); ok {
-			f.set(FieldEthnicity, eth, rows[i].conf())
+			f.set(FieldEthnicity, eth, valueConf(rows[i], "性别", "民族"))
 		} else if _, eth, ok := strings.Cut(rest, "族"); ok {
 			f.set(FieldEthnicity, eth, rows[i].conf()*0.8)
 		}
@@ -200,7 +232,7 @@ func parseIDFront(rows []row) fields {
 	if i, rest := findRow(rows, "出生"); i >= 0 {
 		if m := reBirthCN.FindStringSubmatch(rest); m != nil {
 			if d, ok := isoDate(m[1], m[2], m[3]); ok {
-				f.set(FieldBirthDate, d, rows[i].conf())
+				f.set(FieldBirthDate, d, valueConf(rows[i], "出生"))
 			}
 		}
 	}
@@ -209,7 +241,7 @@ func parseIDFront(rows []row) fields {
 	if addrStart >= 0 {
 		var sb strings.Builder
 		sb.WriteString(rest)
-		conf := rows[addrStart].conf()
+		conf := valueConf(rows[addrStart], "住址")
 		for j := addrStart + 1; j < len(rows) && j != idRow && j-addrStart <= 4; j++ {
 			t := compact(rows[j].text())
 			if reDigits18.MatchString(normIDNumber(t)) && len(normIDNumber(t)) >= 18 && len([]rune(t)) <= 20 {
@@ -232,7 +264,7 @@ func parseIDFront(rows []row) fields {
 func parseIDBack(rows []row) fields {
 	f := fields{}
 	if i, rest := findRow(rows, "签发机关", "机关"); i >= 0 && rest != "" {
-		f.set(FieldIssuingAuthority, rest, rows[i].conf())
+		f.set(FieldIssuingAuthority, rest, valueConf(rows[i], "签发机关"))
 	}
 	parseValidity(rows, f)
 	return f

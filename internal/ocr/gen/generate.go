@@ -17,10 +17,12 @@ func generate(args []string) int {
 	seed := fs.Uint64("seed", 1, "random seed")
 	out := fs.String("out", filepath.Join(os.TempDir(), "veriwallet-ocrset"), "output directory")
 	kinds := fs.String("kinds", strings.Join(synth.Kinds, ","), "kinds to render, comma-separated")
+	maxAngle := fs.Float64("max-angle", 5, "largest rotation, degrees")
+	maxBlur := fs.Float64("max-blur", 1.0, "largest gaussian blur sigma, pixels")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	g, err := synth.New(*seed, synth.Options{})
+	g, err := synth.New(*seed, synth.Options{MaxAngle: *maxAngle, MaxBlur: *maxBlur})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		return 1
