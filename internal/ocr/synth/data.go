@@ -56,8 +56,8 @@ func pinyinOf(r rune) string {
 	return syl[int(r)%len(syl)]
 }
 
-// Person is one random identity.
-type Person struct {
+// person is one random identity.
+type person struct {
 	Name      string // Chinese name as printed
 	Surname   string // Latin surname (passport)
 	Given     string // Latin given names (passport)
@@ -73,8 +73,8 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // randomPerson draws an identity; about 1 in 8 names carries a rare
 // character and 1 in 12 is a transliterated name with a middle dot.
-func randomPerson(r *rand.Rand, prefix string) Person {
-	var p Person
+func randomPerson(r *rand.Rand, prefix string) person {
+	var p person
 	switch {
 	case r.IntN(12) == 0:
 		p.Name = pick(r, minorityNames)
