@@ -13,13 +13,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +31,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -39,15 +42,25 @@ import (
 // data (so only the pipeline is measured; the output says which).
 var Reader verification.DocumentReader
 
+// Photos, when set (with Reader), makes applicant i's card photos, printed
+// with the data the benchmark types: name 王小明 and idNumber(i).
+var Photos func(i int) (front, back []byte)
+
 type echoReader struct{}
 
 func (echoReader) Available() error   { return nil }
 func (echoReader) CanRead(string) bool { return true }
+// Read returns what is printed on applicant i's card; the benchmark makes
+// applicant i's photos 1000+i pixels wide.
 func (echoReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.ReadFields, string, string, error) {
 	if kind == document.KindIDBack {
 		return verification.ReadFields{"valid_until": {Value: "2040-01-01", Confidence: 1}}, "echo", "0", nil
 	}
-	return verification.ReadFields{"name": {Value: "王小明", Confidence: 1}, "id_number": {Value: idNumber(0), Confidence: 1}}, "echo", "0", nil
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(img))
+	if err != nil {
+		return nil, "echo", "0", err
+	}
+	return verification.ReadFields{"name": {Value: "王小明", Confidence: 1}, "id_number": {Value: idNumber(cfg.Width - 1000), Confidence: 1}}, "echo", "0", nil
 }
 
 type codes struct {
@@ -62,7 +75,7 @@ func (c *codes) SendCode(ctx context.Context, phone, code string) error {
 	return nil
 }
 
-func newApp(b *testing.B, reader verification.DocumentReader, sender verification.PhoneSender) *httptest.Server {
+func newApp(b *testing.B, reader verification.DocumentReader, sender verification.PhoneSender) (*httptest.Server, *app.App) {
 	db := sqltest.Open(b, "sqlite")
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -77,7 +90,7 @@ func newApp(b *testing.B, reader verification.DocumentReader, sender verificatio
 	}
 	srv := httptest.NewServer(a.Handler)
 	b.Cleanup(func() { srv.Close(); a.Stop(context.Background()); cancel() })
-	return srv
+	return srv, a
 }
 
 type client struct {
@@ -142,13 +155,6 @@ func idNumber(i int) string {
 	return base + string("10X98765432"[sum%11])
 }
 
-func readFile(b *testing.B, name string) []byte {
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return data
-}
 
 func BenchmarkSubmitToDecision(b *testing.B) {
 	reader := Reader
@@ -157,17 +163,29 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 		reader, engine = echoReader{}, "echo reader (OCR not measured)"
 	}
 	sender := &codes{m: map[string]string{}}
-	srv := newApp(b, reader, sender)
+	srv, application := newApp(b, reader, sender)
 	n := 20
 	if v, _ := strconv.Atoi(os.Getenv("BENCH_CASES")); v > 0 {
 		n = v
 	}
-	front, back := readFile(b, "004_good.jpg"), readFile(b, "010_good.jpg")
+	// Each applicant photographs their own card: the same photo on two
+	// accounts would be a duplicate-image signal (and go to a reviewer).
+	photo := func(i int, side synth.Side) []byte {
+		r := rand.New(rand.NewPCG(uint64(i), uint64(len(side))))
+		data, err := synth.Encode(synth.Spec{Seed: uint64(i*2 + len(side)), W: 1000 + i, H: 750, Side: side,
+			CardWidth: 0.62 + 0.15*r.Float64(), CX: 0.42 + 0.16*r.Float64(), CY: 0.42 + 0.16*r.Float64(),
+			Angle: -6 + 12*r.Float64(), Background: r.IntN(5), Noise: 0.8, Quality: 88})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
 	// Prepare n cases up to the submit button (the same person each time
 	// would be a duplicate identity: each applicant has their own number).
 	type prepared struct {
 		c  *client
 		id string
+		i  int
 	}
 	var cases []prepared
 	for i := range n {
@@ -187,9 +205,13 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 		code := sender.m[phone]
 		sender.mu.Unlock()
 		c.do("POST", "/api/v1/verifications/"+id+"/phone/confirm", `{"code":"`+code+`"}`, nil)
+		front, back := photo(i, synth.Front), photo(i, synth.Back)
+		if Photos != nil {
+			front, back = Photos(i)
+		}
 		c.do("POST", "/api/v1/verifications/"+id+"/documents", `{"kind":"id_front","document_id":"`+c.upload("id_front", front)+`"}`, nil)
 		c.do("POST", "/api/v1/verifications/"+id+"/documents", `{"kind":"id_back","document_id":"`+c.upload("id_back", back)+`"}`, nil)
-		cases = append(cases, prepared{c, id})
+		cases = append(cases, prepared{c, id, i})
 	}
 	b.ResetTimer()
 	var mu sync.Mutex
@@ -216,6 +238,11 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 					time.Sleep(10 * time.Millisecond)
 					continue
 				}
+				if v.Verification.Status != "approved" {
+					if d, err := application.Verifications.Review(context.Background(), p.id); err == nil && d.Decision != nil {
+						b.Logf("case %d: %s %v", p.i, v.Verification.Status, d.Decision.Reasons)
+					}
+				}
 				mu.Lock()
 				lat = append(lat, time.Since(start))
 				statuses[v.Verification.Status]++
@@ -239,7 +266,7 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 }
 
 func BenchmarkTusUpload(b *testing.B) {
-	srv := newApp(b, nil, nil)
+	srv, _ := newApp(b, nil, nil)
 	c := &client{b: b, base: srv.URL}
 	c.do("POST", "/api/v1/auth/register", `{"email":"t@example.com","password":"bench password","accept_terms_version":"2026-11-01"}`, nil)
 	var login struct{ Token string }

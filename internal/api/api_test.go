@@ -18,7 +18,10 @@ import (
 
 // lastAccounts is the accounts service of the latest test server (for
 // creating staff accounts, which the API does not do).
-var lastAccounts *identity.Service
+var (
+	lastAccounts *identity.Service
+	lastApp      *app.App
+)
 
 var fast = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
@@ -40,7 +43,7 @@ func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lastAccounts = a.Accounts
+	lastAccounts, lastApp = a.Accounts, a
 	ctx, stop := context.WithCancel(context.Background())
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)

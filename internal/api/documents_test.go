@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -96,6 +97,16 @@ func TestDocuments(t *testing.T) {
 	st, m = postMultipart(t, srv, fraud, "id_front", good, "")
 	if acc, codes := quality(m); st != 201 || !acc || len(codes) != 0 {
 		t.Fatalf("duplicate visible to the customer: %d %v", st, m)
+	}
+	dupID := m["document"].(map[string]any)["id"].(string)
+	if d, err := lastApp.Documents.Get(context.Background(), "", true, dupID); err != nil || len(d.Duplicate) != 1 || d.Duplicate[0] != id ||
+		!strings.Contains(strings.Join(d.Reasons, ","), "DUPLICATE_IMAGE") {
+		t.Fatalf("duplicate not recorded for reviewers: %+v %v", d, err)
+	}
+	// A different photo of another card of the same kind is no duplicate.
+	st, m = postMultipart(t, srv, fraud, "id_front", fixture(t, "012_good.jpg"), "")
+	if d, _ := lastApp.Documents.Get(context.Background(), "", true, m["document"].(map[string]any)["id"].(string)); st != 201 || len(d.Duplicate) != 0 {
+		t.Fatalf("distinct photo taken for a duplicate: %+v", d)
 	}
 
 	// Metadata and image: owner yes, other customer no (404).

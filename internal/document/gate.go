@@ -165,9 +165,13 @@ type Report struct {
 	Scores   map[string]float64 `json:"scores"`   // every measurement, by name (see Thresholds)
 	Reasons  []Reason           `json:"reasons"`  // what is wrong, most fundamental first
 
-	PHash uint64 `json:"phash"`          // perceptual hash of the upright image; compare with HammingDistance
-	Clean []byte `json:"-"`              // the copy to store and show: upright, no metadata; nil when refused before decoding
-	Face  *Rect  `json:"face,omitempty"` // the portrait found, in upright pixels; nil when none
+	PHash uint64 `json:"phash"` // perceptual hash of the upright image; compare with HammingDistance
+	// PHashFine hashes two finer frequency bands (DCT 4..11 and 8..15 of a
+	// 64×64 copy): photos of different cards of one template can share
+	// PHash, but not these (see IsDuplicatePhoto).
+	PHashFine [2]uint64 `json:"phash_fine"`
+	Clean     []byte    `json:"-"`              // the copy to store and show: upright, no metadata; nil when refused before decoding
+	Face      *Rect     `json:"face,omitempty"` // the portrait found, in upright pixels; nil when none
 
 	// Document is the document's outline in upright pixels (corners
 	// clockwise from the top-left of the card as found), when found.
@@ -311,6 +315,7 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 	toOrig := float64(max(rep.Width, rep.Height)) / float64(max(work.w, work.h))
 	g.analyze(rep, work, kind, toOrig)
 	rep.PHash = phash(work)
+	rep.PHashFine = [2]uint64{phashAt(work, 4, 64), phashAt(work, 8, 64)}
 
 	rep.Scores["screen_capture"] = screenScore(format, w, h, md)
 	if rep.Scores["screen_capture"] >= th.MinScreenScore {

@@ -223,3 +223,19 @@ const DuplicateMaxDistance = 4
 
 // IsDuplicate reports whether two perceptual hashes denote the same picture.
 func IsDuplicate(a, b uint64) bool { return HammingDistance(a, b) <= DuplicateMaxDistance }
+
+// Fine-band limits for IsDuplicatePhoto, measured on the calibration set
+// (TestDuplicatePhotoOnCalibrationSet): resized and recompressed copies
+// stayed within 6 and 10 bits; distinct photos whose PHash collided were at
+// least 8 and 12 bits apart.
+const (
+	duplicateMaxMid  = 7
+	duplicateMaxHigh = 11
+)
+
+// IsDuplicatePhoto reports whether two photos are the same picture (a copy,
+// resized or recompressed): their PHash and both fine-band hashes agree.
+// PHash alone matches different photos of cards of one template.
+func IsDuplicatePhoto(a uint64, af [2]uint64, b uint64, bf [2]uint64) bool {
+	return IsDuplicate(a, b) && HammingDistance(af[0], bf[0]) <= duplicateMaxMid && HammingDistance(af[1], bf[1]) <= duplicateMaxHigh
+}

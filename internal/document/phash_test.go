@@ -30,6 +30,7 @@ func TestPHashOnCalibrationSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	hashes := make([]uint64, len(es))
+	fine := make([][2]uint64, len(es))
 	minD := 64
 	for i, e := range es {
 		data, err := os.ReadFile(filepath.Join("testdata", "calib", e.File))
@@ -40,10 +41,15 @@ func TestPHashOnCalibrationSet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hashes[i] = rep.PHash
+		hashes[i], fine[i] = rep.PHash, rep.PHashFine
 		for j := 0; j < i; j++ {
 			d := HammingDistance(hashes[i], hashes[j])
 			minD = min(minD, d)
+			// Different photos (even of one card template) are never
+			// duplicate photos.
+			if IsDuplicatePhoto(hashes[i], fine[i], hashes[j], fine[j]) {
+				t.Errorf("%s and %s: distinct photos taken for duplicates", e.File, es[j].File)
+			}
 		}
 		if i%10 != 0 {
 			continue
@@ -67,6 +73,10 @@ func TestPHashOnCalibrationSet(t *testing.T) {
 		}
 		if !IsDuplicate(rep.PHash, copyRep.PHash) {
 			t.Errorf("%s: resized copy at distance %d", e.File, HammingDistance(rep.PHash, copyRep.PHash))
+		}
+		if !IsDuplicatePhoto(rep.PHash, rep.PHashFine, copyRep.PHash, copyRep.PHashFine) {
+			t.Errorf("%s: resized copy not a duplicate photo (fine distances %d, %d)", e.File,
+				HammingDistance(rep.PHashFine[0], copyRep.PHashFine[0]), HammingDistance(rep.PHashFine[1], copyRep.PHashFine[1]))
 		}
 	}
 	t.Logf("closest distinct photos: distance %d", minD)

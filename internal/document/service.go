@@ -20,6 +20,7 @@ type Document struct {
 	Height    int                `json:"height"`
 	SHA256    string             `json:"sha256"`
 	PHash     uint64             `json:"-"`
+	PHashFine [2]uint64          `json:"-"`
 	Accepted  bool               `json:"-"` // as the customer sees it (sensitive signals do not change it)
 	Scores    map[string]float64 `json:"-"`
 	Reasons   []string           `json:"-"` // every reason code, sensitive ones included (internal)
@@ -29,9 +30,10 @@ type Document struct {
 
 // HashRef is what duplicate detection needs of another document.
 type HashRef struct {
-	ID     string
-	PHash  uint64
-	SHA256 string
+	ID        string
+	PHash     uint64
+	PHashFine [2]uint64
+	SHA256    string
 }
 
 // Store persists document records.
@@ -87,7 +89,7 @@ func (s *Service) Create(ctx context.Context, ownerID string, kind Kind, data []
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	d := &Document{ID: "doc_" + hex.EncodeToString(b), OwnerID: ownerID, Kind: kind, Format: rep.Format,
-		Width: rep.Width, Height: rep.Height, SHA256: rep.SHA256, PHash: rep.PHash, Accepted: rep.Accepted,
+		Width: rep.Width, Height: rep.Height, SHA256: rep.SHA256, PHash: rep.PHash, PHashFine: rep.PHashFine, Accepted: rep.Accepted,
 		Scores: rep.Scores, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 	for _, r := range rep.Reasons {
 		d.Reasons = append(d.Reasons, r.Code)
@@ -100,7 +102,7 @@ func (s *Service) Create(ctx context.Context, ownerID string, kind Kind, data []
 			return nil, nil, err
 		}
 		for _, o := range others {
-			if o.SHA256 == rep.SHA256 || IsDuplicate(o.PHash, rep.PHash) {
+			if o.SHA256 == rep.SHA256 || IsDuplicatePhoto(o.PHash, o.PHashFine, rep.PHash, rep.PHashFine) {
 				d.Duplicate = append(d.Duplicate, o.ID)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -33,9 +35,9 @@ func (s *Documents) CreateDocument(ctx context.Context, d *document.Document) er
 		dup = string(b)
 	}
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, owner_id, kind, format, width, height, sha256, phash, accepted, quality, duplicate_of, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			d.ID, d.OwnerID, string(d.Kind), d.Format, d.Width, d.Height, d.SHA256, int64(d.PHash), d.Accepted, string(q), dup, ts(d.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, owner_id, kind, format, width, height, sha256, phash, phash_fine, accepted, quality, duplicate_of, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			d.ID, d.OwnerID, string(d.Kind), d.Format, d.Width, d.Height, d.SHA256, int64(d.PHash), fineHex(d.PHashFine), d.Accepted, string(q), dup, ts(d.CreatedAt))
 		return err
 	})
 }
@@ -70,7 +72,7 @@ func (s *Documents) Document(ctx context.Context, id string) (*document.Document
 // account's hash: fine for thousands of documents; a BK-tree or banded index
 // is the next step at larger scale.
 func (s *Documents) OtherOwnersHashes(ctx context.Context, ownerID string) ([]document.HashRef, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, phash, sha256 FROM documents WHERE owner_id <> $1 AND format IN ('jpeg', 'png')`, ownerID)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, phash, phash_fine, sha256 FROM documents WHERE owner_id <> $1 AND format IN ('jpeg', 'png')`, ownerID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -79,11 +81,23 @@ func (s *Documents) OtherOwnersHashes(ctx context.Context, ownerID string) ([]do
 	for rows.Next() {
 		var h document.HashRef
 		var ph int64
-		if err := rows.Scan(&h.ID, &ph, &h.SHA256); err != nil {
+		var fine string
+		if err := rows.Scan(&h.ID, &ph, &fine, &h.SHA256); err != nil {
 			return nil, translate(err)
 		}
-		h.PHash = uint64(ph)
+		h.PHash, h.PHashFine = uint64(ph), parseFine(fine)
 		out = append(out, h)
 	}
 	return out, translate(rows.Err())
+}
+
+func fineHex(f [2]uint64) string { return fmt.Sprintf("%016x%016x", f[0], f[1]) }
+
+func parseFine(s string) [2]uint64 {
+	var f [2]uint64
+	if len(s) == 32 {
+		f[0], _ = strconv.ParseUint(s[:16], 16, 64)
+		f[1], _ = strconv.ParseUint(s[16:], 16, 64)
+	}
+	return f
 }

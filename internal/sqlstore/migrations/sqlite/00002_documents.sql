@@ -22,6 +22,7 @@ CREATE TABLE documents (
     height      INTEGER NOT NULL,
     sha256      TEXT NOT NULL,
     phash       BIGINT NOT NULL,
+    phash_fine  TEXT NOT NULL,              -- two finer-band hashes, hex
     accepted    BOOLEAN NOT NULL,
     quality     TEXT NOT NULL,              -- JSON: scores and reason codes
     duplicate_of TEXT,                      -- another account's document with the same image (internal)
