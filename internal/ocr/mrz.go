@@ -115,8 +115,9 @@ func mrzDate(s string, now time.Time, birth bool) (string, bool) {
 }
 
 var (
-	toDigit  = map[byte]byte{'O': '0', 'Q': '0', 'D': '0', 'U': '0', 'I': '1', 'L': '1', 'T': '7', 'Z': '2', 'S': '5', 'B': '8', 'G': '6', 'A': '4'}
-	toLetter = map[byte]byte{'0': 'O', '1': 'I', '2': 'Z', '4': 'A', '5': 'S', '6': 'G', '8': 'B', '7': 'T'}
+	lookAlike = map[byte]byte{'0': 'O', 'O': '0', '1': 'I', 'I': '1', '8': 'B', 'B': '8', '5': 'S', 'S': '5', '2': 'Z', 'Z': '2'}
+	toDigit   = map[byte]byte{'O': '0', 'Q': '0', 'D': '0', 'U': '0', 'I': '1', 'L': '1', 'T': '7', 'Z': '2', 'S': '5', 'B': '8', 'G': '6', 'A': '4'}
+	toLetter  = map[byte]byte{'0': 'O', '1': 'I', '2': 'Z', '4': 'A', '5': 'S', '6': 'G', '8': 'B', '7': 'T'}
 )
 
 // cleanMRZ upper-cases s, maps look-alike characters into the MRZ alphabet
@@ -252,6 +253,17 @@ func repairLine2(raw string, states []string) (string, bool) {
 		return l, true
 	}
 	found := map[string]bool{}
+	// The document number (positions 0-8) may hold letters and digits, so
+	// look-alikes there cannot be fixed by position: try each single swap.
+	if l := fixLine2(fitLength(c)); len(l) == 44 {
+		for i := 0; i < 9; i++ {
+			if alt, ok := lookAlike[l[i]]; ok {
+				if v := l[:i] + string(alt) + l[i+1:]; line2Checks(v) {
+					found[v] = true
+				}
+			}
+		}
+	}
 	switch len(c) {
 	case 43:
 		for i := 0; i <= len(c); i++ {

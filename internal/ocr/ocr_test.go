@@ -436,6 +436,7 @@ func TestRepairLine2(t *testing.T) {
 		{"final check digit dropped", want[:43], nil, want},
 		{"zero read as OQ, state known", "E387120962CHNOQ302287F2604114<<<<<<<<<<<<<<<6", []string{"HNM", "CHN"}, want},
 		{"zero read as OQ, state unknown: ambiguous", "E387120962CHNOQ302287F2604114<<<<<<<<<<<<<<<6", nil, ""},
+		{"letter O read as zero in the document number", "E026363181CHN4809245M2905040<<<<<<<<<<<<<<<2", nil, "EO26363181CHN4809245M2905040<<<<<<<<<<<<<<<2"},
 		{"two digits wrong", "E387120962CHN0302287F2604115<<<<<<<<<<<<<<<7", nil, ""},
 	}
 	for _, tt := range tests {

@@ -283,7 +283,8 @@ func (g *Generator) passport() (*image.RGBA, Truth) {
 	g.text(img, lf, 24, 420, 90, "护照  PASSPORT", ink, 2)
 	number := "E" + fmt.Sprintf("%08d", g.r.IntN(100000000))
 	if g.r.IntN(3) == 0 {
-		number = "E" + string(rune('A'+g.r.IntN(26))) + fmt.Sprintf("%07d", g.r.IntN(10000000))
+		// The letter after E is never I or O on Chinese passports.
+		number = "E" + string("ABCDEFGHJKLMNPQRSTUVWXYZ"[g.r.IntN(24)]) + fmt.Sprintf("%07d", g.r.IntN(10000000))
 	}
 	issue := time.Date(2016+g.r.IntN(9), time.Month(1+g.r.IntN(12)), 1+g.r.IntN(28), 0, 0, 0, 0, time.UTC)
 	expiry := issue.AddDate(10, 0, -1)
