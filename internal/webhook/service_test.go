@@ -311,35 +311,42 @@ func TestDeliverFailures(t *testing.T) {
 		client  *http.Client
 		code    int
 		errText string
+		tls     bool
 	}{
 		{"redirect is not followed", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
-		}, nil, 302, "HTTP 302"},
+		}, nil, 302, "HTTP 302", false},
 		{"client error", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
-		}, nil, 400, "HTTP 400"},
+		}, nil, 400, "HTTP 400", false},
 		{"control characters in the answer are flattened", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusTeapot)
 			io.WriteString(w, "line1\r\n\tline2\x1b[31m")
-		}, nil, 418, "HTTP 418: line1 line2 [31m"},
+		}, nil, 418, "HTTP 418: line1 line2 [31m", false},
 		{"timeout", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.ReadAll(r.Body)
 			select {
 			case <-r.Context().Done():
 			case <-time.After(2 * time.Second):
 			}
-		}, &http.Client{Timeout: 100 * time.Millisecond}, 0, "timed out"},
+		}, &http.Client{Timeout: 100 * time.Millisecond}, 0, "timed out", false},
 		{"hang up", func(w http.ResponseWriter, r *http.Request) {
 			c, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
 				c.Close()
 			}
-		}, nil, 0, "connection closed without an answer"},
+		}, nil, 0, "connection closed without an answer", false},
+		{"untrusted certificate", func(w http.ResponseWriter, r *http.Request) {}, nil, 0, "TLS certificate not trusted", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.client)
-			srv := httptest.NewServer(tt.handler)
+			srv := httptest.NewUnstartedServer(tt.handler)
+			if tt.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
 			defer srv.Close()
 			_, _, id := f.endpoint(t, srv.URL+"/hook", verification.WebhookSubmitted)
 			if err := f.svc.Deliver(context.Background(), id); !errs.Is(err, "WEBHOOK_DELIVERY_FAILED") {
