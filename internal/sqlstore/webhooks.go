@@ -87,11 +87,32 @@ func (w *Webhooks) Endpoint(ctx context.Context, id string) (webhook.Endpoint, e
 }
 
 // SetEndpointDisabled implements webhook.Store.
-func (w *Webhooks) SetEndpointDisabled(ctx context.Context, id string, disabled bool) error {
-	return w.db.tx(ctx, func(tx *sql.Tx) error {
+func (w *Webhooks) SetEndpointDisabled(ctx context.Context, id string, disabled bool) ([]string, error) {
+	pending := []string{}
+	err := w.db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled = $1 WHERE id = $2 AND deleted_at IS NULL`, disabled, id)
-		return w.affected(res, err, webhook.ErrEndpointNotFound)
+		if err := w.affected(res, err, webhook.ErrEndpointNotFound); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'
+			ORDER BY created_at, id`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				return err
+			}
+			pending = append(pending, d)
+		}
+		return rows.Err()
 	})
+	if err != nil {
+		return nil, err
+	}
+	return pending, nil
 }
 
 // DeleteEndpoint implements webhook.Store. The row stays (its deliveries

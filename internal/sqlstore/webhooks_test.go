@@ -73,11 +73,11 @@ func TestWebhooksStore(t *testing.T) {
 			if err := w.CreateEndpoint(ctx, eps[0], "again"); errs.KindOf(err) != errs.Conflict {
 				t.Errorf("duplicate id: %v, want Conflict", err)
 			}
-			if err := w.SetEndpointDisabled(ctx, "whe_off", true); err != nil {
+			if _, err := w.SetEndpointDisabled(ctx, "whe_off", true); err != nil {
 				t.Fatal(err)
 			}
 			eps[3].Disabled = true
-			if err := w.SetEndpointDisabled(ctx, "whe_nope", true); !errs.Is(err, "WEBHOOK_ENDPOINT_NOT_FOUND") {
+			if _, err := w.SetEndpointDisabled(ctx, "whe_nope", true); !errs.Is(err, "WEBHOOK_ENDPOINT_NOT_FOUND") {
 				t.Errorf("SetEndpointDisabled unknown: %v", err)
 			}
 
@@ -244,7 +244,7 @@ func TestWebhooksStore(t *testing.T) {
 			if err := w.DeleteEndpoint(ctx, "whe_all", whT0); !errs.Is(err, "WEBHOOK_ENDPOINT_NOT_FOUND") {
 				t.Errorf("delete twice: %v", err)
 			}
-			if err := w.SetEndpointDisabled(ctx, "whe_all", false); !errs.Is(err, "WEBHOOK_ENDPOINT_NOT_FOUND") {
+			if _, err := w.SetEndpointDisabled(ctx, "whe_all", false); !errs.Is(err, "WEBHOOK_ENDPOINT_NOT_FOUND") {
 				t.Errorf("enable a deleted endpoint: %v", err)
 			}
 			if list, _ := w.Endpoints(ctx); len(list) != 3 || list[0].ID != "whe_approved" {
@@ -254,8 +254,19 @@ func TestWebhooksStore(t *testing.T) {
 			if ids := enqueue(t, db, verification.WebhookSubmitted, `{}`, whT0, false); len(ids) != 0 {
 				t.Errorf("submitted after delete went to %q", targets(ids))
 			}
-			if err := w.SetEndpointDisabled(ctx, "whe_off", false); err != nil {
-				t.Fatal(err)
+			// Enabling reports the pending deliveries, oldest first.
+			if pending, err := w.SetEndpointDisabled(ctx, "whe_approved", true); err != nil || !slices.Equal(pending, []string{approved[1], rejected[1]}) {
+				t.Errorf("disable whe_approved: %q, %v; want %q", pending, err, []string{approved[1], rejected[1]})
+			}
+			late := enqueue(t, db, verification.WebhookRejected, `{}`, whT0.Add(3*time.Hour), false)
+			if got := targets(late); !slices.Equal(got, []string{"whe_rejected"}) {
+				t.Errorf("rejected with whe_approved disabled went to %q", got)
+			}
+			if pending, err := w.SetEndpointDisabled(ctx, "whe_rejected", false); err != nil || !slices.Equal(pending, []string{rejected[2], late[0]}) {
+				t.Errorf("enable whe_rejected: %q, %v; want %q", pending, err, []string{rejected[2], late[0]})
+			}
+			if pending, err := w.SetEndpointDisabled(ctx, "whe_off", false); err != nil || len(pending) != 0 {
+				t.Fatalf("enable whe_off: %q, %v", pending, err)
 			}
 			if got := targets(enqueue(t, db, verification.WebhookSubmitted, `{}`, whT0, false)); !slices.Equal(got, []string{"whe_off"}) {
 				t.Errorf("submitted after enabling went to %q", got)

@@ -64,15 +64,21 @@ func (m *memStore) Endpoint(_ context.Context, id string) (webhook.Endpoint, err
 	return m.endpoints[i], nil
 }
 
-func (m *memStore) SetEndpointDisabled(_ context.Context, id string, disabled bool) error {
+func (m *memStore) SetEndpointDisabled(_ context.Context, id string, disabled bool) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	i := m.find(id)
 	if i < 0 {
-		return webhook.ErrEndpointNotFound
+		return nil, webhook.ErrEndpointNotFound
 	}
 	m.endpoints[i].Disabled = disabled
-	return nil
+	var pending []string
+	for _, d := range m.deliveries {
+		if d.EndpointID == id && d.Status == webhook.StatusPending {
+			pending = append(pending, d.ID)
+		}
+	}
+	return pending, nil
 }
 
 func (m *memStore) DeleteEndpoint(_ context.Context, id string, _ time.Time) error {

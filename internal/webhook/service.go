@@ -142,11 +142,20 @@ func (s *Service) Endpoint(ctx context.Context, id string) (Endpoint, error) {
 	return s.store.Endpoint(ctx, id)
 }
 
-// SetDisabled disables an endpoint (its deliveries wait, untried, until it
-// is enabled and they are redelivered) or enables it again.
+// Disable stops deliveries to an endpoint: no new deliveries are made for
+// it, and its pending ones wait, untried, until it is enabled.
 // Errors: NotFound WEBHOOK_ENDPOINT_NOT_FOUND.
-func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) error {
-	return s.store.SetEndpointDisabled(ctx, id, disabled)
+func (s *Service) Disable(ctx context.Context, id string) error {
+	_, err := s.store.SetEndpointDisabled(ctx, id, true)
+	return err
+}
+
+// Enable resumes deliveries to an endpoint and returns the ids of its
+// pending deliveries: the caller enqueues a Deliver job for each (their
+// earlier jobs ended while the endpoint was disabled).
+// Errors: NotFound WEBHOOK_ENDPOINT_NOT_FOUND.
+func (s *Service) Enable(ctx context.Context, id string) ([]string, error) {
+	return s.store.SetEndpointDisabled(ctx, id, false)
 }
 
 // Delete deletes an endpoint: its secret is forgotten, its pending

@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -342,6 +343,7 @@ func TestDeliverFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.client)
 			srv := httptest.NewUnstartedServer(tt.handler)
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused TLS handshake
 			if tt.tls {
 				srv.StartTLS()
 			} else {
@@ -369,8 +371,9 @@ func TestDeliverNothingToDo(t *testing.T) {
 		t.Errorf("unknown delivery: %v", err)
 	}
 
-	disabled, _, dID := f.endpoint(t, srv.URL, verification.WebhookApproved)
-	if err := f.svc.SetDisabled(ctx, disabled.ID, true); err != nil {
+	disabled, secret, dID := f.endpoint(t, srv.URL, verification.WebhookApproved)
+	rc.secret = secret
+	if err := f.svc.Disable(ctx, disabled.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.Deliver(ctx, dID); err != nil {
@@ -381,6 +384,17 @@ func TestDeliverNothingToDo(t *testing.T) {
 	}
 	if err := f.svc.Redeliver(ctx, dID); !errs.Is(err, "WEBHOOK_ENDPOINT_DISABLED") {
 		t.Errorf("Redeliver to a disabled endpoint: %v", err)
+	}
+	// Enabling hands back the waiting delivery to enqueue; it then goes out.
+	pending, err := f.svc.Enable(ctx, disabled.ID)
+	if err != nil || len(pending) != 1 || pending[0] != dID {
+		t.Fatalf("Enable: %q, %v; want [%s]", pending, err, dID)
+	}
+	if err := f.svc.Deliver(ctx, dID); err != nil || rc.count() != 1 {
+		t.Errorf("Deliver after Enable: %v, %d requests", err, rc.count())
+	}
+	if err := f.svc.Disable(ctx, "whe_nope"); !errs.Is(err, "WEBHOOK_ENDPOINT_NOT_FOUND") {
+		t.Errorf("Disable unknown: %v", err)
 	}
 
 	deleted, _, xID := f.endpoint(t, srv.URL, verification.WebhookApproved)
@@ -406,8 +420,8 @@ func TestDeliverNothingToDo(t *testing.T) {
 		t.Errorf("Redeliver unknown: %v", err)
 	}
 
-	if rc.count() != 0 {
-		t.Errorf("receiver got %d requests, want none", rc.count())
+	if rc.count() != 1 {
+		t.Errorf("receiver got %d requests, want only the one after Enable", rc.count())
 	}
 }
 

@@ -51,7 +51,7 @@
 //		return
 //	}
 //
-// and without it:
+// and without it (recipe_test.go checks this copy against the signer):
 //
 //	func verify(secret string, header string, body []byte, now time.Time) bool {
 //		var t string
@@ -183,9 +183,10 @@ type Store interface {
 	Endpoints(ctx context.Context) ([]Endpoint, error)
 	// Endpoint returns one endpoint. Errors: NotFound WEBHOOK_ENDPOINT_NOT_FOUND.
 	Endpoint(ctx context.Context, id string) (Endpoint, error)
-	// SetEndpointDisabled disables or enables an endpoint.
+	// SetEndpointDisabled disables or enables an endpoint and returns the
+	// ids of its pending deliveries, oldest first.
 	// Errors: NotFound WEBHOOK_ENDPOINT_NOT_FOUND.
-	SetEndpointDisabled(ctx context.Context, id string, disabled bool) error
+	SetEndpointDisabled(ctx context.Context, id string, disabled bool) (pending []string, err error)
 	// DeleteEndpoint deletes an endpoint: it forgets its secret and marks
 	// its pending deliveries failed. Errors: NotFound WEBHOOK_ENDPOINT_NOT_FOUND.
 	DeleteEndpoint(ctx context.Context, id string, at time.Time) error
