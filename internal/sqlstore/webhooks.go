@@ -234,10 +234,14 @@ func (w *Webhooks) ResetDelivery(ctx context.Context, id string, at time.Time) e
 // payload must be JSON; it is stored encrypted. It neither commits nor rolls
 // back tx; driver errors come back translated to domain errors.
 //
-// Errors: Internal for an unknown event or a payload that is not JSON.
+// Errors: Internal for an unknown event, or a payload that is not JSON or
+// is larger than webhook.MaxPayload.
 func (w *Webhooks) EnqueueTx(ctx context.Context, tx *sql.Tx, event string, payload []byte, at time.Time) ([]string, error) {
 	if !webhook.KnownEvent(event) {
 		return nil, errs.Internalf("webhook: unknown event %q", event)
+	}
+	if len(payload) > webhook.MaxPayload {
+		return nil, errs.Internalf("webhook: %s payload of %d bytes exceeds %d", event, len(payload), webhook.MaxPayload)
 	}
 	if !json.Valid(payload) {
 		return nil, errs.Internalf("webhook: %s payload is not JSON", event)

@@ -153,6 +153,10 @@ func TestWebhooksStore(t *testing.T) {
 			if _, err := w.EnqueueTx(ctx, tx, verification.WebhookApproved, []byte(`{"oops"`), whT0); err == nil {
 				t.Error("EnqueueTx accepted a payload that is not JSON")
 			}
+			huge := []byte(`"` + strings.Repeat("x", webhook.MaxPayload) + `"`)
+			if _, err := w.EnqueueTx(ctx, tx, verification.WebhookApproved, huge, whT0); err == nil {
+				t.Error("EnqueueTx accepted a payload over MaxPayload")
+			}
 			_ = tx.Rollback()
 
 			d, err := w.Delivery(ctx, approved[0])
@@ -333,6 +337,39 @@ func TestWebhooksEndToEnd(t *testing.T) {
 			}
 			if d := ds[0]; d.Status != webhook.StatusDelivered || d.Attempts != 2 || d.LastStatusCode != 200 || !d.DeliveredAt.Equal(now) {
 				t.Errorf("delivery: %+v", d)
+			}
+		})
+	}
+}
+
+// BenchmarkEnqueueTx measures the outbox: one transaction that enqueues an
+// event for 3 subscribed endpoints (of 4) and commits.
+func BenchmarkEnqueueTx(b *testing.B) {
+	for _, engine := range sqltest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			db := sqltest.Open(b, engine)
+			w := db.Webhooks()
+			for i, evs := range [][]string{{"*"}, {verification.WebhookApproved}, {verification.WebhookApproved, verification.WebhookRejected}, {verification.WebhookRejected}} {
+				e := webhook.Endpoint{ID: "whe_" + string(rune('a'+i)), URL: "https://example.com/", Events: evs, CreatedAt: whT0}
+				if err := w.CreateEndpoint(ctx, e, "whsec_x"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			payload := []byte(`{"case_id":"cas_0123456789","status":"approved","reasons":[]}`)
+			b.ResetTimer()
+			for range b.N {
+				tx, err := db.BeginTx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids, err := w.EnqueueTx(ctx, tx, verification.WebhookApproved, payload, whT0)
+				if err != nil || len(ids) != 3 {
+					b.Fatalf("EnqueueTx: %d ids, %v", len(ids), err)
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -97,6 +97,10 @@ import (
 // AllEvents subscribes an endpoint to every event.
 const AllEvents = "*"
 
+// MaxPayload is the largest payload a delivery may carry, in bytes: events
+// name things (a case id, a status, reason codes), they do not carry them.
+const MaxPayload = 64 << 10
+
 // Events lists the events an endpoint can subscribe to, besides AllEvents.
 func Events() []string {
 	return []string{
