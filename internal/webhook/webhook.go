@@ -205,7 +205,8 @@ type Store interface {
 	// outcome. Errors: NotFound WEBHOOK_DELIVERY_NOT_FOUND.
 	RecordAttempt(ctx context.Context, deliveryID string, a Attempt) error
 	// ResetDelivery makes a delivery pending again, due at, with its
-	// attempts counted from zero. Errors: NotFound WEBHOOK_DELIVERY_NOT_FOUND.
+	// attempts counted from zero (the last attempt's status code and error
+	// stay until the next attempt). Errors: NotFound WEBHOOK_DELIVERY_NOT_FOUND.
 	ResetDelivery(ctx context.Context, deliveryID string, at time.Time) error
 }
 
