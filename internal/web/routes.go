@@ -25,6 +25,11 @@ func (wb *Web) routes() []route {
 		{"GET /account", http.HandlerFunc(wb.account)},
 		{"POST /sessions/{id}/revoke", http.HandlerFunc(wb.revoke)},
 		{"GET /lang/{lang}", http.HandlerFunc(wb.setLang)},
+		{"GET /verify", http.HandlerFunc(wb.verifyList)},
+		{"GET /verify/{id}", http.HandlerFunc(wb.wizard)},
+		{"POST /verify/qr.svg", http.HandlerFunc(wb.handoffQR)},
+		{"GET /handoff/{token}", http.HandlerFunc(wb.handoff)},
+		{"GET /support", http.HandlerFunc(wb.support)},
 		{"/", http.HandlerFunc(wb.notFound)},
 	}
 }

@@ -39,7 +39,7 @@ type Web struct {
 func (wb *Web) load() {
 	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
-	for _, p := range []string{"home", "register", "login", "account", "error"} {
+	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -67,6 +67,8 @@ type page struct {
 	TermsVersion          string
 	Sessions              []identity.Session
 	Consents              []identity.Consent
+	CaseID                string // the verification case of the wizard and support pages
+	Config                string // JSON for static/wizard.js (texts in the page's language)
 }
 
 type pageError struct{ Message, Field, Code string }

@@ -1,0 +1,698 @@
+// The verification wizard of veriwallet: drives the JSON API
+// (/api/v1/verifications, /api/v1/uploads/, /api/v1/documents,
+// /api/v1/handoff) from the browser; the session cookie authenticates.
+// Texts come from the page (data-config), in the page's language.
+(function () {
+  'use strict';
+
+  var root = document.getElementById('wizard') || document.getElementById('verify-list');
+  if (!root) { return; }
+  var cfg = JSON.parse(root.getAttribute('data-config') || '{}');
+
+  function t(key, args) {
+    var s = cfg.texts[key] || key;
+    Object.keys(args || {}).forEach(function (k) { s = s.split('{' + k + '}').join(String(args[k])); });
+    return s;
+  }
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'class') { e.className = attrs[k]; } else { e.setAttribute(k, attrs[k]); }
+    });
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function show(e, on) { if (e) { e.hidden = !on; } }
+  function randomKey() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+  function when(iso) {
+    if (!iso) { return ''; }
+    return new Date(iso).toLocaleString(cfg.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  }
+  function showError(msg) {
+    var e = $('wizard-error');
+    e.textContent = msg || '';
+    show(e, !!msg);
+  }
+
+  // api calls the JSON API and resolves to {status, body}; a network
+  // failure resolves to status 0 with a message.
+  function api(method, path, body, headers) {
+    var h = { 'Accept-Language': cfg.lang, 'Accept': 'application/json' };
+    Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
+    var init = { method: method, credentials: 'same-origin', headers: h };
+    if (body !== undefined) {
+      h['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (b) {
+        if (res.status === 401) { location.href = '/login'; }
+        return { status: res.status, body: b || {} };
+      });
+    }, function () {
+      return { status: 0, body: { error: { code: 'NETWORK', message: t('error.network') } } };
+    });
+  }
+  function errMessage(r) { return (r.body.error && r.body.error.message) || t('error.network'); }
+
+  // ---------------------------------------------------------------- list page
+  if (root.id === 'verify-list') {
+    var startKey = randomKey();
+    $('verify-start').addEventListener('click', function () {
+      $('verify-start').disabled = true;
+      api('POST', '/api/v1/verifications', { level: 'standard' }, { 'Idempotency-Key': startKey }).then(function (r) {
+        $('verify-start').disabled = false;
+        if (r.status === 201 || r.status === 200) {
+          location.href = '/verify/' + encodeURIComponent(r.body.verification.id);
+          return;
+        }
+        showError(errMessage(r));
+      });
+    });
+    api('GET', '/api/v1/verifications').then(function (r) {
+      var ul = $('cases');
+      ul.textContent = '';
+      var list = (r.body.verifications || []).slice().reverse();
+      if (r.status !== 200) { showError(errMessage(r)); return; }
+      if (!list.length) { ul.appendChild(el('li', { 'class': 'muted' }, t('list.none'))); return; }
+      list.forEach(function (v) {
+        var li = el('li', { 'class': 'case', 'data-status': v.status });
+        var a = el('a', { href: '/verify/' + encodeURIComponent(v.id), 'class': 'case-link' }, v.status_title);
+        li.appendChild(a);
+        li.appendChild(el('span', { 'class': 'muted' }, ' · ' + when(v.created_at)));
+        ul.appendChild(li);
+      });
+    });
+    return;
+  }
+
+  // ---------------------------------------------------------------- wizard
+  var caseID = cfg.case_id;
+  var base = '/api/v1/verifications/' + encodeURIComponent(caseID);
+  var view = null;          // the case as the API shows it
+  var screen = '';          // the screen on display
+  var touched = {};         // applicant fields the customer has left at least once
+  var serverErrors = {};    // field -> {message, hint} from the last PUT
+  var submitKey = randomKey();
+  var pollTimer = null;
+
+  var SCREENS = ['applicant', 'phone', 'documents', 'submit', 'status'];
+  var BASE_FIELDS = ['full_name', 'id_type', 'id_number', 'phone'];
+  var EXTRA_FIELDS = ['nationality', 'birth_date', 'sex', 'address', 'occupation', 'source_of_funds',
+    'guardian_name', 'guardian_id_type', 'guardian_id_number'];
+
+  function editable() { return view && (view.status === 'draft' || view.status === 'retry_required'); }
+  function screenOf(step) {
+    if (step.indexOf('documents') === 0) { return 'documents'; }
+    if (step === 'applicant' || step === 'phone') { return step; }
+    return '';
+  }
+  // screens lists the screens of this case, in order, with whether they are done.
+  function screens() {
+    var out = [], seen = {};
+    (view.steps || []).forEach(function (s) {
+      var sc = screenOf(s.step);
+      if (!sc) { return; }
+      if (!seen[sc]) { seen[sc] = { name: sc, done: true, redo: false }; out.push(seen[sc]); }
+      if (!s.done) { seen[sc].done = false; }
+      if (s.redo) { seen[sc].redo = true; }
+    });
+    out.push({ name: 'submit', done: !editable(), redo: false });
+    out.push({ name: 'status', done: false, redo: false });
+    return out;
+  }
+  function firstScreen() {
+    if (!editable() || view.status === 'retry_required') { return 'status'; }
+    var list = screens();
+    for (var i = 0; i < list.length; i++) { if (!list[i].done) { return list[i].name; } }
+    return 'submit';
+  }
+  // nextScreen is the first unfinished screen after the current one.
+  function nextScreen() {
+    var list = screens(), i = 0;
+    while (i < list.length && list[i].name !== screen) { i++; }
+    for (i++; i < list.length; i++) {
+      if (!list[i].done || list[i].name === 'submit') { return list[i].name; }
+    }
+    return 'submit';
+  }
+
+  function renderStepbar() {
+    var ol = $('stepbar');
+    ol.textContent = '';
+    screens().forEach(function (s) {
+      var li = el('li', { 'data-screen': s.name }, cfg.steps[s.name] || s.name);
+      if (s.name === screen) { li.className = 'current'; li.setAttribute('aria-current', 'step'); }
+      else if (s.redo) { li.className = 'redo'; }
+      else if (s.done) { li.className = 'done'; }
+      ol.appendChild(li);
+    });
+  }
+
+  function go(name) {
+    if (!editable() && name !== 'status') { name = 'status'; }
+    screen = name;
+    showError('');
+    SCREENS.forEach(function (s) { show($('screen-' + s), s === name); });
+    renderStepbar();
+    if (name === 'applicant') { renderApplicant(true); }
+    if (name === 'phone') { renderPhone(); }
+    if (name === 'documents') { renderDocuments(); }
+    if (name === 'submit') { renderSubmit(); }
+    if (name === 'status') { renderStatus(); }
+    window.scrollTo(0, 0);
+  }
+
+  function setView(v) { if (v) { view = v; } }
+
+  // ------------------------------------------------------------ applicant
+  // fieldNeeded says whether to show field f: the four base fields, the
+  // fields the case asks for, and, once shown, a field stays.
+  var shown = {};
+  var DERIVED = ['nationality', 'birth_date', 'sex']; // read from a resident ID number
+  function fieldNeeded(f, load) {
+    if (BASE_FIELDS.indexOf(f) >= 0 || shown[f]) { return true; }
+    var a = view.applicant || {};
+    var asked = !!serverErrors[f] || [view.missing || [], view.reasons || []].some(function (l) {
+      return l.some(function (r) { return r.field === f; });
+    });
+    if (load && a[f] && !(a.id_type === 'cn_resident' && DERIVED.indexOf(f) >= 0)) { asked = true; }
+    shown[f] = asked;
+    return asked;
+  }
+
+  function buildApplicantForm() {
+    var box = $('applicant-fields');
+    if (box.childNodes.length) { return; }
+    BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (f) {
+      var div = el('div', { 'class': 'field', 'data-field': f, id: 'field-' + f });
+      div.appendChild(el('label', { 'for': 'f-' + f }, cfg.fields[f] || f));
+      var input;
+      if (f === 'id_type' || f === 'guardian_id_type') {
+        input = el('select', { id: 'f-' + f, name: f });
+        if (f === 'guardian_id_type') { input.appendChild(el('option', { value: '' }, t('choose'))); }
+        cfg.id_types.forEach(function (o) { input.appendChild(el('option', { value: o.value }, o.title)); });
+      } else if (f === 'sex') {
+        input = el('select', { id: 'f-' + f, name: f });
+        input.appendChild(el('option', { value: '' }, t('choose')));
+        input.appendChild(el('option', { value: 'male' }, t('male')));
+        input.appendChild(el('option', { value: 'female' }, t('female')));
+      } else {
+        input = el('input', { id: 'f-' + f, name: f, type: 'text' });
+        if (f === 'full_name') { input.setAttribute('autocomplete', 'name'); }
+        if (f === 'id_number' || f === 'guardian_id_number') {
+          input.setAttribute('autocapitalize', 'characters');
+          input.setAttribute('autocomplete', 'off');
+          input.setAttribute('spellcheck', 'false');
+        }
+        if (f === 'phone') { input.type = 'tel'; input.setAttribute('autocomplete', 'tel'); input.setAttribute('inputmode', 'tel'); }
+        if (f === 'birth_date') { input.type = 'date'; }
+      }
+      input.setAttribute('aria-describedby', 'err-' + f);
+      div.appendChild(input);
+      var err = el('div', { 'class': 'field-error', id: 'err-' + f, role: 'alert' });
+      err.hidden = true;
+      div.appendChild(err);
+      box.appendChild(div);
+      input.addEventListener('input', function () { delete serverErrors[f]; checkField(f, false); });
+      input.addEventListener('change', function () { if (input.tagName === 'SELECT') { touched[f] = true; save(false); } });
+      input.addEventListener('blur', function (ev) {
+        if (input.tagName === 'SELECT') { return; }
+        touched[f] = true;
+        checkField(f, true);
+        // Leaving the field for "Continue": that saves; saving here too
+        // could move the button under the finger.
+        if (ev.relatedTarget && ev.relatedTarget.id === 'applicant-next') { return; }
+        save(false);
+      });
+    });
+    $('applicant-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (f) { touched[f] = true; });
+      save(true);
+    });
+  }
+
+  // renderApplicant shows the form; with load, fills it from the case
+  // (after a save the inputs are left alone: the customer may be typing).
+  function renderApplicant(load) {
+    buildApplicantForm();
+    var a = view.applicant || {};
+    BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (f) {
+      var input = $('f-' + f);
+      if (load) {
+        input.value = a[f] || (f === 'id_type' ? 'cn_resident' : '');
+      }
+      show($('field-' + f), fieldNeeded(f, load));
+      checkField(f, !!touched[f]);
+    });
+    $('applicant-next').textContent = t('next');
+  }
+
+  function values() {
+    var out = {};
+    BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (f) {
+      var v = $('f-' + f).value.trim();
+      if (v !== '' || BASE_FIELDS.indexOf(f) >= 0) { out[f] = v; }
+    });
+    return out;
+  }
+
+  // Checks made while typing, with the server's messages (idrules).
+  function rule(code, args) {
+    var r = cfg.rules[code] || { message: code, hint: '' };
+    var m = r.message;
+    Object.keys(args || {}).forEach(function (k) { m = m.split('{' + k + '}').join(String(args[k])); });
+    return { message: m, hint: r.hint, code: code };
+  }
+  var W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  // checkResidentID applies GB 11643: 17 digits and a MOD 11-2 check character.
+  function checkResidentID(v, final) {
+    v = v.replace(/[\s-]/g, '').toUpperCase();
+    if (!v) { return null; }
+    for (var i = 0; i < v.length && i < 18; i++) {
+      var c = v.charAt(i);
+      if (!(c >= '0' && c <= '9') && !(i === 17 && c === 'X')) { return rule('ID_CHARACTER', { pos: i + 1, 'char': c }); }
+    }
+    if (v.length > 18 || (final && v.length !== 18)) { return rule('ID_LENGTH', { n: v.length, want: 18 }); }
+    if (v.length < 18) { return null; }
+    var sum = 0;
+    for (var j = 0; j < 17; j++) { sum += (v.charCodeAt(j) - 48) * W[j]; }
+    if ('10X98765432'.charAt(sum % 11) !== v.charAt(17)) { return rule('ID_CHECK_CHARACTER'); }
+    return null;
+  }
+  var HAN = /\p{Script=Han}/u, LATIN = /\p{Script=Latin}/u, LETTER = /\p{L}/u, MARK = /\p{Mn}/u;
+  var DOTS = /[\u00B7\u0387\u2022\u2024\u2027\u2219\u22C5\u25CF\u25E6\u2981\u2E31\u2E33\u30FB\uFF65\u318D\uA78F\u1427\u16EB]/;
+  function checkName(v) {
+    var cs = Array.from(v.normalize('NFKC').trim());
+    if (!cs.length) { return null; }
+    if (cs.length > cfg.max_name) { return rule('NAME_TOO_LONG', { n: cs.length, want: cfg.max_name }); }
+    var han = 0, latin = 0;
+    for (var i = 0; i < cs.length; i++) {
+      var c = cs[i];
+      if (HAN.test(c)) { han++; continue; }
+      if (LETTER.test(c)) { if (LATIN.test(c)) { latin++; } continue; }
+      if (MARK.test(c) && i > 0 && LETTER.test(cs[i - 1])) { continue; }
+      if (DOTS.test(c) || /[\s\-'.\u2018\u2019\u2010-\u2015\u3002]/.test(c)) { continue; }
+      return rule('NAME_CHARACTER', { pos: i + 1, 'char': c });
+    }
+    if (han && latin) { return rule('NAME_MIXED_SCRIPT'); }
+    return null;
+  }
+  function checkPhone(v, final) {
+    var s = v.replace(/[\s\-()]/g, '');
+    if (!s) { return null; }
+    if (!/^\+?[0-9]+$/.test(s)) { return rule('PHONE_NOT_A_NUMBER'); }
+    var national = null;
+    if (s.charAt(0) !== '+') { national = s; } else if (s.indexOf('+86') === 0) { national = s.slice(3); }
+    if (national === null || national.charAt(0) !== '1') { return null; } // left to the server
+    if (national.length > 11) { return rule('PHONE_TOO_LONG'); }
+    if (final && national.length < 11) { return rule('PHONE_TOO_SHORT'); }
+    return null;
+  }
+  function localCheck(f, final) {
+    var v = $('f-' + f).value;
+    if (f === 'id_number' && $('f-id_type').value === 'cn_resident') { return checkResidentID(v, final); }
+    if (f === 'guardian_id_number' && ($('f-guardian_id_type').value || 'cn_resident') === 'cn_resident') { return checkResidentID(v, final); }
+    if (f === 'full_name' || f === 'guardian_name') { return checkName(v); }
+    if (f === 'phone') { return checkPhone(v, final); }
+    return null;
+  }
+  // checkField shows the browser's finding or else the server's error for f.
+  function checkField(f, final) {
+    var e = localCheck(f, final) || (touched[f] ? serverErrors[f] : null);
+    var box = $('err-' + f), input = $('f-' + f);
+    box.textContent = '';
+    if (e) {
+      box.appendChild(el('span', { 'class': 'msg' }, e.message));
+      if (e.hint) { box.appendChild(el('span', { 'class': 'hint' }, ' ' + e.hint)); }
+      if (e.code) { box.setAttribute('data-code', e.code); }
+      input.setAttribute('aria-invalid', 'true');
+    } else {
+      box.removeAttribute('data-code');
+      input.removeAttribute('aria-invalid');
+    }
+    show(box, !!e);
+    return !e;
+  }
+
+  var saving = null;
+  var lastSaved = '';
+  // save PUTs the applicant; with advance, moves on when everything is right.
+  function save(advance) {
+    if (!editable()) { return Promise.resolve(); }
+    var body = values();
+    var key = JSON.stringify(body);
+    if (!advance && key === lastSaved) { return Promise.resolve(); }
+    var run = function () {
+      $('applicant-saved').textContent = t('saving');
+      return api('PUT', base + '/applicant', body).then(function (r) {
+        $('applicant-saved').textContent = '';
+        if (r.status === 0 || (r.status >= 500)) { showError(errMessage(r)); return; }
+        setView(r.body.verification);
+        serverErrors = {};
+        if (r.status === 400 && r.body.error && r.body.error.fields) {
+          r.body.error.fields.forEach(function (fe) {
+            // An answer about a value that has since been changed is stale.
+            var input = $('f-' + fe.field);
+            if (input && input.value.trim() !== (body[fe.field] || '')) { return; }
+            if (!serverErrors[fe.field]) { serverErrors[fe.field] = { message: fe.message, hint: fe.hint, code: fe.code }; }
+          });
+        } else if (r.status !== 200) {
+          showError(errMessage(r));
+          return;
+        }
+        lastSaved = key;
+        if (r.status === 200) { $('applicant-saved').textContent = t('saved'); }
+        if (screen !== 'applicant') { return; }
+        renderApplicant(false);
+        renderStepbar();
+        if (advance) {
+          if (r.status === 200) { go(nextScreen()); return; }
+          var first = document.querySelector('#applicant-fields [aria-invalid=true]');
+          if (first) { first.focus(); }
+        }
+      });
+    };
+    saving = (saving || Promise.resolve()).then(run, run);
+    return saving;
+  }
+
+  // ---------------------------------------------------------------- phone
+  function renderPhone() {
+    var a = view.applicant || {};
+    $('phone-send').textContent = t('phone.send');
+    $('phone-confirm').textContent = t('phone.confirm');
+    $('phone-code-label').textContent = t('phone.code');
+    $('phone-next').textContent = t('next');
+    $('phone-change').textContent = t('phone.change');
+    if (a.phone_confirmed) {
+      $('phone-text').textContent = t('phone.confirmed', { phone: a.phone });
+      show($('phone-send'), false);
+      show($('phone-code-box'), false);
+      show($('phone-next'), true);
+      return;
+    }
+    $('phone-text').textContent = a.phone || '';
+    show($('phone-send'), true);
+    show($('phone-next'), false);
+  }
+  $('phone-send') && $('phone-send').addEventListener('click', function () {
+    $('phone-send').disabled = true;
+    api('POST', base + '/phone/send').then(function (r) {
+      $('phone-send').disabled = false;
+      if (r.status !== 202) { showError(errMessage(r)); return; }
+      showError('');
+      $('phone-text').textContent = t('phone.sent', { phone: view.applicant.phone });
+      $('phone-send').textContent = t('phone.resend');
+      show($('phone-code-box'), true);
+      $('phone-code').focus();
+    });
+  });
+  function confirmCode() {
+    var code = $('phone-code').value.trim();
+    $('phone-confirm').disabled = true;
+    api('POST', base + '/phone/confirm', { code: code }).then(function (r) {
+      $('phone-confirm').disabled = false;
+      var box = $('phone-error');
+      if (r.status !== 200) {
+        box.textContent = errMessage(r);
+        show(box, true);
+        return;
+      }
+      show(box, false);
+      setView(r.body.verification);
+      go(nextScreen());
+    });
+  }
+  $('phone-confirm') && $('phone-confirm').addEventListener('click', confirmCode);
+  $('phone-code') && $('phone-code').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); confirmCode(); } });
+  $('phone-next') && $('phone-next').addEventListener('click', function () { go(nextScreen()); });
+
+  // ------------------------------------------------------------ documents
+  var uploading = {}; // kind -> true while a photo is on its way
+  function docSteps() {
+    return (view.steps || []).filter(function (s) { return s.step.indexOf('documents:') === 0; });
+  }
+  function renderDocuments() {
+    $('documents-lead').textContent = t('doc.lead');
+    $('documents-next').textContent = t('next');
+    var list = $('doc-list');
+    docSteps().forEach(function (s) {
+      var kind = s.step.slice('documents:'.length);
+      var box = $('doc-' + kind);
+      if (!box) {
+        box = el('div', { 'class': 'doc', id: 'doc-' + kind, 'data-kind': kind });
+        box.appendChild(el('h3', {}, (cfg.documents[kind] || { title: kind }).title));
+        var label = el('label', { 'class': 'file', 'for': 'file-' + kind }, t('doc.choose'));
+        var input = el('input', { type: 'file', id: 'file-' + kind, accept: 'image/jpeg,image/png', capture: 'environment' });
+        input.addEventListener('change', function () {
+          if (input.files && input.files[0]) { uploadDocument(kind, input.files[0]); }
+          input.value = '';
+        });
+        box.appendChild(label);
+        box.appendChild(input);
+        var prog = el('progress', { id: 'progress-' + kind, max: '100', value: '0' });
+        prog.hidden = true;
+        box.appendChild(prog);
+        box.appendChild(el('p', { 'class': 'doc-state', id: 'state-' + kind, 'aria-live': 'polite' }));
+        box.appendChild(el('ul', { 'class': 'reasons', id: 'reasons-' + kind }));
+        list.appendChild(box);
+      }
+      var st = $('state-' + kind);
+      if (!uploading[kind] && s.done && view.documents && view.documents[kind]) {
+        st.textContent = '\u2713 ' + t('doc.ok');
+        st.className = 'doc-state ok';
+        $('file-' + kind).previousSibling.textContent = t('doc.again');
+        box.setAttribute('data-done', 'true');
+      } else if (!uploading[kind]) {
+        box.removeAttribute('data-done');
+        if (s.redo) { box.setAttribute('data-redo', 'true'); }
+      }
+    });
+  }
+  function docState(kind, text, cls) {
+    var st = $('state-' + kind);
+    st.textContent = text;
+    st.className = 'doc-state' + (cls ? ' ' + cls : '');
+  }
+  function showReasons(ul, reasons) {
+    ul.textContent = '';
+    (reasons || []).forEach(function (r) {
+      var li = el('li', { 'class': 'reason', 'data-code': r.code });
+      li.appendChild(el('span', { 'class': 'reason-message' }, r.message));
+      if (r.hint) { li.appendChild(el('span', { 'class': 'reason-hint' }, ' ' + r.hint)); }
+      ul.appendChild(li);
+    });
+  }
+  function uploadDocument(kind, file) {
+    var gate = (cfg.documents[kind] || {}).gate || kind;
+    var prog = $('progress-' + kind), box = $('doc-' + kind);
+    uploading[kind] = true;
+    box.removeAttribute('data-done');
+    box.setAttribute('data-uploading', 'true');
+    showReasons($('reasons-' + kind), []);
+    prog.value = 0;
+    show(prog, true);
+    docState(kind, t('doc.uploading', { pct: 0 }));
+    var up = new tus.Upload(file, {
+      endpoint: '/api/v1/uploads/',
+      chunkSize: 1 << 20,
+      retryDelays: [0, 300, 1000, 3000, 5000, 10000],
+      metadata: { kind: gate, filename: file.name || 'photo.jpg' },
+      removeFingerprintOnSuccess: true,
+      headers: { 'Accept-Language': cfg.lang },
+      onProgress: function (sent, total) {
+        var pct = total ? Math.floor(sent * 100 / total) : 0;
+        prog.value = pct;
+        docState(kind, t('doc.uploading', { pct: pct }));
+      },
+      onShouldRetry: function (err, attempt, options) {
+        docState(kind, t('doc.retrying'));
+        var st = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
+        return !(st >= 400 && st < 500 && st !== 409 && st !== 423);
+      },
+      onError: function (err) {
+        uploading[kind] = false;
+        box.removeAttribute('data-uploading');
+        var msg = t('error.network');
+        try {
+          var body = err.originalResponse && JSON.parse(err.originalResponse.getBody());
+          if (body && body.error && body.error.message) { msg = body.error.message; }
+        } catch (e) { /* not JSON */ }
+        docState(kind, msg, 'bad');
+      },
+      onSuccess: function () {
+        var uploadID = up.url.split('/').pop();
+        prog.value = 100;
+        docState(kind, t('doc.checking'));
+        api('POST', '/api/v1/documents', { kind: gate, upload_id: uploadID }).then(function (r) {
+          if (r.status !== 201) { return r; }
+          var d = r.body.document;
+          if (!d.quality.accepted) {
+            r.refused = d.quality.reasons;
+            return r;
+          }
+          return api('POST', base + '/documents', { kind: kind, document_id: d.id });
+        }).then(function (r) {
+          uploading[kind] = false;
+          box.removeAttribute('data-uploading');
+          show(prog, false);
+          if (r.refused) {
+            docState(kind, t('doc.refused'), 'bad');
+            showReasons($('reasons-' + kind), r.refused);
+            box.setAttribute('data-refused', 'true');
+            return;
+          }
+          if (r.status !== 200) {
+            docState(kind, errMessage(r), 'bad');
+            return;
+          }
+          box.removeAttribute('data-refused');
+          setView(r.body.verification);
+          renderStepbar();
+          renderDocuments();
+        });
+      }
+    });
+    up.findPreviousUploads().then(function (prev) {
+      if (prev.length) { up.resumeFromPreviousUpload(prev[0]); }
+      up.start();
+    });
+  }
+  $('documents-next') && $('documents-next').addEventListener('click', function () { go(nextScreen()); });
+
+  // --------------------------------------------------------------- submit
+  function renderSubmit() {
+    $('submit-lead').textContent = t('submit.lead');
+    $('submit-case').textContent = t('submit');
+    var a = view.applicant || {}, dl = $('summary');
+    dl.textContent = '';
+    ['full_name', 'id_type', 'id_number', 'phone'].forEach(function (f) {
+      var v = a[f] || '';
+      if (f === 'id_type') { cfg.id_types.forEach(function (o) { if (o.value === v) { v = o.title; } }); }
+      dl.appendChild(el('dt', {}, cfg.fields[f]));
+      dl.appendChild(el('dd', { id: 'summary-' + f }, v));
+    });
+    renderMissing($('submit-missing'), view.missing || []);
+    $('submit-attempts').textContent = t('attempts', { n: view.attempts_left });
+  }
+  function renderMissing(box, list) {
+    box.textContent = '';
+    if (!list.length) { return; }
+    box.appendChild(el('p', { 'class': 'error' }, t('submit.missing')));
+    var ul = el('ul', { 'class': 'reasons' });
+    list.forEach(function (r) { ul.appendChild(reasonItem(r, r.step || stepOfField(r.field))); });
+    box.appendChild(ul);
+  }
+  function stepOfField(f) {
+    if (!f) { return ''; }
+    if (f === 'phone_confirmed') { return 'phone'; }
+    if (cfg.documents[f]) { return 'documents'; }
+    return 'applicant';
+  }
+  $('submit-case') && $('submit-case').addEventListener('click', function () {
+    $('submit-case').disabled = true;
+    api('POST', base + '/submit', undefined, { 'Idempotency-Key': submitKey }).then(function (r) {
+      $('submit-case').disabled = false;
+      if (r.status === 202) {
+        submitKey = randomKey();
+        setView(r.body.verification);
+        go('status');
+        return;
+      }
+      if (r.body.error && r.body.error.fields) {
+        renderMissing($('submit-missing'), r.body.error.fields.map(function (f) {
+          return { code: f.code, field: f.field, message: f.message, hint: f.hint };
+        }));
+      }
+      showError(errMessage(r));
+    });
+  });
+
+  // --------------------------------------------------------------- status
+  function reasonItem(r, step) {
+    var li = el('li', { 'class': 'reason', 'data-code': r.code });
+    li.appendChild(el('p', { 'class': 'reason-message' }, r.message));
+    if (r.hint) {
+      var p = el('p', { 'class': 'reason-hint' });
+      p.appendChild(el('strong', {}, t('status.fix') + ' '));
+      p.appendChild(document.createTextNode(r.hint));
+      li.appendChild(p);
+    }
+    var sc = step ? screenOf(step) : '';
+    if (sc && editable()) {
+      var b = el('button', { type: 'button', 'class': 'redo', 'data-step': step }, t('status.redo'));
+      b.addEventListener('click', function () { go(sc); });
+      li.appendChild(b);
+    }
+    return li;
+  }
+  function renderStatus() {
+    var s = view.status;
+    $('status-title').textContent = view.status_title || (cfg.status[s] || {}).title || s;
+    $('status-title').setAttribute('data-status', s);
+    $('status-text').textContent = (cfg.status[s] || {}).text || '';
+    var busy = s === 'submitted' || s === 'processing';
+    $('status-wait').textContent = t('status.wait');
+    show($('status-wait'), busy);
+    var ul = $('status-reasons');
+    ul.textContent = '';
+    (view.reasons || []).forEach(function (r) { ul.appendChild(reasonItem(r, r.step || stepOfField(r.field || r.document))); });
+    $('status-attempts').textContent = editable() ? t('attempts', { n: view.attempts_left }) : '';
+    var next = $('status-next-attempt');
+    next.textContent = view.next_attempt_at ? t('next_attempt', { time: when(view.next_attempt_at) }) : '';
+    show(next, !!view.next_attempt_at && s !== 'approved');
+    $('status-resubmit').textContent = t('status.resubmit');
+    show($('status-resubmit'), s === 'retry_required');
+    $('support-link').textContent = t('status.support');
+    show($('support-link'), s !== 'approved');
+    $('status-home').textContent = t('status.home');
+    show($('status-home'), s === 'approved');
+    clearTimeout(pollTimer);
+    if (busy) { pollTimer = setTimeout(poll, 2000); }
+  }
+  $('status-resubmit') && $('status-resubmit').addEventListener('click', function () { go('submit'); });
+  function poll() {
+    api('GET', base).then(function (r) {
+      if (r.status === 200) {
+        setView(r.body.verification);
+        if (screen === 'status') { renderStepbar(); renderStatus(); }
+      } else if (screen === 'status') {
+        pollTimer = setTimeout(poll, 2000);
+      }
+    });
+  }
+
+  // -------------------------------------------------------------- hand-off
+  $('handoff-show') && $('handoff-show').addEventListener('click', function () {
+    $('handoff-show').disabled = true;
+    api('POST', '/api/v1/handoff', { verification_id: caseID }).then(function (r) {
+      $('handoff-show').disabled = false;
+      if (r.status !== 201 && r.status !== 200) { showError(errMessage(r)); return; }
+      var abs = location.origin + r.body.url;
+      var a = $('handoff-link');
+      a.href = abs;
+      a.textContent = abs;
+      $('handoff-expires').textContent = t('handoff.valid', { time: when(r.body.expires_at) });
+      show($('handoff-box'), true);
+      return fetch('/verify/qr.svg', { method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: abs }) })
+        .then(function (res) { return res.ok ? res.blob() : null; })
+        .then(function (b) { if (b) { $('handoff-qr').src = URL.createObjectURL(b); } });
+    });
+  });
+
+  // ----------------------------------------------------------------- start
+  api('GET', base).then(function (r) {
+    show($('loading'), false);
+    if (r.status !== 200) { showError(errMessage(r)); return; }
+    setView(r.body.verification);
+    go(firstScreen());
+  });
+})();
