@@ -26,6 +26,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
 // MaxJSONBody is the largest JSON request body accepted.
@@ -41,6 +42,9 @@ type API struct {
 	Messages      *sqlstore.Cases
 	// Handoffs keeps hand-off links (an identity.HandoffStore).
 	Handoffs any
+	// Webhooks manages the operator's endpoints; Redeliver queues a delivery.
+	Webhooks  *webhook.Service
+	Redeliver func(ctx context.Context, deliveryID string) error
 	// MaxUploadBytes is the largest document file (multipart uploads).
 	MaxUploadBytes int64
 	Log            *slog.Logger

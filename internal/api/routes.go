@@ -40,6 +40,13 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
 		{"POST", "/api/v1/review/verifications/{id}/decision", true, http.HandlerFunc(a.reviewDecide)},
 
+		// Administrators: webhook endpoints.
+		{"POST", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.createWebhook)},
+		{"GET", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.listWebhooks)},
+		{"DELETE", "/api/v1/admin/webhooks/{id}", true, http.HandlerFunc(a.deleteWebhook)},
+		{"GET", "/api/v1/admin/webhooks/{id}/deliveries", true, http.HandlerFunc(a.webhookDeliveries)},
+		{"POST", "/api/v1/admin/webhook-deliveries/{id}/redeliver", true, http.HandlerFunc(a.redeliverWebhook)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

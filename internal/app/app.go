@@ -23,27 +23,28 @@ import (
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
 // Options configure the application.
 type Options struct {
-	DB           *sqlstore.DB
-	Keys         *keys.Keyring
-	DataDir      string // blobs go to DataDir/blobs
-	Log          *slog.Logger
-	Accounts     identity.Config
-	MaxUpload    int64
-	MaxOpen      int // unfinished uploads per user (0: 5)
-	TrustProxy   bool
-	SecureCookie bool
-	Version      string
-	Levels       *verification.Levels        // nil: the defaults
-	Reader       verification.DocumentReader // nil: document reading unavailable
-	ReaderStatus func(context.Context) error // for /readyz (optional component)
-	Sender       verification.PhoneSender    // nil: log the codes (development)
-	Webhooks     jobs.Webhooks               // nil: no webhooks
-	Poll         time.Duration               // job queue poll interval (0: 200 ms)
-	Now          func() time.Time
+	DB            *sqlstore.DB
+	Keys          *keys.Keyring
+	DataDir       string // blobs go to DataDir/blobs
+	Log           *slog.Logger
+	Accounts      identity.Config
+	MaxUpload     int64
+	MaxOpen       int // unfinished uploads per user (0: 5)
+	TrustProxy    bool
+	SecureCookie  bool
+	Version       string
+	Levels        *verification.Levels        // nil: the defaults
+	Reader        verification.DocumentReader // nil: document reading unavailable
+	ReaderStatus  func(context.Context) error // for /readyz (optional component)
+	Sender        verification.PhoneSender    // nil: log the codes (development)
+	WebhookClient *http.Client                // nil: the default (10 s timeout, no redirects)
+	Poll          time.Duration               // job queue poll interval (0: 200 ms)
+	Now           func() time.Time
 }
 
 // App is the wired application.
@@ -55,6 +56,7 @@ type App struct {
 	Verifications *verification.Service
 	Cases         *sqlstore.Cases
 	Queue         *jobs.Queue
+	Webhooks      *webhook.Service
 	log           *slog.Logger
 }
 
@@ -92,7 +94,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err := a.Queue.Migrate(ctx); err != nil {
 		return nil, fmt.Errorf("job queue migrations: %w", err)
 	}
-	a.Queue.Webhooks = o.Webhooks
+	a.Webhooks = webhook.NewService(o.DB.Webhooks(), o.WebhookClient, o.Now, nil)
+	a.Queue.Webhooks = struct {
+		*webhook.Service
+		*sqlstore.Webhooks
+	}{a.Webhooks, o.DB.Webhooks()}
 	a.Cases = o.DB.Cases(a.Queue)
 	levels := verification.DefaultLevels()
 	if o.Levels != nil {
@@ -129,6 +135,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks,
 	})
 	return a, nil

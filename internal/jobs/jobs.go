@@ -19,8 +19,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
 // VerifyArgs asks for one case to be processed.
@@ -94,7 +96,16 @@ func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 	if w.q.Webhooks == nil {
 		return nil
 	}
-	return w.q.Webhooks.Deliver(ctx, job.Args.DeliveryID)
+	err := w.q.Webhooks.Deliver(ctx, job.Args.DeliveryID)
+	if errs.Is(err, "WEBHOOK_DELIVERY_GAVE_UP") {
+		return river.JobCancel(err) // marked failed; an operator can redeliver
+	}
+	return err
+}
+
+// NextRetry follows the webhook retry schedule (30 s doubling, at most 12 h).
+func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
+	return time.Now().Add(webhook.RetryDelay(job.Attempt))
 }
 
 // Queue runs the workers and queues jobs in callers' transactions.
@@ -165,7 +176,7 @@ func (q *Queue) VerifyCaseTx(ctx context.Context, tx *sql.Tx, caseID string) err
 	return err
 }
 
-// RedeliverTx queues a webhook delivery again.
+// Redeliver queues a webhook delivery again.
 func (q *Queue) Redeliver(ctx context.Context, deliveryID string) error {
 	_, err := q.client.Insert(ctx, WebhookArgs{DeliveryID: deliveryID}, nil)
 	return err

@@ -22,6 +22,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/web"
+	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
 // Check is one readiness check: nil when the component is ready.
@@ -39,6 +40,8 @@ type Deps struct {
 	Verification *verification.Service
 	Messages     *sqlstore.Cases
 	Handoffs     identity.HandoffStore
+	Webhooks     *webhook.Service
+	Redeliver    func(ctx context.Context, deliveryID string) error
 	MaxUpload    int64
 	Log          *slog.Logger
 	Checks       []Check
@@ -54,7 +57,8 @@ func New(d Deps) http.Handler {
 	metrics := httpx.NewMetrics(reg)
 
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
-		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
+		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 
 	mux := http.NewServeMux()

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/identity"
+)
+
+var errAdminOnly = errs.New(errs.Permission, "ADMIN_ONLY", "Only administrators may do this.", "只有管理员可以执行此操作。")
+
+func (a *API) admin(w http.ResponseWriter, r *http.Request) bool {
+	_, u := current(r)
+	if u.Role != identity.RoleAdmin {
+		writeError(w, r, errAdminOnly)
+		return false
+	}
+	return true
+}
+
+type createWebhook struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(w, r) {
+		return
+	}
+	var in createWebhook
+	if err := decode(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ep, secret, err := a.Webhooks.CreateEndpoint(r.Context(), in.URL, in.Events)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// The secret is shown this once; it signs every delivery.
+	writeJSON(w, http.StatusCreated, map[string]any{"endpoint": ep, "secret": secret})
+}
+
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(w, r) {
+		return
+	}
+	eps, err := a.Webhooks.List(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"endpoints": eps})
+}
+
+func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(w, r) {
+		return
+	}
+	if err := a.Webhooks.Delete(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) webhookDeliveries(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(w, r) {
+		return
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	ds, err := a.Webhooks.Deliveries(r.Context(), r.PathValue("id"), limit)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+}
+
+func (a *API) redeliverWebhook(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	if err := a.Webhooks.Redeliver(r.Context(), id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := a.Redeliver(r.Context(), id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": id, "status": "pending"})
+}
