@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -342,6 +344,18 @@ func TestWizardHappyPath(t *testing.T) {
 		t.Fatalf("id number error still shown after the fix (%v)", err)
 	}
 	confirmPhone(t, ctx, env)
+	// A blurred photo is refused with its reasons, each with a hint.
+	var reasons string
+	if err := do(ctx,
+		chromedp.SetUploadFiles(css("#file-id_front"), []string{calib(t, "055_blurry.jpg")}),
+		chromedp.WaitVisible(css(`#doc-id_front[data-refused="true"] #reasons-id_front li`)),
+		into(&reasons, chromedp.Text(css("#reasons-id_front"))),
+	); err != nil {
+		t.Fatalf("refused photo: %v\n%s", err, pageText(ctx))
+	}
+	if !strings.Contains(reasons, "blur") {
+		t.Fatalf("refused photo reasons: %q", reasons)
+	}
 	screenshot(t, ctx, "wizard-documents")
 	uploadPhotos(t, ctx, calib(t, "004_good.jpg"))
 	var summary string
@@ -624,5 +638,72 @@ func TestWizardHandoffToSecondBrowser(t *testing.T) {
 		into(&msg, chromedp.Text(css("#form-error"))),
 	); err != nil || msg == "" {
 		t.Fatalf("second use of the link: %q (%v)", msg, err)
+	}
+}
+
+// TestWizardPages checks the server side of the wizard without a browser:
+// logins, the texts handed to the script, the QR endpoint, the support
+// page and a bad hand-off link.
+func TestWizardPages(t *testing.T) {
+	env := newWizardServer(t, nil)
+	res, err := http.Post(env.srv.URL+"/api/v1/auth/register", "application/json",
+		strings.NewReader(`{"email":"pages@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	jar, _ := cookiejar.New(nil)
+	user := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = user.PostForm(env.srv.URL+"/login", url.Values{"account": {"pages@example.com"}, "password": {"long enough pass"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %v %v", res, err)
+	}
+	res.Body.Close()
+	anon := &http.Client{CheckRedirect: user.CheckRedirect}
+	handoff := env.srv.URL + "/handoff/AbCdEf"
+
+	for _, tc := range []struct {
+		name, method, path, lang, body string
+		client                         *http.Client
+		status                         int
+		want, notWant                  string
+	}{
+		{"list needs login", "GET", "/verify", "", "", anon, 303, "", ""},
+		{"wizard needs login", "GET", "/verify/ver_abc", "", "", anon, 303, "", ""},
+		{"list", "GET", "/verify", "", "", user, 200, `id="verify-start"`, ""},
+		{"wizard", "GET", "/verify/ver_abc", "", "", user, 200, `ID_CHECK_CHARACTER`, ""},
+		{"wizard texts in Chinese", "GET", "/verify/ver_abc", "zh-CN", "", user, 200, "号码的校验位与前面的数字不符", "The last character does not match"},
+		{"odd case id", "GET", "/verify/ver_%3Cb%3E", "", "", user, 404, "", "<b>"},
+		{"support with the case", "GET", "/support?verification=ver_abc", "", "", anon, 200, `<dd id="support-case">ver_abc</dd>`, ""},
+		{"support ignores odd ids", "GET", "/support?verification=%3Cscript%3E", "", "", anon, 200, "", "script&gt;"},
+		{"unknown hand-off link", "GET", "/handoff/AbCdEf", "", "", anon, 404, `id="form-error"`, ""},
+		{"qr needs login", "POST", "/verify/qr.svg", "", `{"url":"` + handoff + `"}`, anon, 401, "", ""},
+		{"qr of another site", "POST", "/verify/qr.svg", "", `{"url":"https://evil.example/handoff/AbCdEf"}`, user, 400, "", "<svg"},
+		{"qr of a page that is no hand-off", "POST", "/verify/qr.svg", "", `{"url":"` + env.srv.URL + `/account"}`, user, 400, "", "<svg"},
+		{"qr", "POST", "/verify/qr.svg", "", `{"url":"` + handoff + `"}`, user, 200, "<svg", ""},
+		{"home links to the wizard", "GET", "/", "", "", user, 200, `href="/verify"`, ""},
+		{"account links to the wizard", "GET", "/account", "", "", user, 200, `id="account-verify"`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, env.srv.URL+tc.path, strings.NewReader(tc.body))
+			if tc.lang != "" {
+				req.Header.Set("Accept-Language", tc.lang)
+			}
+			res, err := tc.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			if res.StatusCode != tc.status || !strings.Contains(string(b), tc.want) || (tc.notWant != "" && strings.Contains(string(b), tc.notWant)) {
+				t.Fatalf("%d, want %d with %q and without %q: %.400s", res.StatusCode, tc.status, tc.want, tc.notWant, b)
+			}
+			if tc.status == 303 && res.Header.Get("Location") != "/login" {
+				t.Fatalf("redirect to %q", res.Header.Get("Location"))
+			}
+			if tc.path == "/verify/qr.svg" && tc.status == 200 && res.Header.Get("Content-Type") != "image/svg+xml" {
+				t.Fatalf("content type %q", res.Header.Get("Content-Type"))
+			}
+		})
 	}
 }

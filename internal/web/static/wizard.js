@@ -146,7 +146,16 @@
     var ol = $('stepbar');
     ol.textContent = '';
     screens().forEach(function (s) {
-      var li = el('li', { 'data-screen': s.name }, cfg.steps[s.name] || s.name);
+      var li = el('li', { 'data-screen': s.name });
+      var label = cfg.steps[s.name] || s.name;
+      // Steps can be revisited while the case is open to changes.
+      if (editable() && s.name !== screen && s.name !== 'status') {
+        var b = el('button', { type: 'button', 'class': 'link' }, label);
+        b.addEventListener('click', function () { go(s.name); });
+        li.appendChild(b);
+      } else {
+        li.textContent = label;
+      }
       if (s.name === screen) { li.className = 'current'; li.setAttribute('aria-current', 'step'); }
       else if (s.redo) { li.className = 'redo'; }
       else if (s.done) { li.className = 'done'; }
@@ -391,6 +400,7 @@
     $('phone-code-label').textContent = t('phone.code');
     $('phone-next').textContent = t('next');
     $('phone-change').textContent = t('phone.change');
+    show($('phone-change'), editable());
     if (a.phone_confirmed) {
       $('phone-text').textContent = t('phone.confirmed', { phone: a.phone });
       show($('phone-send'), false);
@@ -433,6 +443,7 @@
   $('phone-confirm') && $('phone-confirm').addEventListener('click', confirmCode);
   $('phone-code') && $('phone-code').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); confirmCode(); } });
   $('phone-next') && $('phone-next').addEventListener('click', function () { go(nextScreen()); });
+  $('phone-change') && $('phone-change').addEventListener('click', function () { go('applicant'); });
 
   // ------------------------------------------------------------ documents
   var uploading = {}; // kind -> true while a photo is on its way
