@@ -301,7 +301,7 @@ func TestWizardHappyPath(t *testing.T) {
 	env := newWizardServer(t, nil)
 	_, ctx := newBrowser(t)
 	registerAndLogin(t, ctx, env.srv, "happy@example.com")
-	startCase(t, ctx)
+	id := startCase(t, ctx)
 
 	// The form checks while typing, with the server's messages: a wrong
 	// check character, a digit where a name goes, a phone one digit long.
@@ -322,6 +322,16 @@ func TestWizardHappyPath(t *testing.T) {
 	}
 	if code != "ID_CHECK_CHARACTER" || !strings.Contains(idErr, "The last character does not match") {
 		t.Fatalf("id number while typing: %q %q", code, idErr)
+	}
+	// The server says the same about that number.
+	var serverMsg string
+	if err := do(ctx, into(&serverMsg, chromedp.Evaluate[string](`fetch('/api/v1/verifications/`+id+`/applicant', {method: 'PUT',
+		headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id_type: 'cn_resident', id_number: '110105199003072319'})})
+		.then(r => r.json()).then(j => j.error.fields.find(f => f.field === 'id_number').message)`, chromedp.EvalAwaitPromise))); err != nil {
+		t.Fatal(err)
+	}
+	if serverMsg != idErr {
+		t.Fatalf("browser says %q, server says %q", idErr, serverMsg)
 	}
 	if !strings.Contains(nameErr, `Character 2 ("3")`) {
 		t.Fatalf("name while typing: %q", nameErr)
@@ -619,6 +629,20 @@ func TestWizardHandoffToSecondBrowser(t *testing.T) {
 	if !strings.HasSuffix(loc, "/verify/"+id) {
 		t.Fatalf("hand-off landed on %q, want case %s", loc, id)
 	}
+	// The other device reads Chinese: the wizard follows the switch.
+	var h2, send string
+	if err := do(other,
+		chromedp.Click(css("#lang-switch")),
+		chromedp.WaitVisible(css("#screen-phone")),
+		into(&h2, chromedp.Text(css("#screen-phone h2"))),
+		into(&send, chromedp.Text(css("#phone-send"))),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if h2 != "验证手机号" || send != "发送短信验证码" {
+		t.Fatalf("Chinese wizard: %q / %q", h2, send)
+	}
+	screenshot(t, other, "wizard-zh")
 	// The second device carries on: it confirms the phone.
 	confirmPhone(t, other, env)
 	if err := do(other,
