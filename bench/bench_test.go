@@ -48,8 +48,9 @@ var Photos func(i int) (front, back []byte)
 
 type echoReader struct{}
 
-func (echoReader) Available() error   { return nil }
+func (echoReader) Available() error    { return nil }
 func (echoReader) CanRead(string) bool { return true }
+
 // Read returns what is printed on applicant i's card; the benchmark makes
 // applicant i's photos 1000+i pixels wide.
 func (echoReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.ReadFields, string, string, error) {
@@ -154,7 +155,6 @@ func idNumber(i int) string {
 	}
 	return base + string("10X98765432"[sum%11])
 }
-
 
 func BenchmarkSubmitToDecision(b *testing.B) {
 	reader := Reader
