@@ -6,12 +6,17 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/checkcmd"
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/ocr"
 )
 
 func init() {
 	checkcmd.Register("image", "[--kind KIND] [--lang en|zh-CN] FILE\n\trun the document image gate on a photo",
 		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
 			return document.RunCheckImage(args, stdout, stderr)
+		})
+	checkcmd.Register("document", "--kind id_front|id_back|passport|residence_permit FILE\n\tread a document photo (OCR); exit 3 when OCR is not installed",
+		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+			return ocr.RunCheckDocument(args, stdout, stderr)
 		})
 }
 

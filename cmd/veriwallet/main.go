@@ -20,12 +20,17 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/veriwallet/veriwallet/internal/ocr/tesseract"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = ""
 
 func main() {
+	// OpenMP reads OMP_THREAD_LIMIT only when tesseract loads: set it and
+	// re-exec (tesseract is many times slower on 2 cores without it).
+	tesseract.LimitThreads()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()

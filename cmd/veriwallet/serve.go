@@ -16,6 +16,8 @@ import (
 	"github.com/veriwallet/veriwallet/internal/config"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/ocr"
+	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 )
 
@@ -77,7 +79,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer a.db.Close()
 
+	// Document reading: one reader per verification worker, engines loaded
+	// once. Without it veriwallet still runs; cases that need it go to a
+	// reviewer, and /readyz says why.
+	pool, st := ocr.OpenPool(ocr.Dir(), 2)
+	if pool == nil {
+		a.log.Warn("document reading unavailable", "detail", st.Detail)
+	} else {
+		a.log.Info("document reading ready", "engines", st.Engines)
+		defer pool.Close()
+	}
 	application, err := app.New(ctx, app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
+		Reader:   app.OCRReader(pool, st),
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version: versionString()})
 	if err != nil {

@@ -78,3 +78,13 @@ func (p *Pool) Close() error {
 	p.all = nil
 	return nil
 }
+
+// CanRead reports whether the pool's page engine can output every
+// character of s (a typed name with a character outside its dictionary can
+// never be read as a match).
+func (p *Pool) CanRead(s string) bool {
+	if p == nil || len(p.all) == 0 {
+		return false
+	}
+	return p.all[0].CanRead(s)
+}

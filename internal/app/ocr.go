@@ -1,0 +1,54 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	_ "image/jpeg" // stored documents are JPEG or PNG
+	_ "image/png"
+
+	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/ocr"
+	"github.com/veriwallet/veriwallet/internal/verification"
+)
+
+// OCRReader adapts a pool of OCR engines to the verification pipeline.
+// A nil pool (OCR not installed) reports itself unavailable with detail.
+func OCRReader(pool *ocr.Pool, st ocr.Status) verification.DocumentReader {
+	return &ocrReader{pool: pool, status: st}
+}
+
+type ocrReader struct {
+	pool   *ocr.Pool
+	status ocr.Status
+}
+
+func (r *ocrReader) Available() error {
+	if r.pool == nil || !r.status.Available {
+		return errors.New(r.status.Detail)
+	}
+	return nil
+}
+
+func (r *ocrReader) CanRead(s string) bool { return r.pool.CanRead(s) }
+
+func (r *ocrReader) Read(ctx context.Context, kind document.Kind, data []byte) (verification.ReadFields, string, string, error) {
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", "", err
+	}
+	res, err := r.pool.Read(ctx, string(kind), img)
+	if err != nil {
+		return nil, "", "", err
+	}
+	out := verification.ReadFields{}
+	for name, f := range res.Fields {
+		out[name] = verification.ReadField{Value: f.Value, Confidence: f.Confidence}
+	}
+	version := ""
+	if len(r.status.Engines) > 0 {
+		version = r.status.Engines[0]
+	}
+	return out, res.Engine, version, nil
+}
