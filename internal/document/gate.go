@@ -166,10 +166,10 @@ type Report struct {
 	Reasons  []Reason           `json:"reasons"`  // what is wrong, most fundamental first
 
 	PHash uint64 `json:"phash"` // perceptual hash of the upright image; compare with HammingDistance
-	// PHashFine hashes two finer frequency bands (DCT 4..11 and 8..15 of a
-	// 64×64 copy): photos of different cards of one template can share
-	// PHash, but not these (see IsDuplicatePhoto).
-	PHashFine [2]uint64 `json:"phash_fine"`
+	// PHashFine hashes three finer frequency bands (DCT 4..11 and 8..15 of
+	// a 64×64 copy, 16..23 of a 128×128 copy): photos of different cards of
+	// one template can share PHash, but not these (see IsDuplicatePhoto).
+	PHashFine [3]uint64 `json:"phash_fine"`
 	Clean     []byte    `json:"-"`              // the copy to store and show: upright, no metadata; nil when refused before decoding
 	Face      *Rect     `json:"face,omitempty"` // the portrait found, in upright pixels; nil when none
 
@@ -315,7 +315,7 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 	toOrig := float64(max(rep.Width, rep.Height)) / float64(max(work.w, work.h))
 	g.analyze(rep, work, kind, toOrig)
 	rep.PHash = phash(work)
-	rep.PHashFine = [2]uint64{phashAt(work, 4, 64), phashAt(work, 8, 64)}
+	rep.PHashFine = [3]uint64{phashAt(work, 4, 64), phashAt(work, 8, 64), phashAt(work, 16, 128)}
 
 	rep.Scores["screen_capture"] = screenScore(format, w, h, md)
 	if rep.Scores["screen_capture"] >= th.MinScreenScore {

@@ -20,7 +20,7 @@ type Document struct {
 	Height    int                `json:"height"`
 	SHA256    string             `json:"sha256"`
 	PHash     uint64             `json:"-"`
-	PHashFine [2]uint64          `json:"-"`
+	PHashFine [3]uint64          `json:"-"`
 	Accepted  bool               `json:"-"` // as the customer sees it (sensitive signals do not change it)
 	Scores    map[string]float64 `json:"-"`
 	Reasons   []string           `json:"-"` // every reason code, sensitive ones included (internal)
@@ -32,7 +32,7 @@ type Document struct {
 type HashRef struct {
 	ID        string
 	PHash     uint64
-	PHashFine [2]uint64
+	PHashFine [3]uint64
 	SHA256    string
 }
 

@@ -91,13 +91,14 @@ func (s *Documents) OtherOwnersHashes(ctx context.Context, ownerID string) ([]do
 	return out, translate(rows.Err())
 }
 
-func fineHex(f [2]uint64) string { return fmt.Sprintf("%016x%016x", f[0], f[1]) }
+func fineHex(f [3]uint64) string { return fmt.Sprintf("%016x%016x%016x", f[0], f[1], f[2]) }
 
-func parseFine(s string) [2]uint64 {
-	var f [2]uint64
-	if len(s) == 32 {
-		f[0], _ = strconv.ParseUint(s[:16], 16, 64)
-		f[1], _ = strconv.ParseUint(s[16:], 16, 64)
+func parseFine(s string) [3]uint64 {
+	var f [3]uint64
+	for i := range f {
+		if len(s) >= 16*(i+1) {
+			f[i], _ = strconv.ParseUint(s[16*i:16*(i+1)], 16, 64)
+		}
 	}
 	return f
 }
