@@ -42,9 +42,9 @@ import (
 // data (so only the pipeline is measured; the output says which).
 var Reader verification.DocumentReader
 
-// Photos, when set (with Reader), makes applicant i's card photos, printed
-// with the data the benchmark types: name 王小明 and idNumber(i).
-var Photos func(i int) (front, back []byte)
+// Cards, when set (with Reader), makes applicant i's card photos and says
+// what is printed on them (the benchmark types the same).
+var Cards func(b *testing.B, i int) (front, back []byte, name, number string)
 
 type echoReader struct{}
 
@@ -199,16 +199,17 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 		c.do("POST", "/api/v1/verifications", `{"level":"standard"}`, &v)
 		id := v.Verification.ID
 		phone := fmt.Sprintf("+86138%08d", i)
-		c.do("PUT", "/api/v1/verifications/"+id+"/applicant", `{"full_name":"王小明","id_type":"cn_resident","id_number":"`+idNumber(i)+`","phone":"`+phone+`"}`, nil)
+		front, back := photo(i, synth.Front), photo(i, synth.Back)
+		name, number := "王小明", idNumber(i)
+		if Cards != nil {
+			front, back, name, number = Cards(b, i)
+		}
+		c.do("PUT", "/api/v1/verifications/"+id+"/applicant", `{"full_name":"`+name+`","id_type":"cn_resident","id_number":"`+number+`","phone":"`+phone+`"}`, nil)
 		c.do("POST", "/api/v1/verifications/"+id+"/phone/send", "", nil)
 		sender.mu.Lock()
 		code := sender.m[phone]
 		sender.mu.Unlock()
 		c.do("POST", "/api/v1/verifications/"+id+"/phone/confirm", `{"code":"`+code+`"}`, nil)
-		front, back := photo(i, synth.Front), photo(i, synth.Back)
-		if Photos != nil {
-			front, back = Photos(i)
-		}
 		c.do("POST", "/api/v1/verifications/"+id+"/documents", `{"kind":"id_front","document_id":"`+c.upload("id_front", front)+`"}`, nil)
 		c.do("POST", "/api/v1/verifications/"+id+"/documents", `{"kind":"id_back","document_id":"`+c.upload("id_back", back)+`"}`, nil)
 		cases = append(cases, prepared{c, id, i})

@@ -456,8 +456,19 @@ func (s *Service) documentChecks(ctx context.Context, c *Case, at time.Time) ([]
 			continue
 		}
 		out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomePass, Score: 1, Engine: engine, EngineVersion: version})
-		out = append(out, CrossCheck(c.Applicant, fields, CrossCheckOptions{Document: kind, At: at,
-			MinConfidence: s.Levels.MinConfidence, CanRead: s.Reader.CanRead, Engine: engine, EngineVersion: version})...)
+		for _, r := range CrossCheck(c.Applicant, fields, CrossCheckOptions{Document: kind, At: at,
+			MinConfidence: s.Levels.MinConfidence, CanRead: s.Reader.CanRead, Engine: engine, EngineVersion: version}) {
+			if r.Outcome == OutcomeUnreadable && r.Field == FieldFullName && !s.Reader.CanRead(c.Applicant.FullName) {
+				// The name has a character our engine cannot output: a
+				// better photo would not help. A person compares it.
+				r.Outcome, r.Reasons = OutcomeError, []string{CodeEngineUnavailable}
+				if r.Detail == nil {
+					r.Detail = map[string]string{}
+				}
+				r.Detail["why"] = "the typed name has characters outside the OCR engine's dictionary"
+			}
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
