@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/app"
@@ -19,6 +20,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // wired is the opened configuration, keys and database.
@@ -89,8 +91,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		a.log.Info("document reading ready", "engines", st.Engines)
 		defer pool.Close()
 	}
+	var levels *verification.Levels
+	if a.cfg.LevelsFile != "" {
+		b, err := os.ReadFile(a.cfg.LevelsFile)
+		if err != nil {
+			return fmt.Errorf("levels: %w", err)
+		}
+		l, err := verification.ParseLevels(b)
+		if err != nil {
+			return fmt.Errorf("levels %s: %w", a.cfg.LevelsFile, err)
+		}
+		levels = &l
+	}
+	var sender verification.PhoneSender
+	if a.cfg.SMSURL != "" {
+		sender = verification.HTTPSender{URL: a.cfg.SMSURL, Secret: []byte(a.cfg.SMSSecret)}
+	}
 	application, err := app.New(ctx, app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
-		Reader:   app.OCRReader(pool, st),
+		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version: versionString()})
 	if err != nil {

@@ -31,6 +31,9 @@ type Config struct {
 	PrivacyVersion string
 	SessionTTL     time.Duration
 	MaxUploadBytes int64
+	LevelsFile     string // JSON verification levels; empty: the defaults
+	SMSURL         string // the operator's SMS gateway; empty: codes go to the log
+	SMSSecret      string // signs requests to the SMS gateway
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -53,6 +56,9 @@ var Settings = []Setting{
 	{"privacy-version", "VERIWALLET_PRIVACY_VERSION", "2026-11-01", "version of the privacy policy new users accept", false},
 	{"session-ttl", "VERIWALLET_SESSION_TTL", "168h", "idle lifetime of a login session", false},
 	{"max-upload-bytes", "VERIWALLET_MAX_UPLOAD_BYTES", "10485760", "largest document upload", false},
+	{"levels", "VERIWALLET_LEVELS_FILE", "(built-in basic, standard, enhanced)", "JSON file with the verification levels", false},
+	{"sms-url", "VERIWALLET_SMS_URL", "(codes written to the log)", "SMS gateway that sends one-time codes (signed POST)", false},
+	{"sms-secret", "VERIWALLET_SMS_SECRET", "", "secret that signs requests to the SMS gateway", true},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -109,6 +115,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	c.MasterKey = str("master-key", "")
 	c.LogLevel = str("log-level", "info")
 	c.LogFormat = str("log-format", "json")
+	c.LevelsFile = str("levels", "")
+	c.SMSURL = str("sms-url", "")
+	c.SMSSecret = str("sms-secret", "")
 	c.TermsVersion = str("terms-version", "2026-11-01")
 	c.PrivacyVersion = str("privacy-version", "2026-11-01")
 	var err error
@@ -148,6 +157,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadBytes < 1024 {
 		return errors.New("max-upload-bytes: at least 1024")
+	}
+	if c.SMSURL != "" && !strings.HasPrefix(c.SMSURL, "https://") && !strings.HasPrefix(c.SMSURL, "http://") {
+		return errors.New("sms-url: want an http(s) URL")
+	}
+	if c.SMSURL != "" && c.SMSSecret == "" {
+		return errors.New("sms-secret: required with sms-url")
 	}
 	if c.TermsVersion == "" || c.PrivacyVersion == "" {
 		return errors.New("terms-version and privacy-version must not be empty")
