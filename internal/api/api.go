@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
@@ -42,6 +43,8 @@ type API struct {
 	Messages      *sqlstore.Cases
 	// Handoffs keeps hand-off links (an identity.HandoffStore).
 	Handoffs any
+	// Audit records staff reads and decisions (append-only, hash-chained).
+	Audit audit.Store
 	// Webhooks manages the operator's endpoints; Redeliver queues a delivery.
 	Webhooks  *webhook.Service
 	Redeliver func(ctx context.Context, deliveryID string) error

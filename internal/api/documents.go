@@ -167,9 +167,11 @@ func (a *API) getDocumentImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.OwnerID != u.ID {
-		// Every staff read of a customer's document is recorded.
-		slog.Default().Info("audit: staff read document image", "request_id", httpx.RequestID(r.Context()),
-			"staff_id", u.ID, "role", u.Role, "document_id", d.ID)
+		// Every staff read of a customer's document is recorded first.
+		if err := a.record(r, "document.image.read", d.ID, "owner "+d.OwnerID); err != nil {
+			writeError(w, r, err)
+			return
+		}
 	}
 	ct := "image/jpeg"
 	if d.Format == "png" {

@@ -1,11 +1,10 @@
 package api
 
 import (
-	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
-	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -62,8 +61,11 @@ func (a *API) reviewCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	// Every staff read of personal data is recorded.
-	slog.Default().Info("audit: reviewer read case", "request_id", httpx.RequestID(r.Context()), "staff_id", u.ID, "case_id", d.Case.ID)
+	// Every staff read of personal data is recorded first.
+	if err := a.record(r, "case.review.read", d.Case.ID, ""); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"review": d, "user_id": d.Case.UserID})
 }
 
@@ -89,6 +91,9 @@ func (a *API) reviewDecide(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	slog.Default().Info("audit: reviewer decided case", "request_id", httpx.RequestID(r.Context()), "staff_id", u.ID, "case_id", c.ID, "status", c.Status)
+	if err := a.record(r, "case.review.decide", c.ID, string(c.Status)+" "+strings.Join(in.Reasons, ",")); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "status": c.Status})
 }

@@ -40,7 +40,8 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
 		{"POST", "/api/v1/review/verifications/{id}/decision", true, http.HandlerFunc(a.reviewDecide)},
 
-		// Administrators: webhook endpoints.
+		// Administrators: the audit trail and webhook endpoints.
+		{"GET", "/api/v1/admin/audit", true, http.HandlerFunc(a.auditEvents)},
 		{"POST", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.createWebhook)},
 		{"GET", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.listWebhooks)},
 		{"DELETE", "/api/v1/admin/webhooks/{id}", true, http.HandlerFunc(a.deleteWebhook)},

@@ -247,6 +247,19 @@ func verificationFlow(t *testing.T, engine string) {
 	if str(view(final)["status"]) != "rejected" || strings.Contains(final.raw, "DUPLICATE") {
 		t.Fatalf("after review: %s", final.raw)
 	}
+	// The reviewer's read and decision are in the audit trail, chained.
+	if _, err := lastAccounts.Register(context.Background(), identity.RegisterInput{Email: "boss@example.com", Password: "wallet keeper 77", Role: identity.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	boss := login(t, base, `"email":"boss@example.com"`, "wallet keeper 77")
+	if r := do(t, base, "GET", "/api/v1/admin/audit", rev, ""); r.status != 403 {
+		t.Fatalf("reviewer read the audit trail: %d", r.status)
+	}
+	au := do(t, base, "GET", "/api/v1/admin/audit", boss, "")
+	if au.body["chain_ok"] != true || !strings.Contains(au.raw, `"action":"case.review.read","subject":"`+cid) ||
+		!strings.Contains(au.raw, `"action":"case.review.decide","subject":"`+cid) || strings.Contains(au.raw, "张三丰") {
+		t.Fatalf("audit trail: %s", au.raw)
+	}
 }
 
 func uploadDoc(t *testing.T, srv *httptestServer, tok, kind, file string) string {

@@ -135,7 +135,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
-		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver,
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks,
 	})
 	return a, nil

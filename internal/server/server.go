@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -41,6 +42,7 @@ type Deps struct {
 	Messages     *sqlstore.Cases
 	Handoffs     identity.HandoffStore
 	Webhooks     *webhook.Service
+	Audit        audit.Store
 	Redeliver    func(ctx context.Context, deliveryID string) error
 	MaxUpload    int64
 	Log          *slog.Logger
@@ -58,7 +60,7 @@ func New(d Deps) http.Handler {
 
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
-		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 
 	mux := http.NewServeMux()

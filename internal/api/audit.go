@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/audit"
+	"github.com/veriwallet/veriwallet/internal/httpx"
+)
+
+// record writes an audit event for the current user. Staff reads fail
+// closed: when the event cannot be written, the data is not returned.
+func (a *API) record(r *http.Request, action, subject, detail string) error {
+	if a.Audit == nil {
+		return nil
+	}
+	_, u := current(r)
+	return a.Audit.Append(r.Context(), &audit.Event{At: time.Now(), Actor: "user:" + u.ID + " (" + string(u.Role) + ")",
+		Action: action, Subject: subject, Detail: detail, RequestID: httpx.RequestID(r.Context())})
+}
+
+func (a *API) auditEvents(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(w, r) {
+		return
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	evs, err := a.Audit.Events(r.Context(), after, limit)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := map[string]any{"events": evs, "chain_ok": true}
+	if seq, err := audit.Verify(evs); err != nil {
+		out["chain_ok"], out["broken_at"] = false, seq
+	}
+	writeJSON(w, http.StatusOK, out)
+}
