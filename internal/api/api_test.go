@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 
 // lastAccounts is the accounts service of the latest test server (for
 // creating staff accounts, which the API does not do).
+// clockOffset moves the servers' clock forward (tests of expiry).
+var clockOffset atomic.Int64
+
 var (
 	lastAccounts *identity.Service
 	lastApp      *app.App
@@ -39,7 +43,8 @@ func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
 	cfg.Argon2 = fast
 	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: dir,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, MaxUpload: 8 << 20, MaxOpen: 3,
-		Reader: testReader, Sender: testSender, Poll: 20 * time.Millisecond, Version: "test"})
+		Reader: testReader, Sender: testSender, Poll: 20 * time.Millisecond, Version: "test",
+		Now: func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 type tusResp struct {
@@ -210,5 +212,45 @@ func TestTusLimits(t *testing.T) {
 	}
 	if r := tusDo(t, srv, "GET", "/api/v1/uploads/upl_nope", tok, nil); r.status != 405 {
 		t.Fatalf("GET: %d %s", r.status, r.body)
+	}
+}
+
+// TestTusExpiryCleanup: unfinished uploads expire after 24 hours; the
+// cleanup removes their record and every stored segment.
+func TestTusExpiryCleanup(t *testing.T) {
+	srv, dir := newServerDir(t, "sqlite")
+	register(t, srv, `"email":"exp@example.com"`, "long enough pass")
+	tok := login(t, srv, `"email":"exp@example.com"`, "long enough pass")
+	loc := create(t, srv, tok, 4096)
+	if r := patch(t, srv, loc, tok, 0, make([]byte, 1000)); r.status != 204 {
+		t.Fatalf("patch: %d", r.status)
+	}
+	segs := func() int {
+		n := 0
+		filepath.Walk(filepath.Join(dir, "blobs", "uploads"), func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	if segs() == 0 {
+		t.Fatal("no segment stored")
+	}
+	// Nothing expires early.
+	if n, err := lastApp.Uploads.Cleanup(context.Background()); err != nil || n != 0 {
+		t.Fatalf("early cleanup: %d %v", n, err)
+	}
+	clockOffset.Store(int64(25 * time.Hour))
+	defer clockOffset.Store(0)
+	if r := tusDo(t, srv, "HEAD", loc, tok, nil); r.status != 404 {
+		t.Fatalf("expired upload still answers: %d", r.status)
+	}
+	if n, err := lastApp.Uploads.Cleanup(context.Background()); err != nil || n != 1 {
+		t.Fatalf("cleanup: %d %v", n, err)
+	}
+	if segs() != 0 {
+		t.Fatalf("%d segments left after cleanup", segs())
 	}
 }
