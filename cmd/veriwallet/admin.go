@@ -100,5 +100,9 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(map[string]any{"current_key": id, "rewrapped_objects": n})
+	cols, err := a.db.RewrapColumns(ctx, a.keys)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(map[string]any{"current_key": id, "rewrapped_objects": n, "rewrapped_values": cols})
 }

@@ -469,3 +469,20 @@ func (k *Keyring) OpenString(sealed, aad string) (string, error) {
 	}
 	return string(pt), nil
 }
+
+// RewrapString is Rewrap for the text form made by SealString: it returns
+// the value re-wrapped under the current key, and whether it changed.
+func (k *Keyring) RewrapString(sealed string) (string, bool, error) {
+	b, err := textEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", false, fmt.Errorf("%w: not base64", ErrCorrupt)
+	}
+	if !k.NeedsRewrap(b) {
+		return sealed, false, nil
+	}
+	nb, err := k.Rewrap(b)
+	if err != nil {
+		return "", false, err
+	}
+	return textEncoding.EncodeToString(nb), true, nil
+}

@@ -488,3 +488,35 @@ func TestZeroKeyringFailsSafely(t *testing.T) {
 		t.Error("zero Keyring reloaded")
 	}
 }
+
+func TestRewrapString(t *testing.T) {
+	k1 := bytes.Repeat([]byte{1}, 32)
+	k2 := bytes.Repeat([]byte{2}, 32)
+	idx := bytes.Repeat([]byte{9}, 32)
+	old, err := New(map[string][]byte{"a": k1}, "a", idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := old.SealString("李雷", "users.email:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := New(map[string][]byte{"a": k1, "b": k2}, "b", idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nv, changed, err := both.RewrapString(sealed)
+	if err != nil || !changed || nv == sealed {
+		t.Fatalf("rewrap: %v %v", changed, err)
+	}
+	onlyNew, _ := New(map[string][]byte{"b": k2}, "b", idx)
+	if pt, err := onlyNew.OpenString(nv, "users.email:1"); err != nil || pt != "李雷" {
+		t.Fatalf("open under the new key alone: %q %v", pt, err)
+	}
+	if _, changed, _ := both.RewrapString(nv); changed {
+		t.Fatal("rewrapped twice")
+	}
+	if _, _, err := both.RewrapString("%%%"); err == nil {
+		t.Fatal("garbage accepted")
+	}
+}
