@@ -79,7 +79,12 @@ func Open(dataDir, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring,
 	if err != nil {
 		return nil, err
 	}
-	return fromFile(kf, rnd)
+	k, err := fromFile(kf, rnd)
+	if err != nil {
+		return nil, err
+	}
+	k.dir = dataDir
+	return k, nil
 }
 
 // openConfigured builds the single-key keyring of a configured master key.

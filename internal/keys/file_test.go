@@ -338,8 +338,15 @@ func TestRotateMergesAndReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	sealedByCLI, _ := cli.Seal([]byte("new"), nil)
-	if _, err := server.Open(sealedByCLI, nil); !errors.Is(err, ErrUnknownKey) {
-		t.Fatalf("server without reload: err = %v, want ErrUnknownKey", err)
+	// Meeting the unknown key id, the server reloads the file by itself.
+	if got, err := server.Open(sealedByCLI, nil); err != nil || string(got) != "new" {
+		t.Fatalf("server did not reload for the new key: %q %v", got, err)
+	}
+	// A key nobody has stays unknown (and the reload is rate limited).
+	stranger, _ := New(map[string][]byte{"zz": bytes.Repeat([]byte{7}, 32)}, "zz", bytes.Repeat([]byte{8}, 32))
+	foreign, _ := stranger.Seal([]byte("x"), nil)
+	if _, err := server.Open(foreign, nil); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("foreign key: err = %v, want ErrUnknownKey", err)
 	}
 	if err := server.Reload(dir); err != nil {
 		t.Fatal(err)

@@ -21,10 +21,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 )
@@ -100,6 +103,13 @@ type Keyring struct {
 	domainKey sync.Map // domain -> []byte, the blind index key of a domain
 	rand      io.Reader
 	fromEnv   bool // built from a configured master key: never written
+
+	// dir is the data directory of a keyring loaded from its key file:
+	// meeting an unknown key id, Open reloads the file (at most once a
+	// second), so a running server reads what `veriwallet keys rotate`
+	// re-wrapped under a key it added after the server started.
+	dir        string
+	lastReload atomic.Int64
 }
 
 // New builds a keyring from master keys (id -> 32-byte key), the id of the
@@ -334,7 +344,12 @@ func (k *Keyring) Open(sealed, aad []byte) ([]byte, error) {
 	var dek [KeySize]byte
 	defer clear(dek[:])
 	if err := k.unwrap(e, dek[:]); err != nil {
-		return nil, err
+		if !errors.Is(err, ErrUnknownKey) || !k.reloadForUnknown() {
+			return nil, err
+		}
+		if err := k.unwrap(e, dek[:]); err != nil {
+			return nil, err
+		}
 	}
 	data, err := newGCM(dek[:])
 	if err != nil {
@@ -485,4 +500,18 @@ func (k *Keyring) RewrapString(sealed string) (string, bool, error) {
 		return "", false, err
 	}
 	return textEncoding.EncodeToString(nb), true, nil
+}
+
+// reloadForUnknown reloads the key file (file-backed keyrings only, at most
+// once a second) and reports whether it did.
+func (k *Keyring) reloadForUnknown() bool {
+	if k.dir == "" || k.fromEnv {
+		return false
+	}
+	now := time.Now().UnixNano()
+	last := k.lastReload.Load()
+	if now-last < int64(time.Second) || !k.lastReload.CompareAndSwap(last, now) {
+		return false
+	}
+	return k.Reload(k.dir) == nil
 }
