@@ -5,6 +5,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 type registerRequest struct {
@@ -69,7 +70,14 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": u, "consents": consents})
+	var level verification.Level
+	if a.Verifications != nil {
+		if level, err = a.Verifications.CurrentLevel(r.Context(), u.ID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": u, "consents": consents, "verification_level": level})
 }
 
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) {

@@ -199,6 +199,12 @@ func verificationFlow(t *testing.T, engine string) {
 	if v["status"] != "approved" || len(reasonCodes(v)) != 0 {
 		t.Fatalf("not approved after fixing the name: %v", v)
 	}
+	if r := do(t, base, "GET", "/api/v1/me", tok, ""); r.body["verification_level"] != "standard" {
+		t.Fatalf("me after approval: %s", r.raw)
+	}
+	if r := do(t, base, "GET", "/api/v1/me", copycat, ""); r.body["verification_level"] != "" {
+		t.Fatalf("unverified me: %s", r.raw)
+	}
 	if r := do(t, base, "GET", "/api/v1/messages", tok, ""); !strings.Contains(r.raw, `"status":"approved"`) || !strings.Contains(r.raw, `"status":"retry_required"`) {
 		t.Fatalf("messages: %s", r.raw)
 	}

@@ -551,3 +551,24 @@ func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, e
 	}
 	return v, nil
 }
+
+// CurrentLevel is the highest level the user is verified at ("" for none):
+// the level of their approved cases that comes last in Levels.
+func (s *Service) CurrentLevel(ctx context.Context, userID string) (Level, error) {
+	cs, err := s.Store.CasesOf(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	best, bestRank := Level(""), -1
+	for _, c := range cs {
+		if c.Status != StatusApproved {
+			continue
+		}
+		for i, l := range s.Levels.Levels {
+			if l.Name == c.Level && i > bestRank {
+				best, bestRank = c.Level, i
+			}
+		}
+	}
+	return best, nil
+}
