@@ -15,8 +15,13 @@ func lang(r *http.Request) i18n.Lang { return i18n.Parse(r.Header.Get("Accept-La
 // idemKey reads the Idempotency-Key header. Errors: Invalid IDEMPOTENCY_KEY_INVALID.
 func idemKey(r *http.Request) (string, error) {
 	k := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if len(k) > 128 {
-		return "", errs.New(errs.Invalid, "IDEMPOTENCY_KEY_INVALID", "The Idempotency-Key is longer than 128 characters.", "Idempotency-Key 超过 128 个字符。")
+	bad := len(k) > 128
+	for i := 0; i < len(k) && !bad; i++ {
+		bad = k[i] < 0x21 || k[i] > 0x7e
+	}
+	if bad {
+		return "", errs.New(errs.Invalid, "IDEMPOTENCY_KEY_INVALID", "The Idempotency-Key must be at most 128 printable ASCII characters.",
+			"Idempotency-Key 最多 128 个可打印的 ASCII 字符。")
 	}
 	return k, nil
 }

@@ -126,13 +126,14 @@ func Observe(h http.Handler, log *slog.Logger, m *Metrics, onPanic func(http.Res
 	})
 }
 
-// ClientIP returns the client's address: the connection's peer, or the
-// first X-Forwarded-For entry when the operator trusts a proxy.
+// ClientIP returns the client's address: the connection's peer, or, when
+// the operator trusts one proxy in front, the last X-Forwarded-For entry
+// (the one that proxy appended; the ones before it are the client's word).
 func ClientIP(r *http.Request, trustProxy bool) string {
 	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			all := strings.Split(strings.Join(xff, ","), ",")
+			if ip := net.ParseIP(strings.TrimSpace(all[len(all)-1])); ip != nil {
 				return ip.String()
 			}
 		}

@@ -14,7 +14,7 @@ import (
 func TestClientIPAndToken(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.1.2.3:5555"
-	r.Header.Set("X-Forwarded-For", "203.0.113.9, 10.0.0.1")
+	r.Header.Set("X-Forwarded-For", "198.51.100.7, 203.0.113.9")
 	if ClientIP(r, false) != "10.1.2.3" || ClientIP(r, true) != "203.0.113.9" {
 		t.Fatalf("client ip: %s %s", ClientIP(r, false), ClientIP(r, true))
 	}

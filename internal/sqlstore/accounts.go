@@ -289,18 +289,16 @@ func (a *Accounts) CreateHandoff(ctx context.Context, tokenHash []byte, userID, 
 	})
 }
 
-// UseHandoff implements identity.HandoffStore.
+// UseHandoff implements identity.HandoffStore: one UPDATE spends the link,
+// so two concurrent redemptions cannot both succeed.
 func (a *Accounts) UseHandoff(ctx context.Context, tokenHash []byte, now time.Time) (string, string, error) {
 	var userID, caseID string
 	err := a.db.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT user_id, case_id FROM handoffs WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
-			tokenHash, ts(now)).Scan(&userID, &caseID)
+		err := tx.QueryRowContext(ctx, `UPDATE handoffs SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+			RETURNING user_id, case_id`, ts(now), tokenHash).Scan(&userID, &caseID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return identity.ErrHandoffInvalid()
-		} else if err != nil {
-			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE handoffs SET used_at = $1 WHERE token_hash = $2`, ts(now), tokenHash)
 		return err
 	})
 	return userID, caseID, err

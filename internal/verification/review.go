@@ -2,6 +2,10 @@ package verification
 
 import (
 	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
 )
 
 // ReviewStore is what reviewers need beyond Store.
@@ -56,6 +60,10 @@ func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to 
 	if err != nil {
 		return nil, err
 	}
+	if c.UserID == reviewerID {
+		return nil, errs.New(errs.Permission, "REVIEW_OWN_CASE", "You cannot decide your own verification; another reviewer must.",
+			"不能审核自己的认证，请由其他审核员处理。")
+	}
 	if _, err := Next(c.Status, ReviewerDecision(to)); err != nil {
 		return nil, err
 	}
@@ -64,13 +72,22 @@ func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to 
 		return nil, err
 	}
 	now := s.now()
-	if len(note) > 1000 {
-		note = note[:1000]
-	}
+	note = truncateRunes(strings.ToValidUTF8(note, ""), 1000)
 	ev := CaseEvent{From: c.Status, To: d.Status, Actor: "reviewer:" + reviewerID, Note: note, At: now}
 	if err := s.Store.SaveDecision(ctx, c, nil, d, ev); err != nil {
 		return nil, err
 	}
 	c.Status, c.Decision, c.UpdatedAt, c.Version = d.Status, &d, now, c.Version+1
 	return c, nil
+}
+
+// truncateRunes cuts s to at most n bytes on a character boundary.
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

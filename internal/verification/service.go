@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/document"
@@ -380,12 +381,7 @@ func (s *Service) FailToReview(ctx context.Context, id string, cause error) erro
 	return s.Store.SaveDecision(ctx, c, checks, d, CaseEvent{From: c.Status, To: StatusManualReview, Actor: "system", Note: "processing failed repeatedly", At: s.now()})
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
+func truncate(s string, n int) string { return truncateRunes(strings.ToValidUTF8(s, ""), n) }
 
 func (s *Service) duplicateCheck(ctx context.Context, c *Case) CheckResult {
 	r := CheckResult{Kind: CheckDuplicateIdentity, Outcome: OutcomePass, Score: 1, Engine: "identity-hash"}

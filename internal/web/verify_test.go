@@ -67,3 +67,15 @@ func TestQRSVG(t *testing.T) {
 		t.Fatal("5000 characters fit in a QR code?")
 	}
 }
+
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/account": "/account", "/verify/ver_1?x=1": "/verify/ver_1", "": "/", "account": "/",
+		"//evil.com": "/", "https://evil.com/": "/", "/%2F%2Fevil.com": "/", "/%252Fevil.com": "/%2Fevil.com",
+		"/%5Cevil.com": "/", "/\\evil.com": "/", "/x%0d%0aSet-Cookie:a=b": "/",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -150,11 +150,17 @@ func splitAccount(v string) (email, phone string) {
 	return "", v
 }
 
-// localPath keeps redirects on this site.
+// localPath keeps redirects on this site: it returns a path that starts
+// with one slash and holds no backslash, checked after decoding (so
+// "/%2F%2Fevil" cannot become "//evil"), or "/".
 func localPath(p string) string {
 	u, err := url.Parse(p)
-	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+	if err != nil || u.IsAbs() || u.Host != "" || u.User != nil {
 		return "/"
 	}
-	return u.Path
+	path := u.Path
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.ContainsAny(path, "\\\x00\r\n") {
+		return "/"
+	}
+	return path
 }
