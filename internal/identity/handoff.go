@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -19,6 +20,9 @@ type HandoffStore interface {
 	// UseHandoff spends a live, unused link and returns its user and case.
 	// Errors: NotFound HANDOFF_INVALID.
 	UseHandoff(ctx context.Context, tokenHash []byte, now time.Time) (userID, caseID string, err error)
+	// PeekHandoff returns a live, unused link's user without spending it.
+	// Errors: NotFound HANDOFF_INVALID.
+	PeekHandoff(ctx context.Context, tokenHash []byte, now time.Time) (userID string, err error)
 }
 
 // ErrHandoffInvalid is returned for unknown, used or expired hand-off links.
@@ -66,4 +70,39 @@ func (s *Service) RedeemHandoff(ctx context.Context, token, userAgent, clientIP 
 		return "", nil, "", err
 	}
 	return tok, sess, caseID, nil
+}
+
+// PeekHandoff returns the account a live hand-off link would log in,
+// without spending it (for the confirmation page). Errors: NotFound
+// HANDOFF_INVALID.
+func (s *Service) PeekHandoff(ctx context.Context, token string) (*User, error) {
+	if token == "" || len(token) > 64 {
+		return nil, ErrHandoffInvalid()
+	}
+	hs, ok := s.store.(HandoffStore)
+	if !ok {
+		return nil, errs.Internalf("store does not keep hand-offs")
+	}
+	userID, err := hs.PeekHandoff(ctx, TokenHash(token), s.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return s.store.UserByID(ctx, userID)
+}
+
+// MaskedLogin shows an account without revealing it: l***@example.com,
+// +86 138****8000.
+func MaskedLogin(u *User) string {
+	if u.Email != "" {
+		at := strings.LastIndexByte(u.Email, '@')
+		if at < 1 {
+			return "***"
+		}
+		return u.Email[:1] + "***" + u.Email[at:]
+	}
+	p := u.Phone
+	if len(p) > 7 {
+		return p[:len(p)-8] + "****" + p[len(p)-4:]
+	}
+	return "****"
 }

@@ -303,3 +303,14 @@ func (a *Accounts) UseHandoff(ctx context.Context, tokenHash []byte, now time.Ti
 	})
 	return userID, caseID, err
 }
+
+// PeekHandoff implements identity.HandoffStore.
+func (a *Accounts) PeekHandoff(ctx context.Context, tokenHash []byte, now time.Time) (string, error) {
+	var userID string
+	err := a.db.QueryRowContext(ctx, `SELECT user_id FROM handoffs WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+		tokenHash, ts(now)).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", identity.ErrHandoffInvalid()
+	}
+	return userID, translate(err)
+}

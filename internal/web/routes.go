@@ -28,7 +28,8 @@ func (wb *Web) routes() []route {
 		{"GET /verify", http.HandlerFunc(wb.verifyList)},
 		{"GET /verify/{id}", http.HandlerFunc(wb.wizard)},
 		{"POST /verify/qr.svg", http.HandlerFunc(wb.handoffQR)},
-		{"GET /handoff/{token}", http.HandlerFunc(wb.handoff)},
+		{"GET /handoff/{token}", http.HandlerFunc(wb.handoffConfirm)},
+		{"POST /handoff/{token}", http.HandlerFunc(wb.handoff)},
 		{"GET /support", http.HandlerFunc(wb.support)},
 		{"/", http.HandlerFunc(wb.notFound)},
 	}

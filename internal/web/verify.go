@@ -13,6 +13,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/idrules"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -161,6 +162,25 @@ func (wb *Web) support(w http.ResponseWriter, r *http.Request) {
 
 // handoff is GET /handoff/{token}: the link behind the QR code. It logs this
 // device in as the user who made the link and opens the same case.
+// handoffConfirm shows which account a hand-off link logs in and asks
+// before doing it: a GET never logs anyone in (a link sent by someone else
+// must not silently put this browser into their account).
+func (wb *Web) handoffConfirm(w http.ResponseWriter, r *http.Request) {
+	target, err := wb.Accounts.PeekHandoff(r.Context(), r.PathValue("token"))
+	if err != nil {
+		wb.fail(w, r, "error", wb.newPage(r, "error.title"), err)
+		return
+	}
+	p := wb.newPage(r, "handoff.title")
+	p.Form["token"] = r.PathValue("token")
+	p.Form["target"] = identity.MaskedLogin(target)
+	if _, cur := wb.user(r); cur != nil && cur.ID != target.ID {
+		p.Form["current"] = identity.MaskedLogin(cur)
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	wb.render(w, http.StatusOK, "handoff", p)
+}
+
 func (wb *Web) handoff(w http.ResponseWriter, r *http.Request) {
 	tok, sess, caseID, err := wb.Accounts.RedeemHandoff(r.Context(), r.PathValue("token"), r.UserAgent(), httpx.ClientIP(r, wb.TrustProxy))
 	if err != nil {

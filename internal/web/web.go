@@ -39,7 +39,7 @@ type Web struct {
 func (wb *Web) load() {
 	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
-	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support"} {
+	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }

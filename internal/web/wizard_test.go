@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -616,15 +617,26 @@ func TestWizardHandoffToSecondBrowser(t *testing.T) {
 	if err := chromedp.Do(other); err != nil {
 		t.Fatal(err)
 	}
-	var loc, name, status string
+	var loc, name, status, masked string
 	if err := do(other,
 		chromedp.Navigate(env.srv.URL+"/account"),
 		chromedp.WaitVisible(css("#password")), // not logged in: the login page
 		chromedp.Navigate(link),
+		// Opening the link logs no one in: it asks first, naming the account.
+		chromedp.WaitVisible(css("#handoff-continue")),
+		into(&masked, chromedp.Text(css("#handoff-account"))),
+		chromedp.Navigate(env.srv.URL+"/account"),
+		chromedp.WaitVisible(css("#password")), // still not logged in
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(css("#handoff-continue")),
+		chromedp.Click(css("#handoff-continue")),
 		chromedp.WaitVisible(css("#screen-phone")), // the same case, where the first device was
 		into(&loc, chromedp.Location()),
 	); err != nil {
 		t.Fatal(err)
+	}
+	if masked != "h***@example.com" {
+		t.Fatalf("confirmation names %q", masked)
 	}
 	if !strings.HasSuffix(loc, "/verify/"+id) {
 		t.Fatalf("hand-off landed on %q, want case %s", loc, id)
@@ -729,5 +741,55 @@ func TestWizardPages(t *testing.T) {
 				t.Fatalf("content type %q", res.Header.Get("Content-Type"))
 			}
 		})
+	}
+}
+
+// TestHandoffNeedsConfirmation: opening a hand-off link logs no one in;
+// only a same-origin POST from its confirmation page does, and only once.
+func TestHandoffNeedsConfirmation(t *testing.T) {
+	env := newWizardServer(t, nil)
+	res, err := http.Post(env.srv.URL+"/api/v1/auth/register", "application/json",
+		strings.NewReader(`{"email":"conf@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	login, _ := http.Post(env.srv.URL+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"conf@example.com","password":"long enough pass"}`))
+	var lg struct{ Token string }
+	json.NewDecoder(login.Body).Decode(&lg)
+	login.Body.Close()
+	call := func(method, path, body string, hdr ...string) *http.Response {
+		req, _ := http.NewRequest(method, env.srv.URL+path, strings.NewReader(body))
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	auth := []string{"Authorization", "Bearer " + lg.Token, "Content-Type", "application/json"}
+	var v struct{ Verification struct{ ID string } }
+	r := call("POST", "/api/v1/verifications", "", auth...)
+	json.NewDecoder(r.Body).Decode(&v)
+	var h struct{ URL string }
+	r = call("POST", "/api/v1/handoff", `{"verification_id":"`+v.Verification.ID+`"}`, auth...)
+	json.NewDecoder(r.Body).Decode(&h)
+	if h.URL == "" {
+		t.Fatal("no hand-off link")
+	}
+	if r := call("GET", h.URL, ""); r.StatusCode != 200 || len(r.Cookies()) != 0 {
+		t.Fatalf("GET logged in or failed: %d %v", r.StatusCode, r.Cookies())
+	}
+	if r := call("POST", h.URL, "", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); r.StatusCode != 403 || len(r.Cookies()) != 0 {
+		t.Fatalf("cross-site POST: %d %v", r.StatusCode, r.Cookies())
+	}
+	r = call("POST", h.URL, "", "Sec-Fetch-Site", "same-origin")
+	if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "/verify/"+v.Verification.ID) || len(r.Cookies()) == 0 {
+		t.Fatalf("same-origin POST: %d %v", r.StatusCode, r.Header)
+	}
+	if r := call("POST", h.URL, "", "Sec-Fetch-Site", "same-origin"); r.StatusCode != 404 {
+		t.Fatalf("second use: %d", r.StatusCode)
 	}
 }
