@@ -314,3 +314,43 @@ func TestHandoffLink(t *testing.T) {
 		t.Fatalf("handoff for another user's case: %d %s", r.status, r.raw)
 	}
 }
+
+// TestAttemptLimitUnderConcurrentSubmits: five submissions a day, even
+// when a client fires them all at once.
+func TestAttemptLimitUnderConcurrentSubmits(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) {
+			base, _ := newServerDir(t, engine)
+			register(t, base, `"email":"burst@example.com"`, "long enough pass")
+			tok := login(t, base, `"email":"burst@example.com"`, "long enough pass")
+			var ids []string
+			for i := range 8 {
+				id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`))["id"])
+				phone := "+86135001350" + string(rune('0'+i)) + "0"
+				do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok, `{"full_name":"周杰","id_type":"cn_resident","id_number":"110105199003072311","phone":"`+phone+`"}`)
+				do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, "")
+				if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+testSender.code(phone)+`"}`); r.status != 200 {
+					t.Fatalf("confirm: %d %s", r.status, r.raw)
+				}
+				ids = append(ids, id)
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			got := map[int]int{}
+			for _, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "")
+					mu.Lock()
+					got[r.status]++
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			if got[202] != 5 || got[429] != 3 {
+				t.Fatalf("statuses %v, want 5×202 and 3×429", got)
+			}
+		})
+	}
+}

@@ -177,7 +177,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev verification
 }
 
 // SubmitCase implements verification.Store.
-func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verification.Status, ev verification.CaseEvent, idemKey string) (bool, error) {
+func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verification.Status, ev verification.CaseEvent, idemKey string, limit verification.SubmitLimit) (bool, error) {
 	replay := false
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		if idemKey != "" {
@@ -202,6 +202,22 @@ func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verif
 		}
 		if ev.To == "" {
 			return nil
+		}
+		if limit.Max > 0 {
+			// One submitter per user at a time (SQLite's write lock does
+			// this by itself), then count in the same transaction.
+			if s.db.Engine == Postgres {
+				if _, err := tx.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, c.UserID); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_submissions WHERE user_id = $1 AND at > $2`, c.UserID, ts(limit.Since)).Scan(&n); err != nil {
+				return err
+			}
+			if n >= limit.Max {
+				return verification.ErrNoAttemptsLeft
+			}
 		}
 		if err := checkOne(tx.ExecContext(ctx, `UPDATE cases SET status = $1, submitted_at = $2, updated_at = $3, version = version + 1
 			WHERE id = $4 AND version = $5 AND status = $6`, string(ev.To), ts(ev.At), ts(ev.At), c.ID, c.Version, string(from))); err != nil {

@@ -3,6 +3,8 @@ package verification
 import (
 	"context"
 	"time"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
 )
 
 // Case is one customer's verification at one level.
@@ -30,6 +32,16 @@ type CaseEvent struct {
 	At    time.Time `json:"at"`
 }
 
+// SubmitLimit bounds a user's submissions: at most Max since Since (Max 0:
+// no limit).
+type SubmitLimit struct {
+	Max   int
+	Since time.Time
+}
+
+// ErrNoAttemptsLeft is returned by SubmitCase when the limit is reached.
+var ErrNoAttemptsLeft = errs.New(errs.TooMany, "ATTEMPTS_EXCEEDED", "No attempts left for now.", "暂时没有剩余的认证次数。")
+
 // Store persists cases. Each method is one transaction; the ones that change
 // a case take the version it was read at and fail with Conflict
 // CASE_CHANGED when someone else changed it meanwhile.
@@ -46,8 +58,11 @@ type Store interface {
 	// SubmitCase moves c to submitted, records the submission and the
 	// status change, and enqueues processing, all at once. With an
 	// idempotency key already used for this case it does nothing and
-	// reports replay=true.
-	SubmitCase(ctx context.Context, c *Case, from Status, ev CaseEvent, idemKey string) (replay bool, err error)
+	// reports replay=true. It counts the user's submissions since limit.Since
+	// in the same transaction, serialised per user, and refuses with
+	// ErrNoAttemptsLeft when limit.Max are there already (so concurrent
+	// submits cannot pass the limit together).
+	SubmitCase(ctx context.Context, c *Case, from Status, ev CaseEvent, idemKey string, limit SubmitLimit) (replay bool, err error)
 	// Submissions lists the user's submission times since a time.
 	Submissions(ctx context.Context, userID string, since time.Time) ([]time.Time, error)
 	// SetStatus moves a case from one status to another (with the event).

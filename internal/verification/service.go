@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -298,7 +299,7 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 	next, err := Next(c.Status, ev)
 	if err != nil {
 		if idemKey != "" { // a retried submit after it went through
-			if replay, _ := s.Store.SubmitCase(ctx, c, c.Status, CaseEvent{}, idemKey); replay {
+			if replay, _ := s.Store.SubmitCase(ctx, c, c.Status, CaseEvent{}, idemKey, SubmitLimit{}); replay {
 				return c, nil
 			}
 		}
@@ -320,7 +321,14 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 	c.Status = next
 	c.SubmittedAt = &now
 	c.UpdatedAt = now
-	replay, err := s.Store.SubmitCase(ctx, c, from, CaseEvent{From: from, To: next, Actor: "customer:" + userID, At: now}, idemKey)
+	since := now.Add(-time.Duration(pol.Window))
+	replay, err := s.Store.SubmitCase(ctx, c, from, CaseEvent{From: from, To: next, Actor: "customer:" + userID, At: now}, idemKey,
+		SubmitLimit{Max: pol.Limit, Since: since})
+	if errors.Is(err, ErrNoAttemptsLeft) { // another submit took the last attempt meanwhile
+		subs, _ := s.Store.Submissions(ctx, userID, since)
+		_, nextAt := pol.Left(subs, now)
+		return nil, AttemptsExceeded(pol.Limit, time.Duration(pol.Window), nextAt, now, China)
+	}
 	if err != nil {
 		return nil, err
 	}
