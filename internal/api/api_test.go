@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -310,5 +311,29 @@ func TestErrorLanguage(t *testing.T) {
 		if r.message() != tc.want {
 			t.Errorf("%q: %q", tc.lang, r.message())
 		}
+	}
+}
+
+// TestLoginThrottleConcurrent: failures fired at once still stop at the
+// limit (each attempt is counted before the password is checked).
+func TestLoginThrottleConcurrent(t *testing.T) {
+	srv := newServer(t, "sqlite")
+	register(t, srv, `"email":"par@example.com"`, "long enough pass")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[int]int{}
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := do(t, srv, "POST", "/api/v1/auth/login", "", `{"email":"par@example.com","password":"wrong password"}`)
+			mu.Lock()
+			got[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if got[401] > identity.DefaultConfig.MaxFailures || got[401]+got[429] != 20 {
+		t.Fatalf("statuses %v: more than %d passwords were tried", got, identity.DefaultConfig.MaxFailures)
 	}
 }

@@ -114,4 +114,6 @@ type Store interface {
 	AddLoginFailure(ctx context.Context, keys []string, at, before time.Time) error
 	// ClearLoginFailures forgets the failures under key.
 	ClearLoginFailures(ctx context.Context, key string) error
+	// RemoveLoginFailure forgets the failure recorded under key at at.
+	RemoveLoginFailure(ctx context.Context, key string, at time.Time) error
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"runtime"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ type Service struct {
 	// dummyHash is verified against when the account does not exist, so a
 	// login takes as long whether or not the account exists.
 	dummyHash string
+	hashing   chan struct{} // password-hashing slots
 }
 
 // NewService returns a Service over store. now and rnd may be nil.
@@ -57,7 +59,7 @@ func NewService(store Store, cfg Config, now func() time.Time, rnd io.Reader) *S
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	s := &Service{store: store, cfg: cfg, now: now, rand: rnd}
+	s := &Service{store: store, cfg: cfg, now: now, rand: rnd, hashing: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	s.dummyHash = HashPassword("not-a-password", make([]byte, 16), cfg.Argon2)
 	return s
 }
@@ -196,7 +198,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if _, err := io.ReadFull(s.rand, salt); err != nil {
 		return nil, errs.Internalf("salt: %w", err)
 	}
-	if err := s.store.CreateUser(ctx, u, HashPassword(in.Password, salt, s.cfg.Argon2), consents); err != nil {
+	done, err := s.slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hash := HashPassword(in.Password, salt, s.cfg.Argon2)
+	done()
+	if err := s.store.CreateUser(ctx, u, hash, consents); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -219,14 +227,30 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 	if err != nil {
 		return "", nil, nil, err
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Microsecond)
 	acctKey := "acct:" + string(c.kind) + ":" + c.value
 	ipKey := "ip:" + in.ClientIP
+	keys := []string{acctKey}
+	if in.ClientIP != "" {
+		keys = append(keys, ipKey)
+	}
+	// Count this attempt as a failure before checking, so concurrent
+	// attempts see each other; a success or a refusal takes it back.
+	if err := s.store.AddLoginFailure(ctx, keys, now, now.Add(-s.cfg.FailureWindow)); err != nil {
+		return "", nil, nil, err
+	}
+	release := func() {
+		for _, k := range keys {
+			_ = s.store.RemoveLoginFailure(ctx, k, now)
+		}
+	}
 	if err := s.throttled(ctx, now, acctKey, s.cfg.MaxFailures); err != nil {
+		release()
 		return "", nil, nil, err
 	}
 	if in.ClientIP != "" {
 		if err := s.throttled(ctx, now, ipKey, s.cfg.MaxIPFailures); err != nil {
+			release()
 			return "", nil, nil, err
 		}
 	}
@@ -235,19 +259,18 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 		return "", nil, nil, err
 	}
 	if u == nil {
-		VerifyPassword(in.Password, s.dummyHash)
+		hash = s.dummyHash
 	}
-	if u == nil || !VerifyPassword(in.Password, hash) {
-		keys := []string{acctKey}
-		if in.ClientIP != "" {
-			keys = append(keys, ipKey)
-		}
-		if err := s.store.AddLoginFailure(ctx, keys, now, now.Add(-s.cfg.FailureWindow)); err != nil {
-			return "", nil, nil, err
-		}
+	ok, err := s.verify(ctx, in.Password, hash)
+	if err != nil {
+		release()
+		return "", nil, nil, err
+	}
+	if u == nil || !ok {
 		return "", nil, nil, errs.New(errs.Unauthenticated, "INVALID_CREDENTIALS",
 			"The account or password is wrong.", "账号或密码错误。")
 	}
+	release()
 	if err := s.store.ClearLoginFailures(ctx, acctKey); err != nil {
 		return "", nil, nil, err
 	}
@@ -258,6 +281,33 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 	return tok, sess, u, nil
 }
 
+// errBusy is returned when too many password hashes are being computed.
+var errBusy = errs.New(errs.Unavailable, "BUSY", "The service is busy. Please try again in a moment.", "服务繁忙，请稍后重试。")
+
+// slot takes one of the password-hashing slots (argon2id uses 19 MiB and a
+// core's worth of time each: unbounded, a burst of logins exhausts memory).
+func (s *Service) slot(ctx context.Context) (func(), error) {
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, errBusy
+	case <-t.C:
+		return nil, errBusy
+	}
+}
+
+func (s *Service) verify(ctx context.Context, pw, hash string) (bool, error) {
+	done, err := s.slot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer done()
+	return VerifyPassword(pw, hash), nil
+}
+
 func (s *Service) throttled(ctx context.Context, now time.Time, key string, max int) error {
 	if max <= 0 {
 		return nil
@@ -266,7 +316,7 @@ func (s *Service) throttled(ctx context.Context, now time.Time, key string, max 
 	if err != nil {
 		return err
 	}
-	if n < max {
+	if n <= max { // n includes the attempt being made
 		return nil
 	}
 	wait := oldest.Add(s.cfg.FailureWindow).Sub(now)
@@ -275,8 +325,8 @@ func (s *Service) throttled(ctx context.Context, now time.Time, key string, max 
 	}
 	mins := int((wait + time.Minute - 1) / time.Minute)
 	e := errs.New(errs.TooMany, "LOGIN_THROTTLED",
-		fmt.Sprintf("Too many failed logins. Try again in %d minute(s), or reset your password.", mins),
-		fmt.Sprintf("登录失败次数过多，请在 %d 分钟后重试，或重置密码。", mins))
+		fmt.Sprintf("Too many failed logins. Try again in %d minute(s).", mins),
+		fmt.Sprintf("登录失败次数过多，请在 %d 分钟后重试。", mins))
 	e.RetryAfter = wait
 	return e
 }
@@ -372,15 +422,15 @@ func ErrUserNotFound() *errs.Error {
 // ErrEmailTaken is returned by stores when the email is registered already.
 func ErrEmailTaken() *errs.Error {
 	return errs.New(errs.Conflict, "EMAIL_TAKEN",
-		"An account with this email address exists already. Log in, or reset its password.",
-		"该邮箱已注册。请直接登录，或重置密码。").OnField("email")
+		"An account with this email address exists already. Log in instead.",
+		"该邮箱已注册，请直接登录。").OnField("email")
 }
 
 // ErrPhoneTaken is returned by stores when the phone is registered already.
 func ErrPhoneTaken() *errs.Error {
 	return errs.New(errs.Conflict, "PHONE_TAKEN",
-		"An account with this mobile number exists already. Log in, or reset its password.",
-		"该手机号已注册。请直接登录，或重置密码。").OnField("phone")
+		"An account with this mobile number exists already. Log in instead.",
+		"该手机号已注册，请直接登录。").OnField("phone")
 }
 
 func (s *Service) newID(prefix string) string {

@@ -314,3 +314,9 @@ func (a *Accounts) PeekHandoff(ctx context.Context, tokenHash []byte, now time.T
 	}
 	return userID, translate(err)
 }
+
+// RemoveLoginFailure implements identity.Store.
+func (a *Accounts) RemoveLoginFailure(ctx context.Context, key string, at time.Time) error {
+	_, err := a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key_hash = $1 AND at = $2`, a.failureKey(key), ts(at))
+	return translate(err)
+}

@@ -174,6 +174,12 @@ func Accounts(t *testing.T, newStore func(t *testing.T) identity.Store) {
 		if n, _, _ := s.LoginFailures(ctx, "acct:x", t0.Add(90*time.Second)); n != 1 {
 			t.Fatalf("window: %d", n)
 		}
+		if err := s.RemoveLoginFailure(ctx, "acct:x", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, _ := s.LoginFailures(ctx, "acct:x", t0.Add(-time.Second)); n != 2 {
+			t.Fatalf("after removing one: %d", n)
+		}
 		if err := s.ClearLoginFailures(ctx, "acct:x"); err != nil {
 			t.Fatal(err)
 		}
