@@ -354,3 +354,33 @@ func TestAttemptLimitUnderConcurrentSubmits(t *testing.T) {
 		})
 	}
 }
+
+// TestPhoneCodeLimits: one code a minute, five an hour per case.
+func TestPhoneCodeLimits(t *testing.T) {
+	base := newServer(t, "sqlite")
+	defer clockOffset.Store(0)
+	register(t, base, `"email":"sms@example.com"`, "long enough pass")
+	tok := login(t, base, `"email":"sms@example.com"`, "long enough pass")
+	id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`))["id"])
+	do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok, `{"full_name":"周杰","id_type":"cn_resident","id_number":"110105199003072311","phone":"13512345678"}`)
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 202 {
+		t.Fatalf("first send: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 429 || r.code() != "PHONE_CODE_TOO_SOON" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("second send at once: %d %s", r.status, r.raw)
+	}
+	for i := 1; i <= 4; i++ {
+		clockOffset.Store(int64(time.Duration(i) * 61 * time.Second))
+		if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 202 {
+			t.Fatalf("send %d: %d %s", i+1, r.status, r.raw)
+		}
+	}
+	clockOffset.Store(int64(5 * 61 * time.Second))
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 429 || r.code() != "PHONE_CODE_LIMIT" {
+		t.Fatalf("sixth send in an hour: %d %s", r.status, r.raw)
+	}
+	// The latest code still works.
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+testSender.code("+8613512345678")+`"}`); r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+}

@@ -381,19 +381,48 @@ func (s *Cases) IdentityUsers(ctx context.Context, hash, exceptUser string) ([]s
 }
 
 // SavePhoneCode implements verification.Store.
-func (s *Cases) SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, expires time.Time) error {
+func (s *Cases) SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now, expires time.Time, lim verification.PhoneLimits) error {
 	ph := s.db.cipher.BlindIndex("otp-phone", []byte(phone))
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID); err != nil {
+		var failures, sends int
+		var windowStart, lastSent time.Time
+		err := tx.QueryRowContext(ctx, `SELECT failures, sends, window_start, last_sent_at FROM phone_codes WHERE case_id = $1`, caseID).
+			Scan(&failures, &sends, &windowStart, &lastSent)
+		if errors.Is(err, sql.ErrNoRows) {
+			_, err := tx.ExecContext(ctx, `INSERT INTO phone_codes (case_id, phone_hash, code_hash, expires_at, tries, failures, sends, window_start, last_sent_at)
+				VALUES ($1, $2, $3, $4, 0, 0, 1, $5, $5)`, caseID, ph, codeHash, ts(expires), ts(now))
+			return err
+		} else if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO phone_codes (case_id, phone_hash, code_hash, expires_at, tries) VALUES ($1, $2, $3, $4, 0)`,
-			caseID, ph, codeHash, ts(expires))
+		switch {
+		case lim.MaxFailures > 0 && failures >= lim.MaxFailures:
+			return errs.New(errs.TooMany, "PHONE_CODE_LOCKED",
+				"Too many wrong codes for this verification. Contact support to confirm your number.",
+				"此认证输入错误验证码的次数过多，请联系客服确认手机号。")
+		case now.Sub(lastSent) < lim.Cooldown:
+			e := errs.New(errs.TooMany, "PHONE_CODE_TOO_SOON", "A code was sent less than a minute ago; wait for it, or ask again in a minute.",
+				"验证码刚刚已发送，请稍候查收，或一分钟后再试。")
+			e.RetryAfter = lim.Cooldown - now.Sub(lastSent)
+			return e
+		}
+		if now.Sub(windowStart) >= time.Hour {
+			windowStart, sends = now, 0
+		}
+		if lim.PerHour > 0 && sends >= lim.PerHour {
+			e := errs.New(errs.TooMany, "PHONE_CODE_LIMIT", "Too many codes were sent in the last hour. Try again later.",
+				"过去一小时内发送的验证码过多，请稍后再试。")
+			e.RetryAfter = windowStart.Add(time.Hour).Sub(now)
+			return e
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET phone_hash = $1, code_hash = $2, expires_at = $3, tries = 0, sends = $4,
+			window_start = $5, last_sent_at = $6 WHERE case_id = $7`, ph, codeHash, ts(expires), sends+1, ts(windowStart), ts(now), caseID)
 		return err
 	})
 }
 
-// UsePhoneCode implements verification.Store.
+// UsePhoneCode implements verification.Store. A code dies after 5 wrong
+// tries or its expiry; the case's counters (sends, failures) are kept.
 func (s *Cases) UsePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now time.Time) (bool, error) {
 	ph := s.db.cipher.BlindIndex("otp-phone", []byte(phone))
 	ok := false
@@ -408,16 +437,12 @@ func (s *Cases) UsePhoneCode(ctx context.Context, caseID string, codeHash []byte
 		} else if err != nil {
 			return err
 		}
-		if tries >= 5 || !now.Before(expires) || subtle.ConstantTimeCompare(storedPhone, ph) != 1 {
-			_, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID)
-			return err
-		}
-		if subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
+		if tries < 5 && now.Before(expires) && subtle.ConstantTimeCompare(storedPhone, ph) == 1 && subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
 			ok = true
 			_, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID)
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET tries = tries + 1 WHERE case_id = $1`, caseID)
+		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET tries = tries + 1, failures = failures + 1 WHERE case_id = $1`, caseID)
 		return err
 	})
 	return ok, err

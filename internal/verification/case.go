@@ -42,6 +42,17 @@ type SubmitLimit struct {
 // ErrNoAttemptsLeft is returned by SubmitCase when the limit is reached.
 var ErrNoAttemptsLeft = errs.New(errs.TooMany, "ATTEMPTS_EXCEEDED", "No attempts left for now.", "暂时没有剩余的认证次数。")
 
+// PhoneLimits bound one-time codes per case: one send per Cooldown, PerHour
+// sends an hour, and MaxFailures wrong codes in all (then support helps).
+type PhoneLimits struct {
+	Cooldown    time.Duration
+	PerHour     int
+	MaxFailures int
+}
+
+// DefaultPhoneLimits: one code a minute, five an hour, twenty wrong tries.
+var DefaultPhoneLimits = PhoneLimits{Cooldown: time.Minute, PerHour: 5, MaxFailures: 20}
+
 // Store persists cases. Each method is one transaction; the ones that change
 // a case take the version it was read at and fail with Conflict
 // CASE_CHANGED when someone else changed it meanwhile.
@@ -78,8 +89,10 @@ type Store interface {
 	// IdentityUsers lists other users whose submitted (or decided) cases
 	// carry the identity hash.
 	IdentityUsers(ctx context.Context, hash, exceptUser string) ([]string, error)
-	// SavePhoneCode stores a one-time code's hash for a case.
-	SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, expires time.Time) error
+	// SavePhoneCode stores a new one-time code's hash for a case, within the
+	// limits: Errors: TooMany PHONE_CODE_TOO_SOON, PHONE_CODE_LIMIT (with
+	// RetryAfter), PHONE_CODE_LOCKED.
+	SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now, expires time.Time, lim PhoneLimits) error
 	// UsePhoneCode checks a code: it returns whether it matched the stored
 	// one for that phone; failed tries are counted and a code is spent
 	// after 5 tries or on success.

@@ -206,7 +206,8 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, id string) error {
 		return errs.Internalf("code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	if err := s.Store.SavePhoneCode(ctx, c.ID, codeHash(c.ID, code), c.Applicant.Phone, s.now().Add(10*time.Minute)); err != nil {
+	now := s.now()
+	if err := s.Store.SavePhoneCode(ctx, c.ID, codeHash(c.ID, code), c.Applicant.Phone, now, now.Add(10*time.Minute), DefaultPhoneLimits); err != nil {
 		return err
 	}
 	if err := s.Sender.SendCode(ctx, c.Applicant.Phone, code); err != nil {

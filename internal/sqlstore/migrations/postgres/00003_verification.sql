@@ -63,7 +63,11 @@ CREATE TABLE phone_codes (
     phone_hash BYTEA NOT NULL,
     code_hash  BYTEA NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
-    tries      INTEGER NOT NULL DEFAULT 0
+    tries      INTEGER NOT NULL DEFAULT 0,   -- wrong tries of this code
+    failures   INTEGER NOT NULL DEFAULT 0,   -- wrong tries of every code of the case
+    sends      INTEGER NOT NULL DEFAULT 0,   -- codes sent since window_start
+    window_start TIMESTAMPTZ NOT NULL,
+    last_sent_at TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE messages (

@@ -63,7 +63,11 @@ CREATE TABLE phone_codes (
     phone_hash BLOB NOT NULL,
     code_hash  BLOB NOT NULL,
     expires_at TIMESTAMP NOT NULL,
-    tries      INTEGER NOT NULL DEFAULT 0
+    tries      INTEGER NOT NULL DEFAULT 0,   -- wrong tries of this code
+    failures   INTEGER NOT NULL DEFAULT 0,   -- wrong tries of every code of the case
+    sends      INTEGER NOT NULL DEFAULT 0,   -- codes sent since window_start
+    window_start TIMESTAMP NOT NULL,
+    last_sent_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE messages (
