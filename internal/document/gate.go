@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -279,7 +280,10 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 	case w <= 0 || h <= 0:
 		rep.add(CodeDimensions)
 		return rep, nil
-	case int64(w)*int64(h) > int64(lim.MaxPixels):
+	case int64(w)*int64(h) > int64(lim.MaxPixels),
+		// The decoded image may hold at most MaxPixels×4 bytes: a 16-bit
+		// PNG takes 8 bytes a pixel (a small file can decode to gigabytes).
+		int64(w)*int64(h)*bytesPerPixel(cfg.ColorModel) > int64(lim.MaxPixels)*4:
 		rep.add(CodeTooManyPixels)
 		return rep, nil
 	case max(w, h) > lim.MaxSide || float64(max(w, h)) > lim.MaxAspect*float64(min(w, h)):
@@ -508,4 +512,20 @@ func (r *Report) String() string {
 		codes[i] = x.Code
 	}
 	return fmt.Sprintf("%s %dx%d accepted=%v reasons=%v scores=%v", r.Format, r.Width, r.Height, r.Accepted, codes, r.Scores)
+}
+
+// bytesPerPixel is how much memory one decoded pixel of a color model takes.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	case color.Gray16Model:
+		return 2
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4
 }

@@ -642,3 +642,24 @@ func TestLightBackground(t *testing.T) {
 		t.Errorf("cut-off card on a light desk: %v", rep)
 	}
 }
+
+// TestSixteenBitBomb: a small 16-bit PNG whose decoded size would pass the
+// pixel cap as 8-bit but not as 16-bit is refused before decoding.
+func TestSixteenBitBomb(t *testing.T) {
+	g := newTestGate(t, Config{Limits: Limits{MaxPixels: 1_000_000}})
+	img := image.NewNRGBA64(image.Rect(0, 0, 900, 900)) // 0.81 MP, 6.5 MB decoded
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := g.Check(buf.Bytes(), KindOther)
+	if err != nil || !rep.Has(CodeTooManyPixels) {
+		t.Fatalf("16-bit PNG over the memory budget: %+v %v", rep.Reasons, err)
+	}
+	img8 := image.NewNRGBA(image.Rect(0, 0, 900, 900))
+	buf.Reset()
+	png.Encode(&buf, img8)
+	if rep, _ := g.Check(buf.Bytes(), KindOther); rep.Has(CodeTooManyPixels) {
+		t.Fatal("8-bit PNG of the same size refused")
+	}
+}

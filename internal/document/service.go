@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"runtime"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/blob"
@@ -52,6 +53,7 @@ type Service struct {
 	store Store
 	blobs blob.Store // encrypting
 	now   func() time.Time
+	slots chan struct{}
 }
 
 // NewService returns the documents service. blobs must encrypt (blob.Encrypted).
@@ -59,7 +61,7 @@ func NewService(g *Gate, s Store, blobs blob.Store, now func() time.Time) *Servi
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{gate: g, store: s, blobs: blobs, now: now}
+	return &Service{gate: g, store: s, blobs: blobs, now: now, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // Gate returns the service's image gate.
@@ -82,7 +84,14 @@ func (s *Service) Create(ctx context.Context, ownerID string, kind Kind, data []
 			"Unknown document kind; use id_front, id_back, passport, residence_permit, guardian_consent, selfie or other.",
 			"未知的证件类型；请使用 id_front、id_back、passport、residence_permit、guardian_consent、selfie 或 other。").OnField("kind")
 	}
+	// Decoding takes up to MaxPixels×4 bytes: only as many at once as cores.
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, errs.New(errs.Unavailable, "BUSY", "The service is busy. Please try again in a moment.", "服务繁忙，请稍后重试。")
+	}
 	rep, err := s.gate.Check(data, kind)
+	<-s.slots
 	if err != nil {
 		return nil, nil, errs.Internalf("gate: %w", err)
 	}
