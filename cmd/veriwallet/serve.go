@@ -127,8 +127,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		MaxHeaderBytes: 64 << 10}
+	// ReadTimeout bounds a whole request body: generous, since a 10 MB
+	// photo on a slow mobile link takes minutes (tus clients send 1 MB chunks).
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	a.log.Info("veriwallet listening", "addr", ln.Addr().String(), "engine", a.db.Engine, "version", versionString())
 	fmt.Fprintf(stdout, "veriwallet listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)

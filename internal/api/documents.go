@@ -156,6 +156,12 @@ func (a *API) getDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if d.OwnerID != u.ID {
+		if err := a.record(r, "document.read", d.ID, "owner "+d.OwnerID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"document": publicDocument(d, i18n.Parse(r.Header.Get("Accept-Language")))})
 }
 

@@ -254,3 +254,33 @@ func TestTusExpiryCleanup(t *testing.T) {
 		t.Fatalf("%d segments left after cleanup", segs())
 	}
 }
+
+// TestTusFinishedUploadsCountAndEmptyUploads: finished uploads count
+// against the quota until used; an empty upload is finished at once; a
+// creation body with a wrong checksum is refused.
+func TestTusFinishedUploadsCountAndEmptyUploads(t *testing.T) {
+	srv := newServer(t, "sqlite")
+	register(t, srv, `"email":"fin@example.com"`, "long enough pass")
+	tok := login(t, srv, `"email":"fin@example.com"`, "long enough pass")
+	empty := create(t, srv, tok, 0)
+	id := empty[strings.LastIndex(empty, "/")+1:]
+	d := do(t, srv, "POST", "/api/v1/documents", tok, `{"kind":"id_front","upload_id":"`+id+`"}`)
+	if d.status != 201 || !strings.Contains(d.raw, "FILE_EMPTY") {
+		t.Fatalf("empty upload: %d %s", d.status, d.raw)
+	}
+	sum := sha1.Sum([]byte("abc"))
+	bad := tusDo(t, srv, "POST", "/api/v1/uploads/", tok, []byte("abd"), "Upload-Length", "3", "Content-Type", "application/offset+octet-stream",
+		"Upload-Checksum", "sha1 "+base64.StdEncoding.EncodeToString(sum[:]))
+	if bad.status != 460 {
+		t.Fatalf("creation body with a wrong checksum: %d %s", bad.status, bad.body)
+	}
+	for range 3 {
+		loc := create(t, srv, tok, 3)
+		if r := patch(t, srv, loc, tok, 0, []byte("abc")); r.status != 204 {
+			t.Fatalf("patch: %d", r.status)
+		}
+	}
+	if r := tusDo(t, srv, "POST", "/api/v1/uploads/", tok, nil, "Upload-Length", "3"); r.status != 429 {
+		t.Fatalf("quota with finished uploads: %d %s", r.status, r.body)
+	}
+}

@@ -98,7 +98,9 @@ func (u *Uploads) DeleteUpload(ctx context.Context, id string) error {
 // CountOpenUploads implements upload.Records.
 func (u *Uploads) CountOpenUploads(ctx context.Context, owner string, now time.Time) (int, error) {
 	var n int
-	err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM uploads WHERE owner_id = $1 AND completed = FALSE AND expires_at > $2`, owner, ts(now)).Scan(&n)
+	// Finished uploads count too until they become documents (or expire):
+	// otherwise a user could park any number of them.
+	err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM uploads WHERE owner_id = $1 AND expires_at > $2`, owner, ts(now)).Scan(&n)
 	return n, translate(err)
 }
 

@@ -122,7 +122,7 @@ func (h *Handler) preCreate(ev handler.HookEvent) (handler.HTTPResponse, handler
 	}
 	n, err := h.cfg.Records.CountOpenUploads(ev.Context, owner, h.cfg.Now())
 	if err != nil {
-		return handler.HTTPResponse{}, handler.FileInfoChanges{}, err
+		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErr(err)
 	}
 	if n >= h.cfg.MaxOpen {
 		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(429, "UPLOAD_QUOTA",
@@ -179,6 +179,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodOptions:
 		next = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	case r.Method == http.MethodPost && id == "":
+		// Creation with a body (creation-with-upload) honours Upload-Checksum too.
+		if err := h.verifyChecksum(r); err != nil {
+			h.cfg.WriteError(w, r, err)
+			return
+		}
 		next = http.HandlerFunc(h.tus.PostFile)
 	case r.Method == http.MethodHead && id != "":
 		next = http.HandlerFunc(h.tus.HeadFile)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
@@ -42,9 +44,10 @@ func (s *dataStore) NewUpload(ctx context.Context, info handler.FileInfo) (handl
 		}
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	r := &Record{ID: info.ID, OwnerID: owner, Size: info.Size, MetaData: meta, CreatedAt: now, ExpiresAt: now.Add(s.expiry)}
+	r := &Record{ID: info.ID, OwnerID: owner, Size: info.Size, MetaData: meta, CreatedAt: now, ExpiresAt: now.Add(s.expiry),
+		Completed: info.Size == 0}
 	if err := s.records.CreateUpload(ctx, r); err != nil {
-		return nil, err
+		return nil, tusErr(err)
 	}
 	return &upload{s: s, rec: r}, nil
 }
@@ -56,7 +59,7 @@ func (s *dataStore) GetUpload(ctx context.Context, id string) (handler.Upload, e
 		return nil, handler.ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, tusErr(err)
 	}
 	if !s.now().Before(r.ExpiresAt) {
 		return nil, handler.ErrNotFound
@@ -113,12 +116,12 @@ func (u *upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (i
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := u.s.blobs.Put(sctx, segKey(u.rec.ID, seg), buf.Bytes()); err != nil {
-		return 0, err
+		return 0, tusErr(err)
 	}
 	segs := append(append([]int64(nil), u.rec.Segments...), n)
 	done := offset+n == u.rec.Size
 	if err := u.s.records.SaveUploadProgress(sctx, u.rec.ID, offset, offset+n, segs, done); err != nil {
-		return 0, err
+		return 0, tusErr(err)
 	}
 	u.rec.Offset, u.rec.Segments, u.rec.Completed = offset+n, segs, done
 	return n, nil
@@ -152,4 +155,33 @@ func (s *dataStore) readAll(ctx context.Context, r *Record) ([]byte, error) {
 		out = append(out, b...)
 	}
 	return out, nil
+}
+
+// tusErr turns our errors into tusd responses with the right status and a
+// message without internals (tusd would answer 500 with err.Error()).
+func tusErr(err error) error {
+	var te handler.Error
+	if errors.As(err, &te) {
+		return err
+	}
+	e := errs.As(err)
+	st := http.StatusInternalServerError
+	switch e.Kind {
+	case errs.Invalid:
+		st = http.StatusBadRequest
+	case errs.NotFound:
+		st = http.StatusNotFound
+	case errs.Conflict:
+		st = http.StatusConflict
+	case errs.TooMany:
+		st = http.StatusTooManyRequests
+	case errs.Unavailable:
+		st = http.StatusServiceUnavailable
+	}
+	msg := e.Message.EN
+	if st == http.StatusInternalServerError {
+		slog.Default().Error("upload failed", "code", e.Code, "err", e.Err)
+		msg = "internal error; what was acknowledged is kept, resume the upload"
+	}
+	return handler.Error{ErrorCode: e.Code, Message: msg, HTTPResponse: handler.HTTPResponse{StatusCode: st}}
 }

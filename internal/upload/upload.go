@@ -39,7 +39,7 @@ type Records interface {
 	SaveUploadProgress(ctx context.Context, id string, prevOffset, offset int64, segments []int64, completed bool) error
 	// DeleteUpload removes a record (no error when it is gone already).
 	DeleteUpload(ctx context.Context, id string) error
-	// CountOpenUploads counts the owner's unfinished, unexpired uploads.
+	// CountOpenUploads counts the owner's unexpired uploads, finished or not.
 	CountOpenUploads(ctx context.Context, ownerID string, now time.Time) (int, error)
 	// ExpiredUploads lists up to limit uploads that expired before now.
 	ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]*Record, error)
