@@ -253,6 +253,9 @@ func verificationFlow(t *testing.T, engine string) {
 	if r := do(t, base, "POST", "/api/v1/review/verifications/"+cid+"/decision", rev, `{"status":"rejected","reasons":["DUPLICATE_IDENTITY"],"note":"same person as another account"}`); r.status != 200 {
 		t.Fatalf("reviewer decision: %d %s", r.status, r.raw)
 	}
+	if d := do(t, base, "GET", "/api/v1/review/verifications/"+cid, rev, ""); !strings.Contains(d.raw, "same person as another account") {
+		t.Fatalf("the reviewer's note is not readable back: %s", d.raw)
+	}
 	final := do(t, base, "GET", "/api/v1/verifications/"+cid, copycat, "")
 	if str(view(final)["status"]) != "rejected" || strings.Contains(final.raw, "DUPLICATE") {
 		t.Fatalf("after review: %s", final.raw)

@@ -170,9 +170,18 @@ func checkOne(res sql.Result, err error) error {
 	return nil
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev verification.CaseEvent) error {
+// insertEvent records a status change; a reviewer's free-text note may
+// name the person, so it is sealed.
+func (s *Cases) insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev verification.CaseEvent) error {
+	note := ""
+	if ev.Note != "" {
+		var err error
+		if note, err = s.db.cipher.SealString(ev.Note, "case_events.note:"+caseID); err != nil {
+			return errs.Internalf("seal: %w", err)
+		}
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, from_status, to_status, actor, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		caseID, string(ev.From), string(ev.To), ev.Actor, ev.Note, ts(ev.At))
+		caseID, string(ev.From), string(ev.To), ev.Actor, note, ts(ev.At))
 	return err
 }
 
@@ -226,7 +235,7 @@ func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verif
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_submissions (case_id, user_id, at) VALUES ($1, $2, $3)`, c.ID, c.UserID, ts(ev.At)); err != nil {
 			return err
 		}
-		if err := insertEvent(ctx, tx, c.ID, ev); err != nil {
+		if err := s.insertEvent(ctx, tx, c.ID, ev); err != nil {
 			return err
 		}
 		if s.jobs != nil {
@@ -266,7 +275,7 @@ func (s *Cases) SetStatus(ctx context.Context, id string, version int, ev verifi
 			string(ev.To), ts(ev.At), id, version, string(ev.From))); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, id, ev)
+		return s.insertEvent(ctx, tx, id, ev)
 	})
 }
 
@@ -295,7 +304,7 @@ func (s *Cases) SaveDecision(ctx context.Context, c *verification.Case, checks [
 			string(d.Status), string(dec), ts(ev.At), c.ID, c.Version)); err != nil {
 			return err
 		}
-		if err := insertEvent(ctx, tx, c.ID, ev); err != nil {
+		if err := s.insertEvent(ctx, tx, c.ID, ev); err != nil {
 			return err
 		}
 		b := make([]byte, 12)
@@ -333,6 +342,11 @@ func (s *Cases) Events(ctx context.Context, id string) ([]verification.CaseEvent
 			return nil, translate(err)
 		}
 		e.From, e.To, e.At = verification.Status(from), verification.Status(to), e.At.UTC()
+		if e.Note != "" {
+			if e.Note, err = s.db.cipher.OpenString(e.Note, "case_events.note:"+id); err != nil {
+				return nil, errs.Internalf("open note: %w", err)
+			}
+		}
 		out = append(out, e)
 	}
 	return out, translate(rows.Err())

@@ -12,6 +12,7 @@ var sealedColumns = [][2]string{
 	{"uploads", "meta_enc"},
 	{"cases", "applicant_enc"},
 	{"case_checks", "detail_enc"},
+	{"case_events", "note"},
 	{"webhook_endpoints", "secret_enc"},
 	{"webhook_deliveries", "payload_enc"},
 }
