@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -88,10 +87,6 @@ func (a *API) reviewDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := a.Verifications.ReviewerDecide(r.Context(), u.ID, r.PathValue("id"), verification.Status(in.Status), in.Reasons, in.Note)
 	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if err := a.record(r, "case.review.decide", c.ID, string(c.Status)+" "+strings.Join(in.Reasons, ",")); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -20,24 +20,28 @@ var _ audit.Store = (*Audit)(nil)
 // same transaction (serialised: SQLite's write lock, a PostgreSQL
 // transaction-level advisory lock).
 func (a *Audit) Append(ctx context.Context, e *audit.Event) error {
-	return a.db.tx(ctx, func(tx *sql.Tx) error {
-		if a.db.Engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7710201)`); err != nil {
-				return err
-			}
-		}
-		var prev string
-		err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	return a.db.tx(ctx, func(tx *sql.Tx) error { return appendAuditTx(ctx, a.db, tx, e) })
+}
+
+// appendAuditTx appends e inside tx, so an audited change and its event
+// commit together.
+func appendAuditTx(ctx context.Context, db *DB, tx *sql.Tx, e *audit.Event) error {
+	if db.Engine == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7710201)`); err != nil {
 			return err
 		}
-		e.At = ts(e.At)
-		e.PrevHash = prev
-		e.Hash = audit.HashOf(*e)
-		return tx.QueryRowContext(ctx, `INSERT INTO audit_events (at, actor, action, subject, detail, request_id, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
-			e.At, e.Actor, e.Action, e.Subject, e.Detail, e.RequestID, e.PrevHash, e.Hash).Scan(&e.Seq)
-	})
+	}
+	var prev string
+	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	e.At = ts(e.At)
+	e.PrevHash = prev
+	e.Hash = audit.HashOf(*e)
+	return tx.QueryRowContext(ctx, `INSERT INTO audit_events (at, actor, action, subject, detail, request_id, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
+		e.At, e.Actor, e.Action, e.Subject, e.Detail, e.RequestID, e.PrevHash, e.Hash).Scan(&e.Seq)
 }
 
 // Events implements audit.Store.

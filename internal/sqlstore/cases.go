@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
+
+	"github.com/veriwallet/veriwallet/internal/audit"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -306,6 +309,13 @@ func (s *Cases) SaveDecision(ctx context.Context, c *verification.Case, checks [
 		}
 		if err := s.insertEvent(ctx, tx, c.ID, ev); err != nil {
 			return err
+		}
+		if strings.HasPrefix(ev.Actor, "reviewer:") {
+			// A person's decision is audited in the same transaction.
+			if err := appendAuditTx(ctx, s.db, tx, &audit.Event{At: ev.At, Actor: "user:" + strings.TrimPrefix(ev.Actor, "reviewer:") + " (reviewer)",
+				Action: "case.review.decide", Subject: c.ID, Detail: string(d.Status) + " " + strings.Join(d.Reasons, ",")}); err != nil {
+				return err
+			}
 		}
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
