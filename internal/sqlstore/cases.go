@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/audit"
-
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
