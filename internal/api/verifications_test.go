@@ -199,6 +199,20 @@ func verificationFlow(t *testing.T, engine string) {
 	if v["status"] != "approved" || len(reasonCodes(v)) != 0 {
 		t.Fatalf("not approved after fixing the name: %v", v)
 	}
+	// The worker counts a decision just after committing it.
+	metricsOK := func(raw string) bool {
+		return strings.Contains(raw, `veriwallet_verification_decisions_total{status="approved"} 1`) &&
+			strings.Contains(raw, `veriwallet_verification_decisions_total{status="retry_required"} 1`) &&
+			strings.Contains(raw, "veriwallet_verification_decision_seconds_count 2")
+	}
+	m := do(t, base, "GET", "/metrics", "", "")
+	for i := 0; i < 100 && !metricsOK(m.raw); i++ {
+		time.Sleep(20 * time.Millisecond)
+		m = do(t, base, "GET", "/metrics", "", "")
+	}
+	if !metricsOK(m.raw) {
+		t.Fatalf("pipeline metrics missing:\n%s", m.raw)
+	}
 	if r := do(t, base, "GET", "/api/v1/me", tok, ""); r.body["verification_level"] != "standard" {
 		t.Fatalf("me after approval: %s", r.raw)
 	}

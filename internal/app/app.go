@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/document"
@@ -99,6 +101,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		*webhook.Service
 		*sqlstore.Webhooks
 	}{a.Webhooks, o.DB.Webhooks()}
+	reg := prometheus.NewRegistry()
+	a.Queue.Register(reg)
 	a.Cases = o.DB.Cases(a.Queue)
 	levels := verification.DefaultLevels()
 	if o.Levels != nil {
@@ -136,7 +140,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
-		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks,
+		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 	})
 	return a, nil
 }

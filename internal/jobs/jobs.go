@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -53,9 +54,39 @@ func (w *verifyWorker) Work(ctx context.Context, job *river.Job[VerifyArgs]) err
 		// Our fault, again and again: a person decides; the customer is
 		// never failed for it.
 		w.q.log.Error("verification failed repeatedly; sent to review", "case_id", job.Args.CaseID, "err", err)
-		return w.q.Verification.FailToReview(ctx, job.Args.CaseID, err)
+		err = w.q.Verification.FailToReview(ctx, job.Args.CaseID, err)
+	}
+	if err == nil && w.q.metrics != nil {
+		if c, cerr := w.q.Verification.Store.Case(ctx, job.Args.CaseID); cerr == nil && c.SubmittedAt != nil {
+			w.q.metrics.decisions.WithLabelValues(string(c.Status)).Inc()
+			w.q.metrics.latency.Observe(time.Since(*c.SubmittedAt).Seconds())
+		}
+	} else if err != nil && w.q.metrics != nil {
+		w.q.metrics.failures.Inc()
 	}
 	return err
+}
+
+// metrics are the pipeline's Prometheus metrics.
+type metrics struct {
+	decisions *prometheus.CounterVec
+	latency   prometheus.Histogram
+	failures  prometheus.Counter
+}
+
+// Register adds the pipeline's metrics to reg: decisions by status, the
+// time from submission to decision, and processing attempts that failed
+// (our faults, retried).
+func (q *Queue) Register(reg prometheus.Registerer) {
+	q.metrics = &metrics{
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "veriwallet_verification_decisions_total",
+			Help: "Automatic decisions by resulting status."}, []string{"status"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veriwallet_verification_decision_seconds",
+			Help: "Time from a case's submission to its decision.", Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60, 300}}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "veriwallet_verification_processing_failures_total",
+			Help: "Processing attempts that failed on our side (retried, then sent to a reviewer)."}),
+	}
+	reg.MustRegister(q.metrics.decisions, q.metrics.latency, q.metrics.failures)
 }
 
 // NextRetry retries quickly: 1, 4, 9, 16 s.
@@ -113,9 +144,10 @@ type Queue struct {
 	Verification *verification.Service // set before Start
 	Webhooks     Webhooks              // nil: no webhooks
 
-	client *river.Client[*sql.Tx]
-	driver riverdriver.Driver[*sql.Tx]
-	log    *slog.Logger
+	client  *river.Client[*sql.Tx]
+	driver  riverdriver.Driver[*sql.Tx]
+	log     *slog.Logger
+	metrics *metrics
 }
 
 // New prepares the queue on db. Set Verification (and Webhooks) before Start.

@@ -50,11 +50,15 @@ type Deps struct {
 	TrustProxy   bool
 	SecureCookie bool
 	Version      string
+	Registry     *prometheus.Registry // nil: a new one
 }
 
 // New returns the whole HTTP handler.
 func New(d Deps) http.Handler {
-	reg := prometheus.NewRegistry()
+	reg := d.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := httpx.NewMetrics(reg)
 
