@@ -22,7 +22,7 @@ type Config struct {
 	TermsVersion   string        // the version a new user must accept
 	PrivacyVersion string        // recorded with the terms acceptance
 	SessionTTL     time.Duration // idle lifetime of a session; each use extends it
-	MaxFailures    int           // failed logins per account within FailureWindow before it is throttled
+	MaxFailures    int           // failed logins per account and address within FailureWindow (10× per account from anywhere)
 	MaxIPFailures  int           // failed logins per client address within FailureWindow
 	FailureWindow  time.Duration
 	Argon2         Argon2Params
@@ -228,9 +228,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 		return "", nil, nil, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
+	// Three counters: the account from this address (MaxFailures), the
+	// account from anywhere (10×, so a stranger guessing cannot lock its
+	// owner out from another address for long), and the address.
 	acctKey := "acct:" + string(c.kind) + ":" + c.value
+	pairKey := acctKey + "@" + in.ClientIP
 	ipKey := "ip:" + in.ClientIP
-	keys := []string{acctKey}
+	keys := []string{acctKey, pairKey}
 	if in.ClientIP != "" {
 		keys = append(keys, ipKey)
 	}
@@ -244,7 +248,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 			_ = s.store.RemoveLoginFailure(ctx, k, now)
 		}
 	}
-	if err := s.throttled(ctx, now, acctKey, s.cfg.MaxFailures); err != nil {
+	if err := s.throttled(ctx, now, pairKey, s.cfg.MaxFailures); err != nil {
+		release()
+		return "", nil, nil, err
+	}
+	if err := s.throttled(ctx, now, acctKey, 10*s.cfg.MaxFailures); err != nil {
 		release()
 		return "", nil, nil, err
 	}
@@ -271,7 +279,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 			"The account or password is wrong.", "账号或密码错误。")
 	}
 	release()
-	if err := s.store.ClearLoginFailures(ctx, acctKey); err != nil {
+	if err := s.store.ClearLoginFailures(ctx, pairKey); err != nil {
 		return "", nil, nil, err
 	}
 	tok, sess, err := s.openSession(ctx, u, in.Kind, in.UserAgent, now)
