@@ -36,9 +36,9 @@ func (u *Uploads) CreateUpload(ctx context.Context, r *upload.Record) error {
 	})
 }
 
-func nonNil(s []int64) []int64 {
+func nonNil(s []upload.Segment) []upload.Segment {
 	if s == nil {
-		return []int64{}
+		return []upload.Segment{}
 	}
 	return s
 }
@@ -74,7 +74,7 @@ func (u *Uploads) GetUpload(ctx context.Context, id string) (*upload.Record, err
 }
 
 // SaveUploadProgress implements upload.Records.
-func (u *Uploads) SaveUploadProgress(ctx context.Context, id string, prev, offset int64, segments []int64, completed bool) error {
+func (u *Uploads) SaveUploadProgress(ctx context.Context, id string, prev, offset int64, segments []upload.Segment, completed bool) error {
 	segs, _ := json.Marshal(nonNil(segments))
 	return u.db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE uploads SET upload_offset = $1, segments = $2, completed = $3 WHERE id = $4 AND upload_offset = $5`,

@@ -3,6 +3,8 @@ package upload
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +27,12 @@ type dataStore struct {
 	newID   func() string
 }
 
-func segKey(id string, i int) string { return fmt.Sprintf("uploads/%s/seg-%05d", id, i) }
+// segKey names a new segment: the offset it starts at and a random part.
+func segKey(id string, offset int64) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("uploads/%s/seg-%012d-%s", id, offset, hex.EncodeToString(b))
+}
 
 // NewUpload implements handler.DataStore. The owner comes in the metadata
 // set by the pre-create hook.
@@ -74,8 +81,8 @@ func (s *dataStore) AsTerminatableUpload(u handler.Upload) handler.TerminatableU
 
 // remove deletes an upload's segments, then its record.
 func (s *dataStore) remove(ctx context.Context, r *Record) error {
-	for i := range len(r.Segments) + 1 { // +1: a segment written before a crash, never recorded
-		if err := s.blobs.Delete(ctx, segKey(r.ID, i)); err != nil {
+	for _, seg := range r.Segments {
+		if err := s.blobs.Delete(ctx, seg.Key); err != nil {
 			return err
 		}
 	}
@@ -110,17 +117,18 @@ func (u *upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (i
 	if n == 0 {
 		return 0, readErr
 	}
-	seg := len(u.rec.Segments)
+	key := segKey(u.rec.ID, offset)
 	// A fresh context: bytes the client managed to send are saved even when
 	// its request was cancelled by a dropped connection.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := u.s.blobs.Put(sctx, segKey(u.rec.ID, seg), buf.Bytes()); err != nil {
+	if err := u.s.blobs.Put(sctx, key, buf.Bytes()); err != nil {
 		return 0, tusErr(err)
 	}
-	segs := append(append([]int64(nil), u.rec.Segments...), n)
+	segs := append(append([]Segment(nil), u.rec.Segments...), Segment{Key: key, Len: n})
 	done := offset+n == u.rec.Size
 	if err := u.s.records.SaveUploadProgress(sctx, u.rec.ID, offset, offset+n, segs, done); err != nil {
+		_ = u.s.blobs.Delete(sctx, key) // another writer won this offset
 		return 0, tusErr(err)
 	}
 	u.rec.Offset, u.rec.Segments, u.rec.Completed = offset+n, segs, done
@@ -144,13 +152,13 @@ func (u *upload) Terminate(ctx context.Context) error { return u.s.remove(ctx, u
 
 func (s *dataStore) readAll(ctx context.Context, r *Record) ([]byte, error) {
 	out := make([]byte, 0, r.Offset)
-	for i, n := range r.Segments {
-		b, err := s.blobs.Get(ctx, segKey(r.ID, i))
+	for i, seg := range r.Segments {
+		b, err := s.blobs.Get(ctx, seg.Key)
 		if err != nil {
 			return nil, err
 		}
-		if int64(len(b)) != n {
-			return nil, errs.Internalf("upload %s segment %d: %d bytes, recorded %d", r.ID, i, len(b), n)
+		if int64(len(b)) != seg.Len {
+			return nil, errs.Internalf("upload %s segment %d: %d bytes, recorded %d", r.ID, i, len(b), seg.Len)
 		}
 		out = append(out, b...)
 	}

@@ -21,11 +21,19 @@ type Record struct {
 	OwnerID   string
 	Size      int64
 	Offset    int64
-	Segments  []int64           // plaintext length of each stored segment, in order
+	Segments  []Segment         // the stored segments, in order
 	MetaData  map[string]string // tus Upload-Metadata (personal: stored encrypted)
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Completed bool
+}
+
+// Segment is one stored piece of an upload: its blob key (unique per
+// write, so two writers racing for one offset never overwrite each other's
+// bytes; the loser's segment is deleted) and its plaintext length.
+type Segment struct {
+	Key string `json:"k"`
+	Len int64  `json:"n"`
 }
 
 // Records persists upload records. Every method is one transaction.
@@ -36,7 +44,7 @@ type Records interface {
 	GetUpload(ctx context.Context, id string) (*Record, error)
 	// SaveUploadProgress records a new offset and segment list, only if the
 	// stored offset is still prevOffset. Errors: Conflict UPLOAD_OFFSET_CONFLICT.
-	SaveUploadProgress(ctx context.Context, id string, prevOffset, offset int64, segments []int64, completed bool) error
+	SaveUploadProgress(ctx context.Context, id string, prevOffset, offset int64, segments []Segment, completed bool) error
 	// DeleteUpload removes a record (no error when it is gone already).
 	DeleteUpload(ctx context.Context, id string) error
 	// CountOpenUploads counts the owner's unexpired uploads, finished or not.
