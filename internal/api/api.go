@@ -120,35 +120,6 @@ func current(r *http.Request) (*identity.Session, *identity.User) {
 	return p.sess, p.user
 }
 
-// status maps an error kind to its HTTP status.
-func status(k errs.Kind) int {
-	switch k {
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unauthenticated:
-		return http.StatusUnauthorized
-	case errs.Permission:
-		return http.StatusForbidden
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case errs.Unsupported:
-		return http.StatusUnsupportedMediaType
-	case errs.TooMany:
-		return http.StatusTooManyRequests
-	case errs.Unavailable:
-		return http.StatusServiceUnavailable
-	case errs.MethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case errs.ChecksumMismatch:
-		return 460
-	}
-	return http.StatusInternalServerError
-}
-
 type errorBody struct {
 	Error errorJSON `json:"error"`
 }
@@ -164,7 +135,7 @@ type errorJSON struct {
 // writeError writes err as the API's error body.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := errs.As(err)
-	st := status(e.Kind)
+	st := httpx.Status(e.Kind)
 	if st == http.StatusInternalServerError || e.Err != nil && e.Kind == errs.Unavailable {
 		slog.Default().Error("request failed", "request_id", httpx.RequestID(r.Context()), "code", e.Code, "err", e.Err)
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/veriwallet/veriwallet/internal/errs"
 )
 
 type ctxKey int
@@ -175,4 +177,34 @@ func Token(r *http.Request) string {
 		return c.Value
 	}
 	return ""
+}
+
+// Status is the one table from error kinds to HTTP statuses (the API, the
+// pages and the upload endpoint all answer with it).
+func Status(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Permission:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case errs.TooMany:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case errs.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case errs.ChecksumMismatch:
+		return 460
+	}
+	return http.StatusInternalServerError
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/httpx"
 )
 
 // dataStore adapts Records and an (encrypting) blob store to tusd.
@@ -173,19 +174,7 @@ func tusErr(err error) error {
 		return err
 	}
 	e := errs.As(err)
-	st := http.StatusInternalServerError
-	switch e.Kind {
-	case errs.Invalid:
-		st = http.StatusBadRequest
-	case errs.NotFound:
-		st = http.StatusNotFound
-	case errs.Conflict:
-		st = http.StatusConflict
-	case errs.TooMany:
-		st = http.StatusTooManyRequests
-	case errs.Unavailable:
-		st = http.StatusServiceUnavailable
-	}
+	st := httpx.Status(e.Kind)
 	msg := e.Message.EN
 	if st == http.StatusInternalServerError {
 		slog.Default().Error("upload failed", "code", e.Code, "err", e.Err)

@@ -110,22 +110,7 @@ func (wb *Web) fail(w http.ResponseWriter, r *http.Request, name string, p *page
 		wb.Log.Error("page failed", "request_id", httpx.RequestID(r.Context()), "err", e.Err)
 	}
 	p.Error = &pageError{Message: e.Message.In(i18n.Lang(p.Lang)), Field: e.Field, Code: e.Code}
-	st := http.StatusBadRequest
-	switch e.Kind {
-	case errs.Internal:
-		st = http.StatusInternalServerError
-	case errs.Unavailable:
-		st = http.StatusServiceUnavailable
-	case errs.TooMany:
-		st = http.StatusTooManyRequests
-	case errs.Conflict:
-		st = http.StatusConflict
-	case errs.Unauthenticated:
-		st = http.StatusUnauthorized
-	case errs.NotFound:
-		st = http.StatusNotFound
-	}
-	wb.render(w, st, name, p)
+	wb.render(w, httpx.Status(e.Kind), name, p)
 }
 
 // user returns the logged-in browser user, if any.
