@@ -171,7 +171,7 @@ func (s *Service) AttachDocument(ctx context.Context, userID, id, kind, document
 	if err != nil {
 		return nil, errs.As(err).OnField("document_id")
 	}
-	if want := GateKind(kind); d.Kind != want && d.Kind != document.KindOther {
+	if want := GateKind(kind); d.Kind != want {
 		return nil, errs.New(errs.Invalid, "DOCUMENT_KIND_MISMATCH",
 			"This photo was uploaded as "+string(d.Kind)+", not as "+string(want)+". Upload it again as the right side or document.",
 			"这张照片上传时的类型是 "+string(d.Kind)+"，而不是 "+string(want)+"。请按正确的证件面重新上传。").OnField("document_id")
