@@ -35,7 +35,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{"events": evs, "chain_ok": true}
-	if seq, err := audit.Verify(evs); err != nil {
+	if seq, err := a.Audit.Verify(evs); err != nil {
 		out["chain_ok"], out["broken_at"] = false, seq
 	}
 	writeJSON(w, http.StatusOK, out)

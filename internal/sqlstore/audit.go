@@ -38,7 +38,7 @@ func appendAuditTx(ctx context.Context, db *DB, tx *sql.Tx, e *audit.Event) erro
 	}
 	e.At = ts(e.At)
 	e.PrevHash = prev
-	e.Hash = audit.HashOf(*e)
+	e.Hash = audit.HashOf(db.auditKey(), *e)
 	return tx.QueryRowContext(ctx, `INSERT INTO audit_events (at, actor, action, subject, detail, request_id, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
 		e.At, e.Actor, e.Action, e.Subject, e.Detail, e.RequestID, e.PrevHash, e.Hash).Scan(&e.Seq)
@@ -62,4 +62,13 @@ func (a *Audit) Events(ctx context.Context, afterSeq int64, limit int) ([]audit.
 		out = append(out, e)
 	}
 	return out, translate(rows.Err())
+}
+
+// auditKey is the audit chain's HMAC key, derived from the keyring (it
+// survives master-key rotation, like the blind indexes).
+func (db *DB) auditKey() []byte { return db.cipher.BlindIndex("audit-chain-key", []byte("v1")) }
+
+// Verify implements audit.Store.
+func (a *Audit) Verify(events []audit.Event) (int64, error) {
+	return audit.Verify(a.db.auditKey(), events)
 }

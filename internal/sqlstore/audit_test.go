@@ -31,7 +31,7 @@ func TestAuditChain(t *testing.T) {
 			if err != nil || len(evs) != 10 {
 				t.Fatalf("%d events, %v", len(evs), err)
 			}
-			if seq, err := audit.Verify(evs); err != nil {
+			if seq, err := a.Verify(evs); err != nil {
 				t.Fatalf("chain broken at %d: %v", seq, err)
 			}
 			// The database refuses to rewrite history.
@@ -41,9 +41,16 @@ func TestAuditChain(t *testing.T) {
 			if _, err := db.ExecContext(ctx, `DELETE FROM audit_events WHERE seq = $1`, evs[3].Seq); err == nil {
 				t.Fatal("audit event deleted")
 			}
+			// Recomputing the chain without the key does not pass either.
+			forged := append([]audit.Event(nil), evs...)
+			forged[5].Subject = "ver_other"
+			forged[5].Hash = audit.HashOf([]byte("guessed key"), forged[5])
+			if seq, err := a.Verify(forged); err == nil || seq != forged[5].Seq {
+				t.Fatalf("forged event not found: %d %v", seq, err)
+			}
 			// And an altered copy does not verify.
 			evs[5].Subject = "ver_other"
-			if seq, err := audit.Verify(evs); err == nil || seq != evs[5].Seq {
+			if seq, err := a.Verify(evs); err == nil || seq != evs[5].Seq {
 				t.Fatalf("altered event not found: %d %v", seq, err)
 			}
 		})
