@@ -53,3 +53,39 @@ func readDict(r io.Reader) ([]string, error) {
 	}
 	return out, sc.Err()
 }
+
+// ctcSpan is one character of a greedy CTC decoding: its class, the steps
+// t0..t1 (inclusive) where it was the best class, and its best probability.
+type ctcSpan struct {
+	class, t0, t1 int
+	p             float32
+}
+
+// ctcSpans decodes like ctcDecode and returns where each kept character was
+// read.
+func ctcSpans(probs []float32, steps, classes int, allowed []bool) []ctcSpan {
+	var out []ctcSpan
+	prev := -1
+	for t := 0; t < steps; t++ {
+		row := probs[t*classes : (t+1)*classes]
+		best, bp := 0, row[0]
+		for c := 1; c < classes; c++ {
+			if allowed != nil && (c >= len(allowed) || !allowed[c]) {
+				continue
+			}
+			if row[c] > bp {
+				best, bp = c, row[c]
+			}
+		}
+		switch {
+		case best != 0 && best == prev && len(out) > 0:
+			s := &out[len(out)-1]
+			s.t1 = t
+			s.p = max(s.p, bp)
+		case best != 0:
+			out = append(out, ctcSpan{class: best, t0: t, t1: t, p: bp})
+		}
+		prev = best
+	}
+	return out
+}

@@ -266,3 +266,72 @@ func TestPool(t *testing.T) {
 		}
 	}
 }
+
+// TestGlyphMatcherReadsRareNames: the names of fixtures 0004–0006 hold 旻
+// and 镕, which PP-OCRv4 cannot output, and 垚, which it drops. The glyph
+// matcher reads them; without it the names come back wrong. A correct name
+// is a match; a different rare character typed is never a mismatch (the
+// matcher's readings can confirm, not contradict).
+func TestGlyphMatcherReadsRareNames(t *testing.T) {
+	pp, err := ocr.NewPPOCR(ocr.Dir())
+	if err != nil {
+		t.Skipf("PP-OCR not installed (run scripts/ocr/setup.sh): %s", ocr.Detail(err))
+	}
+	if !pp.WarmGlyphs() {
+		pp.Close()
+		t.Skip("no CJK font installed (run scripts/ocr/setup.sh)")
+	}
+	r := ocr.NewReader(pp, nil)
+	r.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	defer r.Close()
+	cases := map[string]string{
+		"0004_id_front.json":         "苏旻国",
+		"0005_residence_permit.json": "刘垚建",
+		"0006_residence_permit.json": "石镕",
+	}
+	seen := 0
+	for _, f := range fixtures(t) {
+		want, ok := cases[f.name]
+		if !ok {
+			continue
+		}
+		seen++
+		t.Run(f.name, func(t *testing.T) {
+			if f.truth.Fields[ocr.FieldName] != want {
+				t.Fatalf("fixture name %q, want %q", f.truth.Fields[ocr.FieldName], want)
+			}
+			pp.NoGlyphs = false
+			res, err := r.Read(context.Background(), f.truth.Kind, f.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := res.Fields[ocr.FieldName]
+			if got.Value != want {
+				t.Errorf("name = %q (%.2f), want %q", got.Value, got.Confidence, want)
+			}
+			if v := r.Compare(ocr.FieldName, want, res); v != ocr.Match {
+				t.Errorf("typed %q: %s, want match", want, v)
+			}
+			if got.Confidence >= ocr.MinConfidence[ocr.FieldName] {
+				t.Errorf("confidence %.2f of a glyph reading reaches the mismatch threshold", got.Confidence)
+			}
+			other := strings.NewReplacer("旻", "昊", "垚", "鑫", "镕", "榕").Replace(want)
+			if v := r.Compare(ocr.FieldName, other, res); v == ocr.Mismatch {
+				t.Errorf("typed %q for %q: mismatch from a glyph reading", other, want)
+			}
+
+			pp.NoGlyphs = true
+			defer func() { pp.NoGlyphs = false }()
+			res, err = r.Read(context.Background(), f.truth.Kind, f.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Fields[ocr.FieldName].Value == want {
+				t.Errorf("PP-OCR alone read %q: the fixture no longer needs the glyph matcher", want)
+			}
+		})
+	}
+	if seen != len(cases) {
+		t.Fatalf("found %d of %d fixtures", seen, len(cases))
+	}
+}

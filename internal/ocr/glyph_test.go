@@ -1,0 +1,202 @@
+package ocr
+
+import (
+	"bytes"
+	"image"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+func TestCTCSpans(t *testing.T) {
+	// 6 steps × 4 classes (0 = blank): a a _ b b a
+	rows := [][]float32{
+		{0.1, 0.8, 0.05, 0.05},
+		{0.1, 0.9, 0.0, 0.0},
+		{0.9, 0.05, 0.05, 0.0},
+		{0.1, 0.0, 0.7, 0.2},
+		{0.2, 0.0, 0.55, 0.25},
+		{0.1, 0.6, 0.1, 0.2},
+	}
+	var probs []float32
+	for _, r := range rows {
+		probs = append(probs, r...)
+	}
+	got := ctcSpans(probs, 6, 4, nil)
+	want := []ctcSpan{{1, 0, 1, 0.9}, {2, 3, 4, 0.7}, {1, 5, 5, 0.6}}
+	if len(got) != len(want) {
+		t.Fatalf("spans %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("span %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	text, _ := ctcDecode(probs, 6, 4, []string{"a", "b", "c"}, nil)
+	if text != "aba" {
+		t.Errorf("ctcDecode = %q, want aba", text)
+	}
+	// Only class 3 allowed: step 3 and 4 pick it over class 2.
+	allowed := []bool{false, false, false, true}
+	got = ctcSpans(probs, 6, 4, allowed)
+	if len(got) != 1 || got[0].class != 3 || got[0].t0 != 3 || got[0].t1 != 5 || got[0].p != 0.25 {
+		t.Errorf("restricted spans %+v", got)
+	}
+}
+
+func TestTTCFaceNeverPanics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, rng.IntN(200))
+		for j := range b {
+			b[j] = byte(rng.IntN(256))
+		}
+		if len(b) >= 4 && rng.IntN(2) == 0 {
+			copy(b, "ttcf")
+		}
+		ttcFace(b, rng.IntN(3)-1) // must not panic
+	}
+	if _, ok := ttcFace([]byte("ttcf\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x10"), 0); ok {
+		t.Error("truncated collection accepted")
+	}
+}
+
+// TestTTCFaceCollections: wqy-microhei and uming keep tables off 4-byte
+// boundaries, which x/image/font/sfnt refuses; ttcFace makes them usable.
+func TestTTCFaceCollections(t *testing.T) {
+	found := 0
+	for _, p := range []string{"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/arphic/uming.ttc"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		found++
+		c, err := opentype.ParseCollection(b)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if _, err := c.Font(0); err == nil {
+			t.Logf("%s: x/image parses it directly now", p)
+		}
+		one, ok := ttcFace(b, 0)
+		if !ok {
+			t.Fatalf("%s: ttcFace failed", p)
+		}
+		f, err := opentype.Parse(one)
+		if err != nil {
+			t.Fatalf("%s: extracted face: %v", p, err)
+		}
+		if f.NumGlyphs() < 10000 {
+			t.Errorf("%s: %d glyphs", p, f.NumGlyphs())
+		}
+		if loadFace(p) == nil {
+			t.Errorf("loadFace(%s) = nil", p)
+		}
+	}
+	if found == 0 {
+		t.Skip("fonts-wqy-microhei / fonts-arphic-uming not installed")
+	}
+}
+
+// render draws r in the font at path, as glyph-matcher ink.
+func render(t *testing.T, path string, r rune, size int) ([]float32, int, int) {
+	t.Helper()
+	f := loadFace(path)
+	if f == nil {
+		t.Skipf("%s not installed", path)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: float64(size), DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer face.Close()
+	w, h := 2*size, 2*size
+	dst := image.NewAlpha(image.Rect(0, 0, w, h))
+	d := &font.Drawer{Dst: dst, Src: image.Opaque, Face: face, Dot: fixed.P(size/3, size+size/3)}
+	d.DrawString(string(r))
+	ink := make([]float32, len(dst.Pix))
+	for i, v := range dst.Pix {
+		ink[i] = float32(v) / 255
+	}
+	return ink, w, h
+}
+
+// TestGlyphMatchAcrossFonts: a bank drawn from two fonts recognises rare
+// name characters drawn in a third, at another size, among all 8,105
+// characters of the 通用规范汉字表.
+func TestGlyphMatchAcrossFonts(t *testing.T) {
+	var chars []rune
+	for _, r := range tghz2013 {
+		if r != '\n' {
+			chars = append(chars, r)
+		}
+	}
+	if len(chars) != 8105 {
+		t.Fatalf("%d characters in data/tghz2013.txt, want 8105", len(chars))
+	}
+	bank := buildGlyphBank([]string{
+		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+		"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+	}, chars)
+	if bank == nil {
+		t.Skip("no CJK font installed")
+	}
+	const other = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+	for _, r := range "旻翀镕赟垚堃喆" {
+		ink, w, h := render(t, other, r, 30)
+		q, ok := glyphFeature(ink, w, h, 0, w)
+		if !ok {
+			t.Fatalf("%c: no ink", r)
+		}
+		m := bank.match(q)
+		if m.best != r {
+			t.Errorf("%c read as %c (%.3f; %c %.3f)", r, m.best, m.score, r, m.scores[r])
+		}
+	}
+	if _, ok := glyphFeature(make([]float32, 100), 10, 10, 0, 10); ok {
+		t.Error("feature of a blank cell")
+	}
+}
+
+func TestGlyphBankCache(t *testing.T) {
+	b := &glyphBank{runes: []rune("旻翀")}
+	for i := 0; i < 2; i++ {
+		f := make([]float32, glyphLen)
+		f[i*7] = 1
+		f[i*7+1] = -0.5
+		q, s := quantise(f)
+		b.q = append(b.q, q...)
+		b.scale = append(b.scale, s)
+	}
+	path := filepath.Join(t.TempDir(), "bank.bin")
+	if err := writeBank(path, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readBank(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.runes) != string(b.runes) || !bytes.Equal(int8s(got.q), int8s(b.q)) || got.scale[1] != b.scale[1] {
+		t.Errorf("round trip changed the bank")
+	}
+	raw, _ := os.ReadFile(path)
+	for _, cut := range []int{0, 5, len(bankMagic) + 4, len(raw) - 1} {
+		os.WriteFile(path, raw[:cut], 0o644)
+		if _, err := readBank(path); err == nil {
+			t.Errorf("bank cut at %d bytes accepted", cut)
+		}
+	}
+}
+
+func int8s(v []int8) []byte {
+	b := make([]byte, len(v))
+	for i, x := range v {
+		b[i] = byte(x)
+	}
+	return b
+}
