@@ -64,7 +64,10 @@ const (
 // glyphBank holds one feature vector per character and font, quantised to
 // int8 (value = q × scale): 8,105 characters × 6 fonts fit in 28 MB.
 type glyphBank struct {
-	runes []rune    // runes[i] is the character of entry i
+	runes []rune  // runes[i] is the character of entry i
+	cls   []int32 // cls[i] is the index in chars of runes[i]
+	chars []rune  // the distinct characters
+	ids   map[rune]int32
 	q     []int8    // entry i is q[i*glyphLen:(i+1)*glyphLen]
 	scale []float32 // per entry
 }
@@ -97,7 +100,7 @@ func sharedGlyphBank(cacheDir string) *glyphBank {
 	if cacheDir != "" {
 		file = filepath.Join(cacheDir, "glyphs-"+key+".bin")
 		if b, err := readBank(file); err == nil {
-			bank = b
+			bank = b.index()
 			return bank
 		}
 	}
@@ -327,7 +330,7 @@ func buildGlyphBank(paths []string, chars []rune) *glyphBank {
 	if len(b.runes) == 0 {
 		return nil
 	}
-	return b
+	return b.index()
 }
 
 // fontGlyphs draws chars in the font at path; nil when it does not load.
@@ -461,34 +464,64 @@ func glyphFeature(ink []float32, w, h, x0, x1 int) ([]float32, bool) {
 // glyphMatch is the bank's answer for one cell.
 type glyphMatch struct {
 	best, second  rune
-	score, score2 float64 // cosine similarity of best and of the best other character
-	scores        map[rune]float64
+	score, score2 float64   // cosine similarity of best and of the best other character
+	scores        []float64 // per character, in the order of glyphBank.chars
+	bank          *glyphBank
+}
+
+// scoreOf is r's score; ok is false for a character not in the bank.
+func (m glyphMatch) scoreOf(r rune) (float64, bool) {
+	i, ok := m.bank.ids[r]
+	if !ok {
+		return 0, false
+	}
+	return m.scores[i], true
+}
+
+// index numbers the bank's distinct characters (after building or reading).
+func (b *glyphBank) index() *glyphBank {
+	b.ids = make(map[rune]int32, 8192)
+	b.cls = make([]int32, len(b.runes))
+	b.chars = b.chars[:0]
+	for i, r := range b.runes {
+		id, ok := b.ids[r]
+		if !ok {
+			id = int32(len(b.chars))
+			b.ids[r] = id
+			b.chars = append(b.chars, r)
+		}
+		b.cls[i] = id
+	}
+	return b
 }
 
 // match scores a cell's feature against every character: the best score
 // over the fonts, per character.
 func (b *glyphBank) match(q []float32) glyphMatch {
 	qq, qs := quantise(q)
-	scores := make(map[rune]float64, 8192)
-	for i, r := range b.runes {
+	qq = qq[:glyphLen]
+	scores := make([]float64, len(b.chars))
+	for i := range scores {
+		scores[i] = -2
+	}
+	for i, c := range b.cls {
 		f := b.q[i*glyphLen : (i+1)*glyphLen : (i+1)*glyphLen]
 		var d int32
-		for j, x := range qq[:glyphLen] {
+		for j, x := range qq {
 			d += int32(x) * int32(f[j])
 		}
-		s := float64(d) * float64(qs) * float64(b.scale[i])
-		if old, ok := scores[r]; !ok || s > old {
-			scores[r] = s
+		if s := float64(d) * float64(qs) * float64(b.scale[i]); s > scores[c] {
+			scores[c] = s
 		}
 	}
-	m := glyphMatch{score: -2, score2: -2, scores: scores}
-	for r, s := range scores {
+	m := glyphMatch{score: -2, score2: -2, scores: scores, bank: b}
+	for c, s := range scores {
 		switch {
 		case s > m.score:
 			m.second, m.score2 = m.best, m.score
-			m.best, m.score = r, s
+			m.best, m.score = b.chars[c], s
 		case s > m.score2:
-			m.second, m.score2 = r, s
+			m.second, m.score2 = b.chars[c], s
 		}
 	}
 	return m

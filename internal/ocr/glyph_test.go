@@ -155,7 +155,8 @@ func TestGlyphMatchAcrossFonts(t *testing.T) {
 		}
 		m := bank.match(q)
 		if m.best != r {
-			t.Errorf("%c read as %c (%.3f; %c %.3f)", r, m.best, m.score, r, m.scores[r])
+			own, _ := m.scoreOf(r)
+			t.Errorf("%c read as %c (%.3f; %c %.3f)", r, m.best, m.score, r, own)
 		}
 	}
 	if _, ok := glyphFeature(make([]float32, 100), 10, 10, 0, 10); ok {
@@ -199,4 +200,28 @@ func int8s(v []int8) []byte {
 		b[i] = byte(x)
 	}
 	return b
+}
+
+// BenchmarkGlyphMatch: one character cell against the whole bank (every
+// installed font), the cost the matcher adds per character it checks.
+func BenchmarkGlyphMatch(b *testing.B) {
+	bank := sharedGlyphBank(filepath.Join(Dir(), "cache"))
+	if bank == nil {
+		b.Skip("no CJK font installed")
+	}
+	q := make([]float32, glyphLen)
+	copy(q, dequantise(bank, 0))
+	b.ReportMetric(float64(len(bank.runes)), "entries")
+	b.ResetTimer()
+	for b.Loop() {
+		bank.match(q)
+	}
+}
+
+func dequantise(b *glyphBank, i int) []float32 {
+	out := make([]float32, glyphLen)
+	for j, v := range b.q[i*glyphLen : (i+1)*glyphLen] {
+		out[j] = float32(v) * b.scale[i]
+	}
+	return out
 }

@@ -36,6 +36,7 @@ type PPOCR struct {
 	// cannot output at all.
 	NoGlyphs   bool
 	glyphCache string // where the glyph bank is kept between runs
+	glyphLeft  int    // cells the glyph matcher may still check in this Read
 }
 
 // PPOCRFiles are the files NewPPOCR loads, relative to Dir().
@@ -185,6 +186,7 @@ func (e *PPOCR) Read(ctx context.Context, img image.Image, opts Options) ([]Line
 	}
 	m := toRGB(img)
 	allowed := e.allowed(opts.Charset)
+	e.glyphLeft = glyphPerRead
 	if opts.Mode != ModePage {
 		text, conf, err := e.recognise(m, allowed)
 		if err != nil {
