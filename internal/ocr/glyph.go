@@ -154,11 +154,13 @@ func bankKey(paths []string, chars []rune) string {
 const bankMagic = "VWGLYPH1"
 
 func writeBank(path string, b *glyphBank) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	// A temporary file of its own, renamed into place: processes building
+	// the bank at the same time never see half of one.
+	f, err := os.CreateTemp(filepath.Dir(path), ".glyphs-*.tmp")
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	w := bufio.NewWriter(f)
 	w.WriteString(bankMagic)
 	binary.Write(w, binary.LittleEndian, uint32(len(b.runes)))
