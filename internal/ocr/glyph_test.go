@@ -224,3 +224,19 @@ func dequantise(b *glyphBank, i int) []float32 {
 	}
 	return out
 }
+
+// BenchmarkGlyphBankBuild: drawing the whole bank, what a machine's first
+// start pays once (run with -benchtime 1x).
+func BenchmarkGlyphBankBuild(b *testing.B) {
+	var chars []rune
+	for _, r := range tghz2013 {
+		if r != '\n' {
+			chars = append(chars, r)
+		}
+	}
+	for b.Loop() {
+		if buildGlyphBank(GlyphFonts, chars) == nil {
+			b.Skip("no CJK font installed")
+		}
+	}
+}
