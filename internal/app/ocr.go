@@ -44,7 +44,7 @@ func (r *ocrReader) Read(ctx context.Context, kind document.Kind, data []byte) (
 	}
 	out := verification.ReadFields{}
 	for name, f := range res.Fields {
-		out[name] = verification.ReadField{Value: f.Value, Confidence: f.Confidence}
+		out[name] = verification.ReadField{Value: f.Value, Confidence: f.Confidence, Glyph: f.Glyph}
 	}
 	version := ""
 	if len(r.status.Engines) > 0 {

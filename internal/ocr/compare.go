@@ -82,7 +82,7 @@ func (r *Reader) Compare(name, typed string, res *Result) Verdict {
 	if !ok {
 		min = 0.9
 	}
-	if f.Confidence < min {
+	if f.Confidence < min || f.Glyph {
 		return Unreadable
 	}
 	if r != nil && r.Page != nil && !r.CanRead(a) {

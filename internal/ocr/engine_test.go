@@ -313,8 +313,13 @@ func TestGlyphMatcherReadsRareNames(t *testing.T) {
 			if v := r.Compare(ocr.FieldName, want, res); v != ocr.Match {
 				t.Errorf("typed %q: %s, want match", want, v)
 			}
-			if got.Confidence >= ocr.MinConfidence[ocr.FieldName] {
-				t.Errorf("confidence %.2f of a glyph reading reaches the mismatch threshold", got.Confidence)
+			if !got.Glyph || got.Confidence >= ocr.MinConfidence[ocr.FieldName] {
+				t.Errorf("name %+v: not marked as a glyph reading, or confidence at the mismatch threshold", got)
+			}
+			for name, f := range res.Fields {
+				if f.Glyph && name != ocr.FieldName {
+					t.Errorf("%s %+v marked as a glyph reading", name, f)
+				}
 			}
 			other := strings.NewReplacer("旻", "昊", "垚", "鑫", "镕", "榕").Replace(want)
 			if v := r.Compare(ocr.FieldName, other, res); v == ocr.Mismatch {

@@ -14,6 +14,9 @@ import (
 type Field struct {
 	Value      string  `json:"value"`
 	Confidence float64 `json:"confidence"`
+	// Glyph: the value holds a character the glyph matcher read (see
+	// Line.Glyphs): it can confirm what was typed, never contradict it.
+	Glyph bool `json:"glyph,omitempty"`
 }
 
 // The field names a Reader returns.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,8 +108,8 @@ func sharedGlyphBank(cacheDir string) *glyphBank {
 	bank = buildGlyphBank(paths, chars)
 	if bank != nil && file != "" {
 		// Best effort: a read-only install just builds again next time.
-		if err := os.MkdirAll(cacheDir, 0o755); err == nil {
-			_ = writeBank(file, bank)
+		if err := os.MkdirAll(cacheDir, 0o755); err == nil && writeBank(file, bank) == nil {
+			pruneBanks(cacheDir, file)
 		}
 	}
 	return bank
@@ -142,7 +143,7 @@ func (e *PPOCR) WarmGlyphs() bool { return sharedGlyphBank(e.glyphCache) != nil 
 // characters and each font file's path, size and modification time.
 func bankKey(paths []string, chars []rune) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1 %d %s\n", glyphSide, string(chars))
+	fmt.Fprintf(h, "%s %d %s\n", bankMagic, glyphSide, string(chars))
 	for _, p := range paths {
 		if st, err := os.Stat(p); err == nil {
 			fmt.Fprintf(h, "%s %d %d\n", p, st.Size(), st.ModTime().UnixNano())
@@ -151,7 +152,7 @@ func bankKey(paths []string, chars []rune) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-const bankMagic = "VWGLYPH1"
+const bankMagic = "VWGLYPH2"
 
 func writeBank(path string, b *glyphBank) error {
 	// A temporary file of its own, renamed into place: processes building
@@ -161,22 +162,39 @@ func writeBank(path string, b *glyphBank) error {
 		return err
 	}
 	tmp := f.Name()
-	w := bufio.NewWriter(f)
+	f.Chmod(0o644) // font shapes only, nothing secret; another user may share the install
+	sum := sha256.New()
+	w := bufio.NewWriter(io.MultiWriter(f, sum))
 	w.WriteString(bankMagic)
 	binary.Write(w, binary.LittleEndian, uint32(len(b.runes)))
 	binary.Write(w, binary.LittleEndian, b.runes)
 	binary.Write(w, binary.LittleEndian, b.scale)
 	binary.Write(w, binary.LittleEndian, b.q)
-	if err := w.Flush(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
+	err = w.Flush()
+	if err == nil {
+		_, err = f.Write(sum.Sum(nil)) // trailer: SHA-256 of everything before it
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return os.Rename(tmp, path)
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// pruneBanks removes the banks in dir other than keep (built from fonts or
+// a list since changed).
+func pruneBanks(dir, keep string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "glyphs-*.bin"))
+	for _, p := range old {
+		if p != keep {
+			os.Remove(p)
+		}
+	}
 }
 
 func readBank(path string) (*glyphBank, error) {
@@ -184,10 +202,14 @@ func readBank(path string) (*glyphBank, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) < len(bankMagic)+4 || string(raw[:len(bankMagic)]) != bankMagic {
+	if len(raw) < len(bankMagic)+4+sha256.Size || string(raw[:len(bankMagic)]) != bankMagic {
 		return nil, fmt.Errorf("%s: not a glyph bank", path)
 	}
-	r := bytes.NewReader(raw[len(bankMagic):])
+	body, trailer := raw[:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], trailer) {
+		return nil, fmt.Errorf("%s: checksum mismatch", path)
+	}
+	r := bytes.NewReader(body[len(bankMagic):])
 	var n uint32
 	binary.Read(r, binary.LittleEndian, &n)
 	if n == 0 || int64(n)*(4+4+glyphLen) != int64(r.Len()) {
@@ -202,6 +224,17 @@ func readBank(path string) (*glyphBank, error) {
 	}
 	if err := binary.Read(r, binary.LittleEndian, b.q); err != nil {
 		return nil, err
+	}
+	// Only Chinese characters of the list, with finite positive scales: a
+	// bank can never put a digit or a letter into a reading.
+	allowed := map[rune]bool{}
+	for _, c := range tghz2013 {
+		allowed[c] = unicode.Is(unicode.Han, c)
+	}
+	for i, c := range b.runes {
+		if !allowed[c] || !(b.scale[i] > 0) || math.IsInf(float64(b.scale[i]), 0) {
+			return nil, fmt.Errorf("%s: entry %d is not a character of the list", path, i)
+		}
 	}
 	return b, nil
 }
@@ -284,7 +317,7 @@ func ttcFace(b []byte, i int) ([]byte, bool) {
 	}
 	tables := int(binary.BigEndian.Uint16(b[off+4:]))
 	head := 12 + 16*tables
-	if off+head > len(b) {
+	if tables > 64 || off+head > len(b) { // real fonts have about 20 tables
 		return nil, false
 	}
 	out := make([]byte, head, len(b)/int(n)+head)
@@ -293,8 +326,8 @@ func ttcFace(b []byte, i int) ([]byte, bool) {
 		rec := off + 12 + 16*t
 		to, _ := u32(rec + 8)
 		tl, _ := u32(rec + 12)
-		if int64(to)+int64(tl) > int64(len(b)) {
-			return nil, false
+		if int64(to)+int64(tl) > int64(len(b)) || len(out)+int(tl) > len(b)+head+4*tables {
+			return nil, false // out of the file, or more than the file holds
 		}
 		for len(out)%4 != 0 {
 			out = append(out, 0)

@@ -2,7 +2,9 @@ package ocr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -63,6 +65,26 @@ func TestTTCFaceNeverPanics(t *testing.T) {
 	}
 	if _, ok := ttcFace([]byte("ttcf\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x10"), 0); ok {
 		t.Error("truncated collection accepted")
+	}
+	// Many table records all pointing at the same large region: the copy
+	// must not grow past the file's own size.
+	const tables = 60
+	b := make([]byte, 16+12+16*tables+200_000)
+	copy(b, "ttcf")
+	binary.BigEndian.PutUint32(b[8:], 1)
+	binary.BigEndian.PutUint32(b[12:], 16)
+	binary.BigEndian.PutUint16(b[16+4:], tables)
+	for i := 0; i < tables; i++ {
+		rec := 16 + 12 + 16*i
+		binary.BigEndian.PutUint32(b[rec+8:], uint32(16+12+16*tables))
+		binary.BigEndian.PutUint32(b[rec+12:], 200_000)
+	}
+	if out, ok := ttcFace(b, 0); ok || len(out) > 2*len(b) {
+		t.Errorf("crafted collection: ok %v, %d bytes from %d", ok, len(out), len(b))
+	}
+	binary.BigEndian.PutUint16(b[16+4:], 65535)
+	if _, ok := ttcFace(b, 0); ok {
+		t.Error("65535 tables accepted")
 	}
 }
 
@@ -191,6 +213,33 @@ func TestGlyphBankCache(t *testing.T) {
 		if _, err := readBank(path); err == nil {
 			t.Errorf("bank cut at %d bytes accepted", cut)
 		}
+	}
+	flipped := bytes.Clone(raw)
+	flipped[len(bankMagic)+4+8+2] ^= 1 // a scale byte
+	os.WriteFile(path, flipped, 0o644)
+	if _, err := readBank(path); err == nil {
+		t.Error("bank with a changed byte accepted")
+	}
+	// A well-formed file whose entries are not characters of the list (a
+	// digit, an infinite scale) is refused: a bank must never put a digit
+	// into an ID number.
+	for _, bad := range []*glyphBank{
+		{runes: []rune("1"), q: b.q[:glyphLen], scale: []float32{b.scale[0]}},
+		{runes: []rune("旻"), q: b.q[:glyphLen], scale: []float32{float32(math.Inf(1))}},
+		{runes: []rune("旻"), q: b.q[:glyphLen], scale: []float32{0}},
+	} {
+		if err := writeBank(path, bad); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readBank(path); err == nil {
+			t.Errorf("bank with entry %q scale %v accepted", string(bad.runes), bad.scale[0])
+		}
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("bank file mode %v %v", st.Mode(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".glyphs-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
 

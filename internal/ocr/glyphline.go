@@ -21,10 +21,13 @@ var (
 	// A cell the model left out gets the bank's best character when it
 	// scores at least glyphMinScore and beats every other character by
 	// glyphMargin; a character the model read is replaced only by one the
-	// model cannot output, scoring at least glyphMinScore and beating the
-	// model's own reading, and every other character, by glyphMargin.
-	glyphMinScore = 0.72
-	glyphMargin   = 0.04
+	// model cannot output, scoring at least glyphReplaceScore and beating
+	// the model's own reading, and every other character, by glyphMargin.
+	// (Every right replacement seen scored ≥ 0.809; a review found 侯 in a
+	// bold face not in the bank replaced by 曩 at 0.739.)
+	glyphMinScore     = 0.72
+	glyphReplaceScore = 0.80
+	glyphMargin       = 0.04
 )
 
 // lineItem is one character of a refined line, placed by its x.
@@ -36,14 +39,14 @@ type lineItem struct {
 // refineGlyphs re-reads, with the glyph bank, the characters of one
 // recognised line (r: the line resized to the model's height, fw: pixels per
 // CTC step) that the model left out or read with low probability. It returns
-// the new text and whether anything changed.
-func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, bool) {
+// the new text, the characters it put in and whether anything changed.
+func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, string, bool) {
 	if len(spans) == 0 || len(spans) > 24 {
-		return "", false
+		return "", "", false
 	}
 	for _, s := range spans {
 		if s.class < 1 || s.class-1 >= len(e.dict) {
-			return "", false
+			return "", "", false
 		}
 	}
 	han := func(s ctcSpan) bool {
@@ -56,11 +59,11 @@ func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, 
 		anyHan = anyHan || han(s)
 	}
 	if !anyHan {
-		return "", false
+		return "", "", false
 	}
 	ink, top, bot, ok := inkMap(r)
 	if !ok {
-		return "", false
+		return "", "", false
 	}
 	em := float64(bot - top + 1)
 	w := r.W
@@ -97,13 +100,13 @@ func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, 
 
 	bk := sharedGlyphBank(e.glyphCache)
 	if bk == nil {
-		return "", false
+		return "", "", false
 	}
 	items := make([]lineItem, 0, len(spans)+2)
 	for _, s := range spans {
 		items = append(items, lineItem{text: e.dict[s.class-1], x: centre(s)})
 	}
-	changed := false
+	var added []rune
 
 	// Characters the model read with low probability.
 	for j, s := range spans {
@@ -130,9 +133,9 @@ func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, 
 		if !known {
 			ownScore = -1
 		}
-		if m.best != own && !e.CanRead(m.best) && m.score >= glyphMinScore && m.score-ownScore >= glyphMargin && m.score-m.score2 >= glyphMargin {
+		if m.best != own && !e.CanRead(m.best) && m.score >= glyphReplaceScore && m.score-ownScore >= glyphMargin && m.score-m.score2 >= glyphMargin {
 			items[j].text = string(m.best)
-			changed = true
+			added = append(added, m.best)
 		}
 	}
 
@@ -172,18 +175,18 @@ func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, 
 		m := bk.match(q)
 		if m.score >= glyphMinScore && m.score-m.score2 >= glyphMargin {
 			items = append(items, lineItem{text: string(m.best), x: cx})
-			changed = true
+			added = append(added, m.best)
 		}
 	}
-	if !changed {
-		return "", false
+	if len(added) == 0 {
+		return "", "", false
 	}
 	sort.SliceStable(items, func(a, b int) bool { return items[a].x < items[b].x })
 	var sb strings.Builder
 	for _, it := range items {
 		sb.WriteString(it.text)
 	}
-	return strings.TrimSpace(sb.String()), true
+	return strings.TrimSpace(sb.String()), string(added), true
 }
 
 // inkMap returns how much ink (0..1) each pixel of r holds, judged against

@@ -30,6 +30,11 @@ type Line struct {
 	// (0 when the engine only knows Box).
 	Width  float64 `json:"width,omitempty"`
 	Height float64 `json:"height,omitempty"`
+	// Glyphs are the characters of Text that the glyph matcher put in
+	// (read from the drawn shape, not by the engine's model); "" for most
+	// lines. A field holding one can confirm a typed value, never
+	// contradict it.
+	Glyphs string `json:"glyphs,omitempty"`
 }
 
 // Mode tells an engine what the image holds.

@@ -188,11 +188,11 @@ func (e *PPOCR) Read(ctx context.Context, img image.Image, opts Options) ([]Line
 	allowed := e.allowed(opts.Charset)
 	e.glyphLeft = glyphPerRead
 	if opts.Mode != ModePage {
-		text, conf, err := e.recognise(m, allowed)
+		text, conf, glyphs, err := e.recognise(m, allowed)
 		if err != nil {
 			return nil, err
 		}
-		return []Line{{Text: text, Confidence: conf, Box: image.Rect(0, 0, m.W, m.H)}}, nil
+		return []Line{{Text: text, Confidence: conf, Box: image.Rect(0, 0, m.W, m.H), Glyphs: glyphs}}, nil
 	}
 	regions, err := e.detect(m)
 	if err != nil {
@@ -212,7 +212,7 @@ func (e *PPOCR) Read(ctx context.Context, img image.Image, opts Options) ([]Line
 			outW = 2400
 		}
 		crop := m.warp(r.rect, outW, outH)
-		text, conf, err := e.recognise(crop, allowed)
+		text, conf, glyphs, err := e.recognise(crop, allowed)
 		if err != nil {
 			return nil, err
 		}
@@ -220,7 +220,7 @@ func (e *PPOCR) Read(ctx context.Context, img image.Image, opts Options) ([]Line
 			continue
 		}
 		b := r.rect.bounds().Add(img.Bounds().Min)
-		lines = append(lines, Line{Text: text, Confidence: conf, Box: b, Angle: -r.rect.Angle, Width: r.rect.W, Height: r.rect.H})
+		lines = append(lines, Line{Text: text, Confidence: conf, Box: b, Angle: -r.rect.Angle, Width: r.rect.W, Height: r.rect.H, Glyphs: glyphs})
 	}
 	sortLines(lines)
 	return lines, nil
@@ -323,8 +323,9 @@ func (e *PPOCR) detect(m *rgbImage) ([]textRegion, error) {
 	return regions, nil
 }
 
-// recognise reads one upright text line.
-func (e *PPOCR) recognise(m *rgbImage, allowed []bool) (string, float64, error) {
+// recognise reads one upright text line; glyphs are the characters the
+// glyph matcher put in.
+func (e *PPOCR) recognise(m *rgbImage, allowed []bool) (text string, conf float64, glyphs string, err error) {
 	h := e.recHeight
 	w := int(math.Ceil(float64(m.W) * float64(h) / float64(m.H)))
 	w = min(max(w, 8), 2400)
@@ -342,30 +343,30 @@ func (e *PPOCR) recognise(m *rgbImage, allowed []bool) (string, float64, error) 
 	}
 	in, err := ort.NewTensor(ort.NewShape(1, 3, int64(h), int64(pw)), data)
 	if err != nil {
-		return "", 0, errs.Internalf("ppocr rec input: %w", err)
+		return "", 0, "", errs.Internalf("ppocr rec input: %w", err)
 	}
 	defer in.Destroy()
 	outs := []ort.Value{nil}
 	if err := e.rec.Run([]ort.Value{in}, outs); err != nil {
-		return "", 0, errs.Internalf("ppocr rec: %w", err)
+		return "", 0, "", errs.Internalf("ppocr rec: %w", err)
 	}
 	defer outs[0].Destroy()
 	t, ok := outs[0].(*ort.Tensor[float32])
 	if !ok {
-		return "", 0, errs.Internalf("ppocr rec: unexpected output type")
+		return "", 0, "", errs.Internalf("ppocr rec: unexpected output type")
 	}
 	shape := t.GetShape()
 	if len(shape) != 3 {
-		return "", 0, errs.Internalf("ppocr rec: unexpected output shape %v", shape)
+		return "", 0, "", errs.Internalf("ppocr rec: unexpected output shape %v", shape)
 	}
-	text, conf := ctcDecode(t.GetData(), int(shape[1]), int(shape[2]), e.dict, allowed)
+	text, conf = ctcDecode(t.GetData(), int(shape[1]), int(shape[2]), e.dict, allowed)
 	if !e.NoGlyphs && allowed == nil && shape[1] > 0 {
 		spans := ctcSpans(t.GetData(), int(shape[1]), int(shape[2]), nil)
-		if refined, ok := e.refineGlyphs(r, float64(pw)/float64(shape[1]), spans); ok {
-			return refined, min(conf, glyphConfidence), nil
+		if refined, added, ok := e.refineGlyphs(r, float64(pw)/float64(shape[1]), spans); ok {
+			return refined, min(conf, glyphConfidence), added, nil
 		}
 	}
-	return strings.TrimSpace(text), conf, nil
+	return strings.TrimSpace(text), conf, "", nil
 }
 
 // sortLines orders lines top to bottom, then left to right within a row.

@@ -177,6 +177,7 @@ func (r *Reader) Read(ctx context.Context, kind string, img image.Image) (*Resul
 			res.Reasons = append(res.Reasons, reason(ReasonMRZUnreadable, "mrz"))
 		}
 	}
+	markGlyphs(f, lines)
 	res.Fields = f
 	res.Reasons = append(res.Reasons, consistency(kind, f, now())...)
 	for _, name := range expected[kind] {
@@ -186,6 +187,26 @@ func (r *Reader) Read(ctx context.Context, kind string, img image.Image) (*Resul
 	}
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	return res, nil
+}
+
+// markGlyphs flags every field whose value holds a character the glyph
+// matcher put into any line (over-marking only turns a possible mismatch
+// into unreadable) and keeps its confidence under glyphConfidence.
+func markGlyphs(f fields, lines []Line) {
+	var glyphs string
+	for _, l := range lines {
+		glyphs += l.Glyphs
+	}
+	if glyphs == "" {
+		return
+	}
+	for name, v := range f {
+		if strings.ContainsAny(v.Value, glyphs) {
+			v.Glyph = true
+			v.Confidence = min(v.Confidence, glyphConfidence)
+			f[name] = v
+		}
+	}
 }
 
 // consistency cross-checks fields on one document: the number's checksum,

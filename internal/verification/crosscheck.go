@@ -13,6 +13,10 @@ import (
 type ReadField struct {
 	Value      string  `json:"value"`
 	Confidence float64 `json:"confidence"`
+	// Glyph: read by matching drawn character shapes, not by the reader's
+	// model (internal/ocr's glyph matcher): it can confirm a typed value,
+	// never contradict it, whatever its confidence.
+	Glyph bool `json:"glyph,omitempty"`
 }
 
 // ReadFields maps the reader's field names (those of internal/ocr: name,
@@ -91,7 +95,7 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 	// differ records a difference: a mismatch when the reading is to be
 	// trusted, unreadable otherwise.
 	differ := func(field string, f ReadField, typed, code string) {
-		if f.Confidence >= opt.MinConfidence && (opt.CanRead == nil || opt.CanRead(typed)) {
+		if f.Confidence >= opt.MinConfidence && !f.Glyph && (opt.CanRead == nil || opt.CanRead(typed)) {
 			res(field, f, OutcomeFail, code)
 			return
 		}
@@ -196,7 +200,7 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 			res(ReadValidUntil, f, OutcomeUnreadable, CodeDocumentUnreadable)
 		} else if !d.Before(idrules.DateOf(opt.At)) {
 			res(ReadValidUntil, f, OutcomePass)
-		} else if f.Confidence >= opt.MinConfidence {
+		} else if f.Confidence >= opt.MinConfidence && !f.Glyph {
 			res(ReadValidUntil, f, OutcomeFail, CodeDocumentExpired)
 		} else {
 			res(ReadValidUntil, f, OutcomeUnreadable, CodeDocumentUnreadable)
@@ -215,7 +219,7 @@ func nameReading(read ReadFields) (ReadField, bool) {
 	if !ok1 && !ok2 {
 		return ReadField{}, false
 	}
-	f := ReadField{Value: strings.TrimSpace(s.Value + " " + g.Value), Confidence: s.Confidence}
+	f := ReadField{Value: strings.TrimSpace(s.Value + " " + g.Value), Confidence: s.Confidence, Glyph: s.Glyph || g.Glyph}
 	if ok2 && (!ok1 || g.Confidence < f.Confidence) {
 		f.Confidence = g.Confidence
 	}
