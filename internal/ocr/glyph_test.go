@@ -10,10 +10,10 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
-	"strings"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/font"
