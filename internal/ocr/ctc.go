@@ -18,16 +18,7 @@ func ctcDecode(probs []float32, steps, classes int, dict []string, allowed []boo
 	n := 0
 	minBlank := 1.0
 	for t := 0; t < steps; t++ {
-		row := probs[t*classes : (t+1)*classes]
-		best, bp := 0, row[0]
-		for c := 1; c < classes; c++ {
-			if allowed != nil && (c >= len(allowed) || !allowed[c]) {
-				continue
-			}
-			if row[c] > bp {
-				best, bp = c, row[c]
-			}
-		}
+		best, bp := ctcBest(probs[t*classes:(t+1)*classes], allowed)
 		if best == 0 && float64(bp) < minBlank {
 			minBlank = float64(bp)
 		}
@@ -54,6 +45,21 @@ func readDict(r io.Reader) ([]string, error) {
 	return out, sc.Err()
 }
 
+// ctcBest is the most probable class of one step (the blank, class 0, or an
+// allowed class) and its probability.
+func ctcBest(row []float32, allowed []bool) (int, float32) {
+	best, bp := 0, row[0]
+	for c := 1; c < len(row); c++ {
+		if allowed != nil && (c >= len(allowed) || !allowed[c]) {
+			continue
+		}
+		if row[c] > bp {
+			best, bp = c, row[c]
+		}
+	}
+	return best, bp
+}
+
 // ctcSpan is one character of a greedy CTC decoding: its class, the steps
 // t0..t1 (inclusive) where it was the best class, and its best probability.
 type ctcSpan struct {
@@ -67,16 +73,7 @@ func ctcSpans(probs []float32, steps, classes int, allowed []bool) []ctcSpan {
 	var out []ctcSpan
 	prev := -1
 	for t := 0; t < steps; t++ {
-		row := probs[t*classes : (t+1)*classes]
-		best, bp := 0, row[0]
-		for c := 1; c < classes; c++ {
-			if allowed != nil && (c >= len(allowed) || !allowed[c]) {
-				continue
-			}
-			if row[c] > bp {
-				best, bp = c, row[c]
-			}
-		}
+		best, bp := ctcBest(probs[t*classes:(t+1)*classes], allowed)
 		switch {
 		case best != 0 && best == prev && len(out) > 0:
 			s := &out[len(out)-1]

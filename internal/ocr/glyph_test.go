@@ -306,14 +306,7 @@ func TestGlyphMatcherKeepsCommonText(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 8 pages twice")
 	}
-	e, err := NewPPOCR(Dir())
-	if err != nil {
-		t.Skipf("PP-OCR not installed: %s", Detail(err))
-	}
-	defer e.Close()
-	if !e.WarmGlyphs() {
-		t.Skip("no CJK font installed")
-	}
+	e := openGlyphEngine(t)
 	faces := []string{"/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
 		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/arphic/uming.ttc"}
 	places := []rune("北京市海淀区中关村大街号楼单元室四川省成都市武侯区人民路广东省深圳市南山区科技园路浙江杭州西湖文三路村镇乡街道组巷弄小区栋层")
@@ -370,16 +363,7 @@ func TestGlyphMatcherKeepsCommonText(t *testing.T) {
 			page = toRGB(m).resize(W*2/3, H*2/3).resize(W, H).toImage()
 		}
 		all := compact(strings.Join(lines, ""))
-		e.NoGlyphs = true
-		l0, err := e.Read(context.Background(), page, Options{Mode: ModePage})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.NoGlyphs = false
-		l1, err := e.Read(context.Background(), page, Options{Mode: ModePage})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l0, l1 := readTwice(t, e, page)
 		if len(l0) != len(l1) {
 			t.Fatalf("page %d: %d lines without the matcher, %d with", i, len(l0), len(l1))
 		}
@@ -402,14 +386,7 @@ func TestGlyphMatcherKeepsCommonText(t *testing.T) {
 // and the bank preferred the rare 曩 (0.739 against 0.600) under the first
 // replacement floor. Every line must read the same with the matcher.
 func TestGlyphMatcherKeepsBoldAddress(t *testing.T) {
-	e, err := NewPPOCR(Dir())
-	if err != nil {
-		t.Skipf("PP-OCR not installed: %s", Detail(err))
-	}
-	defer e.Close()
-	if !e.WarmGlyphs() {
-		t.Skip("no CJK font installed")
-	}
+	e := openGlyphEngine(t)
 	f, err := os.Open("testdata/glyph/bold_address.png")
 	if err != nil {
 		t.Fatal(err)
@@ -419,22 +396,44 @@ func TestGlyphMatcherKeepsBoldAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.NoGlyphs = true
-	l0, err := e.Read(context.Background(), page, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.NoGlyphs = false
-	l1, err := e.Read(context.Background(), page, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l0, l1 := readTwice(t, e, page)
 	if !strings.Contains(linesText(l0), "侯元镇") {
 		t.Fatalf("PP-OCR alone no longer reads the address (%q): the fixture tests nothing", linesText(l0))
 	}
 	if a, b := linesText(l0), linesText(l1); a != b {
 		t.Errorf("the matcher changed a right page:\n%s\n->\n%s", a, b)
 	}
+}
+
+// openGlyphEngine opens PP-OCR with the glyph bank loaded, or skips.
+func openGlyphEngine(t *testing.T) *PPOCR {
+	t.Helper()
+	e, err := NewPPOCR(Dir())
+	if err != nil {
+		t.Skipf("PP-OCR not installed: %s", Detail(err))
+	}
+	t.Cleanup(func() { e.Close() })
+	if !e.WarmGlyphs() {
+		t.Skip("no CJK font installed")
+	}
+	return e
+}
+
+// readTwice reads a page without the glyph matcher, then with it.
+func readTwice(t *testing.T, e *PPOCR, page image.Image) (without, with []Line) {
+	t.Helper()
+	var err error
+	e.NoGlyphs = true
+	without, err = e.Read(context.Background(), page, Options{Mode: ModePage})
+	e.NoGlyphs = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err = e.Read(context.Background(), page, Options{Mode: ModePage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return without, with
 }
 
 func linesText(ls []Line) string {
