@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/veriwallet/veriwallet/internal/document"
 )
 
 // MaxCheckBytes bounds the file RunCheckDocument reads.
@@ -49,7 +51,7 @@ func RunCheckDocument(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "unknown kind %q (want %s)\n", *kind, strings.Join(Kinds, "|"))
 		return 2
 	}
-	img, err := decodeFile(files[0])
+	img, err := decodeFile(files[0], *kind)
 	if err != nil {
 		fmt.Fprintln(stderr, "check document:", err)
 		return 1
@@ -70,7 +72,10 @@ func RunCheckDocument(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func decodeFile(path string) (image.Image, error) {
+// decodeFile reads a photo as the service stores it: through the document
+// gate, so a phone picture tagged with an EXIF orientation is read upright
+// (and a file the gate cannot decode is refused with its reason).
+func decodeFile(path, kind string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -83,14 +88,23 @@ func decodeFile(path string) (image.Image, error) {
 	if len(b) > MaxCheckBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxCheckBytes)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	g, err := document.NewGate(document.DefaultConfig())
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a JPEG or PNG image: %w", path, err)
+		return nil, err
 	}
-	if cfg.Width*cfg.Height > 40_000_000 {
-		return nil, fmt.Errorf("%s: image too large (%dx%d)", path, cfg.Width, cfg.Height)
+	rep, err := g.Check(b, document.Kind(kind))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	img, _, err := image.Decode(bytes.NewReader(b))
+	if rep.Clean == nil {
+		why := "not a JPEG or PNG image"
+		if len(rep.Reasons) > 0 {
+			rs := rep.Reasons[0]
+			why = rs.Code + ": " + rs.Message.EN + " " + rs.Hint.EN
+		}
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimSpace(why))
+	}
+	img, _, err := image.Decode(bytes.NewReader(rep.Clean))
 	return img, err
 }
 

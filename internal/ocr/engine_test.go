@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"image"
-	_ "image/jpeg"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	docsynth "github.com/veriwallet/veriwallet/internal/document/gen/synth"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	"github.com/veriwallet/veriwallet/internal/ocr/synth"
 )
@@ -339,5 +340,57 @@ func TestGlyphMatcherReadsRareNames(t *testing.T) {
 	}
 	if seen != len(cases) {
 		t.Fatalf("found %d of %d fixtures", seen, len(cases))
+	}
+}
+
+// TestRunCheckDocumentEXIFOrientation: a phone stores the card upside down
+// and tags it with EXIF orientation 3; `check document` reads it upright
+// through the document gate, as the service does. The same pixels without
+// the tag do not read.
+func TestRunCheckDocumentEXIFOrientation(t *testing.T) {
+	openReader(t) // skips when not installed
+	f, err := os.Open("testdata/0000_id_front.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := jpeg.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := up.Bounds()
+	flipped := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			flipped.Set(b.Dx()-1-x, b.Dy()-1-y, up.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, flipped, &jpeg.Options{Quality: 92}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tagged := filepath.Join(dir, "tagged.jpg")
+	plain := filepath.Join(dir, "plain.jpg")
+	os.WriteFile(tagged, docsynth.WithExif(buf.Bytes(), 3), 0o644)
+	os.WriteFile(plain, buf.Bytes(), 0o644)
+	idNumber := func(path string) string {
+		var out, errb bytes.Buffer
+		if code := ocr.RunCheckDocument([]string{"--kind", "id_front", path}, &out, &errb); code != 0 {
+			t.Fatalf("%s: exit %d: %s", path, code, errb.String())
+		}
+		var res struct {
+			Fields map[string]struct{ Value string }
+		}
+		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		return res.Fields["id_number"].Value
+	}
+	if got := idNumber(tagged); got != "610113199708228302" {
+		t.Errorf("tagged upside-down photo: id_number %q", got)
+	}
+	if got := idNumber(plain); got == "610113199708228302" {
+		t.Errorf("the untagged upside-down photo read too: the test shows nothing")
 	}
 }
