@@ -577,3 +577,36 @@ func TestReaderWithStubEngines(t *testing.T) {
 		t.Errorf("passport without MRZ: %+v", res)
 	}
 }
+
+func TestNearVIZ(t *testing.T) {
+	want1 := "GAO<<TAOYANG"
+	line := func(name string) string { return "P<CHN" + name + strings.Repeat("<", 39-len(name)) }
+	for _, c := range []struct {
+		read string
+		ok   bool
+	}{
+		{line("GAO<<TAOQYANG"), true}, // one inserted
+		{line("GAO<<TAYANG"), true},   // one dropped
+		{line("GA0<<TAOYANG"), true},  // look-alike, fixed before comparing
+		{line("GAO<<TAOXYANGZ"), false},
+		{line("LIU<<TAOYANG<X"), false},
+		{"short", false},
+		{strings.Replace(line("GAO<<TAOQYANG"), "P", "I", 1), false}, // not a passport line
+	} {
+		got, ok := nearVIZ([]string{c.read}, want1)
+		if ok != c.ok || (ok && got != line(want1)) {
+			t.Errorf("nearVIZ(%q) = %q, %v; want ok %v", c.read, got, ok, c.ok)
+		}
+	}
+	if _, ok := nearVIZ([]string{line("GAO<<TAOYANG")}, strings.Repeat("A", 40)); ok {
+		t.Error("a printed name longer than line 1 accepted")
+	}
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{{"", "", 0}, {"ABC", "", 3}, {"KITTEN", "SITTING", 3}, {"TAOYANG", "TAOQYANG", 1}} {
+		if got := editDistance(c.a, c.b); got != c.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
+		}
+	}
+}
