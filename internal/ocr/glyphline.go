@@ -41,7 +41,7 @@ type lineItem struct {
 // CTC step) that the model left out or read with low probability. It returns
 // the new text, the characters it put in and whether anything changed.
 func (e *PPOCR) refineGlyphs(r *rgbImage, fw float64, spans []ctcSpan) (string, string, bool) {
-	if len(spans) == 0 || len(spans) > 24 {
+	if len(spans) == 0 || len(spans) > 24 || e.glyphLeft <= 0 {
 		return "", "", false
 	}
 	for _, s := range spans {
