@@ -74,6 +74,7 @@ func BenchmarkReadAndClassify(b *testing.B) {
 		}
 		kind := strings.TrimSuffix(filepath.Base(p)[5:], ".jpg")
 		b.Run(strings.TrimSuffix(filepath.Base(p), ".jpg"), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				res, err := r.Read(context.Background(), kind, img)
 				if err != nil {
@@ -83,6 +84,8 @@ func BenchmarkReadAndClassify(b *testing.B) {
 					b.Fatalf("classified %+v", c)
 				}
 			}
+			// CPU per document: what one core spends, however busy the machine.
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 		})
 	}
 }
