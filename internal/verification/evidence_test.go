@@ -171,6 +171,11 @@ func TestSlotChecks(t *testing.T) {
 	if d.Status != StatusManualReview || !slices.Equal(d.Reasons, []string{CodeDocumentReviewRequired}) {
 		t.Fatalf("only other fields unsure: %+v", d)
 	}
+	// With something the customer must fix as well, that comes first.
+	blurryBack := CheckResult{Kind: CheckDocumentQuality, Outcome: OutcomeFail, Document: DocIDBack, Reasons: []string{"IMAGE_BLURRY"}}
+	if d := decide(append(s.slotChecks(a, DocIDFront, rule, rd, at), blurryBack)); d.Status != StatusRetryRequired || !slices.Equal(d.Reasons, []string{"IMAGE_BLURRY"}) {
+		t.Fatalf("unsure birth date and a blurry back: %+v", d)
+	}
 	// The name unsure: a better photo can help.
 	rd = Reading{Kind: DocIDFront, KindConfidence: 0.97, Fields: ReadFields{"name": unsure("张山"), "id_number": sure(a.IDNumber)}}
 	if d := decide(s.slotChecks(a, DocIDFront, rule, rd, at)); d.Status != StatusRetryRequired || !slices.Contains(d.Reasons, CodeDocumentUnreadable) {
