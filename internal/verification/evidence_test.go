@@ -208,6 +208,16 @@ func TestSlotChecks(t *testing.T) {
 	if d := decide(s.slotChecks(a, DocIDFront, rule, rd, at)); d.Status != StatusApproved {
 		t.Fatalf("good front: %+v", d)
 	}
+	// A 2017-style permanent residence number (15 characters) is not one
+	// the reader finds on the card: a person, not an endless retake.
+	fpr := Applicant{FullName: "John Smith", IDType: IDForeignPermanent, IDNumber: "KAZ110090123105", Phone: "+447911123456", PhoneConfirmed: true}
+	frule, _ := slotEvidence(fpr, DocResidencePermit)
+	rd = Reading{Kind: DocResidencePermit, KindConfidence: 0.9, Fields: ReadFields{"name": sure("JOHN SMITH")}}
+	d = Decide(LevelStandard, fpr, append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocResidencePermit)},
+		s.slotChecks(fpr, DocResidencePermit, frule, rd, at)...), at)
+	if d.Status != StatusManualReview || !slices.Equal(d.Reasons, []string{CodeDocumentReviewRequired}) {
+		t.Fatalf("15-character permanent residence number: %+v", d)
+	}
 	// An expired back names the date.
 	brule, _ := slotEvidence(a, DocIDBack)
 	rd = Reading{Kind: DocIDBack, KindConfidence: 0.95, Fields: ReadFields{"valid_until": sure("2025-06-30")}}
