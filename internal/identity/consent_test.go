@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -52,5 +53,28 @@ func TestSensitiveConsent(t *testing.T) {
 	s2 := NewService(st, cfg, nil, nil)
 	if ok, _ := s2.HasSensitiveConsent(ctx, "usr_a"); ok {
 		t.Fatal("consent to an older policy counted")
+	}
+}
+
+func TestRegisterFieldErrors(t *testing.T) {
+	s := NewService(&consentStore{}, DefaultConfig, nil, nil)
+	codes := func(in RegisterInput) []string {
+		var out []string
+		for _, e := range s.RegisterFieldErrors(in) {
+			out = append(out, e.Field+":"+e.Code)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		in   RegisterInput
+		want string
+	}{
+		{RegisterInput{Email: "not an address", Password: "short"}, "[email:EMAIL_INVALID password:PASSWORD_TOO_SHORT accept_terms_version:TERMS_NOT_ACCEPTED]"},
+		{RegisterInput{Email: "li@example.com", Password: "a long secret", AcceptTermsVersion: "2026-11-01"}, "[]"},
+		{RegisterInput{Phone: "13800138000", Password: "my13800138000!", AcceptTermsVersion: "2020-01-01"}, "[password:PASSWORD_TOO_COMMON accept_terms_version:TERMS_VERSION_OUTDATED]"},
+	} {
+		if got := fmt.Sprint(codes(tc.in)); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.in, got, tc.want)
+		}
 	}
 }
