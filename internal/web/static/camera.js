@@ -19,8 +19,8 @@
 
   // The thresholds, on the frame's inside scaled to ANALYSIS_W pixels wide,
   // grey levels 0..255. Set on generated cards; see TestCameraHints.
-  var ANALYSIS_W = 240;
-  var T = { dark: 60, bright: 215, glare: 0.03, sharp: 45, fill: 0.55, still: 6 };
+  var ANALYSIS_W = 480;
+  var T = { dark: 60, bright: 205, blown: 0.25, glare: 0.03, sharp: 300, fill: 0.55, still: 6 };
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -87,11 +87,31 @@
   // hint is the one thing to fix first, or '' when the frame is good.
   function hint(s) {
     if (s.mean < T.dark) { return 'dark'; }
-    if (s.mean > T.bright) { return 'bright'; }
+    if (s.mean > T.bright || s.blown > T.blown) { return 'bright'; }
     if (s.blown > T.glare) { return 'glare'; }
     if (s.fill < T.fill) { return 'closer'; }
     if (s.sharp < T.sharp) { return 'blurry'; }
     return '';
+  }
+
+  // analyse measures the frame's inside of a picture (a video, an image or
+  // a canvas of sw×sh pixels) on the small canvas.
+  function analyse(src, sw, sh, small, prev) {
+    var g = guide(sw, sh);
+    var w = ANALYSIS_W, h = Math.round(ANALYSIS_W / CARD);
+    if (small.width !== w) { small.width = w; small.height = h; }
+    var ctx = small.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(src, g.x, g.y, g.w, g.h, 0, 0, w, h);
+    var s = measure(ctx, w, h, prev);
+    s.hint = hint(s);
+    return s;
+  }
+
+  // check is the hint for a still picture ('' when good), and what was
+  // measured: for tests and for tuning the thresholds.
+  function check(src) {
+    var s = analyse(src, src.naturalWidth || src.width, src.naturalHeight || src.height, document.createElement('canvas'), null);
+    return { hint: s.hint, mean: s.mean, blown: s.blown, sharp: s.sharp, fill: s.fill };
   }
 
   function unavailable(err, t) {
@@ -138,7 +158,6 @@
     overlay.appendChild(preview);
     document.body.appendChild(overlay);
     var small = document.createElement('canvas');
-    var sctx = small.getContext('2d', { willReadFrequently: true });
     var taken = null;
 
     function stop() {
@@ -168,13 +187,9 @@
       var vw = video.videoWidth, vh = video.videoHeight;
       if (!vw || !vh || video.readyState < 2) { return; }
       placeFrame();
-      var g = guide(vw, vh);
-      var w = ANALYSIS_W, h = Math.round(ANALYSIS_W / CARD);
-      if (small.width !== w) { small.width = w; small.height = h; }
-      sctx.drawImage(video, g.x, g.y, g.w, g.h, 0, 0, w, h);
-      var s = measure(sctx, w, h, prev);
+      var s = analyse(video, vw, vh, small, prev);
       prev = s.grey;
-      var k = hint(s);
+      var k = s.hint;
       var steady = s.diff < T.still;
       overlay.setAttribute('data-hint', k || (steady ? 'good' : 'steady'));
       overlay.setAttribute('data-measure', JSON.stringify({ mean: Math.round(s.mean), blown: +s.blown.toFixed(3),
@@ -263,5 +278,5 @@
     return d;
   }
 
-  window.VWCamera = { open: open, examples: examples, supported: supported };
+  window.VWCamera = { open: open, examples: examples, supported: supported, check: check };
 })();
