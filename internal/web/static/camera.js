@@ -154,8 +154,8 @@
     overlay.appendChild(stage);
     overlay.appendChild(tip);
     overlay.appendChild(shutter);
-    overlay.appendChild(cancel);
     overlay.appendChild(preview);
+    overlay.appendChild(cancel);
     document.body.appendChild(overlay);
     var small = document.createElement('canvas');
     var taken = null;
