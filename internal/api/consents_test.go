@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -32,10 +33,9 @@ func TestSensitiveConsentRequired(t *testing.T) {
 			if r := do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok, `{"full_name":"张三丰","phone":"13800138000"}`); r.status == 403 {
 				t.Fatalf("name alone refused: %s", r.raw)
 			}
-			doc := uploadDoc(t, base, tok, "id_front", "004_good.jpg")
-			r = do(t, base, "POST", "/api/v1/verifications/"+id+"/documents", tok, `{"kind":"id_front","document_id":"`+doc+`"}`)
-			if r.status != 403 || r.code() != "SENSITIVE_CONSENT_REQUIRED" {
-				t.Fatalf("document before consent: %d %s", r.status, r.raw)
+			// A photo is not kept before the consent.
+			if st, m := postMultipart(t, base, tok, "id_front", fixture(t, "004_good.jpg"), ""); st != 403 || !strings.Contains(fmt.Sprint(m), "SENSITIVE_CONSENT_REQUIRED") {
+				t.Fatalf("document upload before consent: %d %v", st, m)
 			}
 			for _, tc := range []struct{ body, code string }{
 				{`{"kind":"marketing","version":"2026-11-01"}`, "CONSENT_KIND_UNKNOWN"},
@@ -56,6 +56,7 @@ func TestSensitiveConsentRequired(t *testing.T) {
 			if r := do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok, put); r.status != 200 {
 				t.Fatalf("applicant after consent: %d %s", r.status, r.raw)
 			}
+			doc := uploadDoc(t, base, tok, "id_front", "004_good.jpg")
 			if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/documents", tok, `{"kind":"id_front","document_id":"`+doc+`"}`); r.status != 200 {
 				t.Fatalf("document after consent: %d %s", r.status, r.raw)
 			}
