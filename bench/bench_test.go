@@ -198,6 +198,7 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 		var login struct{ Token string }
 		c.do("POST", "/api/v1/auth/login", `{"email":"`+email+`","password":"bench password"}`, &login)
 		c.token = login.Token
+		c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil)
 		var v struct{ Verification struct{ ID string } }
 		c.do("POST", "/api/v1/verifications", `{"level":"standard"}`, &v)
 		id := v.Verification.ID

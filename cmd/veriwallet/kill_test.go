@@ -78,6 +78,9 @@ func TestUploadSurvivesKill(t *testing.T) {
 	}
 	_, m := call(t, "POST", base+"/api/v1/auth/login", "", `{"email":"k@example.com","password":"a fine password"}`)
 	tok, _ := m["token"].(string)
+	if st, _ := call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); st != 201 {
+		t.Fatalf("consent %d", st)
+	}
 	data, err := os.ReadFile(filepath.Join("..", "..", "internal", "document", "testdata", "calib", "004_good.jpg"))
 	if err != nil {
 		t.Fatal(err)

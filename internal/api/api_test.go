@@ -133,6 +133,11 @@ func login(t *testing.T, srv *httptest.Server, who, pw string) string {
 	if r.status != 200 || tok == "" {
 		t.Fatalf("login %s: %d %s", who, r.status, r.raw)
 	}
+	// The separate consent to sensitive personal information, which a
+	// verification needs before an ID number or a photo.
+	if r := do(t, srv, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); r.status != 201 {
+		t.Fatalf("consent %s: %d %s", who, r.status, r.raw)
+	}
 	return tok
 }
 
@@ -151,7 +156,7 @@ func TestAccountFlow(t *testing.T) {
 				if me.status != 200 || (u["email"] != tc.want && u["phone"] != tc.want) || u["role"] != "customer" {
 					t.Fatalf("me: %d %s", me.status, me.raw)
 				}
-				if cs, _ := me.body["consents"].([]any); len(cs) != 2 {
+				if cs, _ := me.body["consents"].([]any); len(cs) != 3 { // terms, privacy, and the sensitive-information consent login() gives
 					t.Fatalf("consents not recorded: %s", me.raw)
 				}
 				if r := do(t, srv, "POST", "/api/v1/auth/logout", tok, ""); r.status != 204 {

@@ -113,6 +113,16 @@ type documentFromUpload struct {
 
 func (a *API) createDocument(w http.ResponseWriter, r *http.Request) {
 	_, u := current(r)
+	// A document photo is sensitive personal information: it is kept only
+	// after the separate consent (PIPL art. 29), as the verification
+	// service requires before attaching it.
+	if ok, err := a.Accounts.HasSensitiveConsent(r.Context(), u.ID); err != nil || !ok {
+		if err == nil {
+			err = verification.ErrSensitiveConsentRequired()
+		}
+		writeError(w, r, err)
+		return
+	}
 	var kind, uploadID string
 	var data []byte
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -20,6 +20,9 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
 		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
 
+		// The separate consent to sensitive personal information (PIPL art. 29).
+		{"POST", "/api/v1/consents", true, http.HandlerFunc(a.giveConsent)},
+
 		{"POST", "/api/v1/documents", true, http.HandlerFunc(a.createDocument)},
 		{"GET", "/api/v1/documents/{id}", true, http.HandlerFunc(a.getDocument)},
 		{"GET", "/api/v1/documents/{id}/image", true, http.HandlerFunc(a.getDocumentImage)},

@@ -114,7 +114,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Verifications = &verification.Service{Store: a.Cases, Levels: levels, Documents: a.Documents, Reader: o.Reader,
 		Readings:    o.DB.Readings(a.Queue),
-		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log}
+		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
+		Consent: a.Accounts}
 	a.Queue.Verification = a.Verifications
 
 	checks := []server.Check{

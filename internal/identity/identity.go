@@ -46,7 +46,7 @@ type User struct {
 
 // Consent records that a user accepted one version of a policy document.
 type Consent struct {
-	Document   string    `json:"document"` // "terms" or "privacy"
+	Document   string    `json:"document"` // "terms", "privacy" or "sensitive_personal_info"
 	Version    string    `json:"version"`
 	AcceptedAt time.Time `json:"accepted_at"`
 }
@@ -90,6 +90,9 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	// Consents lists the user's recorded consents, oldest first.
 	Consents(ctx context.Context, userID string) ([]Consent, error)
+	// AddConsent records one more consent; recording the same document and
+	// version again keeps the first time. Errors: NotFound USER_NOT_FOUND.
+	AddConsent(ctx context.Context, userID string, c Consent) error
 	// SetPassword replaces a user's password hash. Errors: NotFound.
 	SetPassword(ctx context.Context, userID, passwordHash string) error
 

@@ -160,15 +160,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 		return nil, errs.New(errs.Invalid, "ROLE_INVALID", "Unknown role.", "未知角色。").OnField("role")
 	}
 	if role == RoleCustomer {
-		switch v := strings.TrimSpace(in.AcceptTermsVersion); {
-		case v == "":
-			return nil, errs.New(errs.Invalid, "TERMS_NOT_ACCEPTED",
-				"Please read and accept the terms of service and the privacy policy.",
-				"请阅读并同意服务条款和隐私政策。").OnField("accept_terms_version")
-		case v != s.cfg.TermsVersion:
-			return nil, errs.New(errs.Invalid, "TERMS_VERSION_OUTDATED",
-				"The terms have been updated since this page was loaded. Please reload, read and accept the current version ("+s.cfg.TermsVersion+").",
-				"服务条款已更新，请刷新页面，阅读并同意最新版本（"+s.cfg.TermsVersion+"）。").OnField("accept_terms_version")
+		if err := s.termsError(in.AcceptTermsVersion); err != nil {
+			return nil, err
 		}
 	}
 	personal := []string{c.value}

@@ -65,7 +65,18 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
-	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
+		Verifications: d.Verification}
+	if d.Messages != nil {
+		wb.Inbox = func(ctx context.Context, userID string) ([]web.Message, error) {
+			ms, err := d.Messages.Messages(ctx, userID, 50)
+			out := make([]web.Message, 0, len(ms))
+			for _, m := range ms {
+				out = append(out, web.Message{CaseID: m.CaseID, Status: m.Status, CreatedAt: m.CreatedAt, Read: m.ReadAt != nil})
+			}
+			return out, err
+		}
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())

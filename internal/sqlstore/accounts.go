@@ -139,6 +139,18 @@ func (a *Accounts) SetPassword(ctx context.Context, userID, hash string) error {
 	})
 }
 
+// AddConsent implements identity.Store.
+func (a *Accounts) AddConsent(ctx context.Context, userID string, c identity.Consent) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		if !exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1`, userID) {
+			return identity.ErrUserNotFound()
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO consents (user_id, document, version, accepted_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (user_id, document, version) DO NOTHING`, userID, c.Document, c.Version, ts(c.AcceptedAt))
+		return err
+	})
+}
+
 // Consents implements identity.Store.
 func (a *Accounts) Consents(ctx context.Context, userID string) ([]identity.Consent, error) {
 	rows, err := a.db.QueryContext(ctx, `SELECT document, version, accepted_at FROM consents WHERE user_id = $1 ORDER BY accepted_at, document`, userID)

@@ -43,6 +43,19 @@ func Accounts(t *testing.T, newStore func(t *testing.T) identity.Store) {
 		if err != nil || len(cs) != 2 || cs[0].Document != "privacy" || cs[1].Version != "v1" || !cs[1].AcceptedAt.Equal(t0) {
 			t.Fatalf("consents %+v %v", cs, err)
 		}
+		// A later consent is added; the same one again keeps its first time.
+		for _, at := range []time.Time{t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
+			if err := s.AddConsent(ctx, "usr_a", identity.Consent{Document: identity.ConsentSensitive, Version: "v1", AcceptedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cs, err = s.Consents(ctx, "usr_a")
+		if err != nil || len(cs) != 3 || cs[2].Document != identity.ConsentSensitive || !cs[2].AcceptedAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("consents after AddConsent %+v %v", cs, err)
+		}
+		if err := s.AddConsent(ctx, "usr_nope", identity.Consent{Document: identity.ConsentSensitive, Version: "v1", AcceptedAt: t0}); !errs.Is(err, "USER_NOT_FOUND") {
+			t.Fatalf("consent of an unknown user: %v", err)
+		}
 		p := &identity.User{ID: "usr_p", Phone: "+8613800138000", Role: identity.RoleAdmin, CreatedAt: t0}
 		if err := s.CreateUser(ctx, p, "hash-p", nil); err != nil {
 			t.Fatal(err)

@@ -59,8 +59,13 @@ type Service struct {
 	Readings    ReadingStore   // nil: no upload-time readings (the pipeline reads)
 	IdentityKey []byte         // server secret for IdentityHash
 	Sender      PhoneSender
-	Now         func() time.Time
-	Log         *slog.Logger
+	// Consent says whether a user gave the separate consent to the
+	// handling of sensitive personal information (PIPL art. 29);
+	// identity.Service does. The application always sets it; nil (tests
+	// of the other rules) does not check.
+	Consent SensitiveConsent
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 func (s *Service) now() time.Time {
@@ -145,6 +150,11 @@ func (s *Service) UpdateApplicant(ctx context.Context, userID, id string, a Appl
 	if err != nil {
 		return nil, nil, err
 	}
+	if strings.TrimSpace(a.IDNumber) != "" || strings.TrimSpace(a.GuardianIDNumber) != "" {
+		if err := s.needConsent(ctx, userID); err != nil {
+			return nil, nil, err
+		}
+	}
 	a = NormalizeApplicant(a)
 	// The phone is confirmed by a one-time code, never by the request; a
 	// changed number needs a new code.
@@ -167,6 +177,9 @@ func (s *Service) AttachDocument(ctx context.Context, userID, id, kind, document
 	}
 	c, err := s.editable(ctx, userID, id, AttachDocument)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.needConsent(ctx, userID); err != nil {
 		return nil, err
 	}
 	d, err := s.Documents.Get(ctx, userID, false, documentID)

@@ -73,11 +73,10 @@ func TestBrowserRegisterLoginLogout(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#password"), "short"),
 			chromedp.Click(chromedp.CSS("#accept")),
 			chromedp.Click(chromedp.CSS("#submit")),
-			chromedp.WaitVisible(chromedp.CSS("#form-error")),
-			into(&errText, chromedp.Text(chromedp.CSS("#form-error"))),
-			// Now properly.
+			chromedp.WaitVisible(chromedp.CSS("#err-password")),
+			into(&errText, chromedp.Text(chromedp.CSS("#err-password"))),
+			// Now properly: the account and the ticked terms box are kept.
 			chromedp.SendKeys(chromedp.CSS("#password"), "my wallet secret 1"),
-			chromedp.Click(chromedp.CSS("#accept")),
 			chromedp.Click(chromedp.CSS("#submit")),
 			chromedp.WaitVisible(chromedp.CSS("#account-login")),
 			into(&text, chromedp.Text(chromedp.CSS("#account-login"))),

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -31,6 +32,9 @@ func (wb *Web) routes() []route {
 		{"GET /handoff/{token}", http.HandlerFunc(wb.handoffConfirm)},
 		{"POST /handoff/{token}", http.HandlerFunc(wb.handoff)},
 		{"GET /support", http.HandlerFunc(wb.support)},
+		{"GET /inbox", http.HandlerFunc(wb.inbox)},
+		{"GET /terms", http.HandlerFunc(wb.terms)},
+		{"GET /privacy", http.HandlerFunc(wb.privacy)},
 		{"/", http.HandlerFunc(wb.notFound)},
 	}
 }
@@ -59,11 +63,29 @@ func (wb *Web) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form["account"] = r.PostForm.Get("account")
+	p.Accepted = r.PostForm.Get("accept_terms_version") != ""
 	email, phone := splitAccount(r.PostForm.Get("account"))
 	pw := r.PostForm.Get("password")
-	if _, err := wb.Accounts.Register(r.Context(), identity.RegisterInput{Email: email, Phone: phone, Password: pw,
-		AcceptTermsVersion: r.PostForm.Get("accept_terms_version")}); err != nil {
-		wb.fail(w, r, "register", p, err)
+	in := identity.RegisterInput{Email: email, Phone: phone, Password: pw, AcceptTermsVersion: r.PostForm.Get("accept_terms_version")}
+	if _, err := wb.Accounts.Register(r.Context(), in); err != nil {
+		// Every field error at once, each beside its field; the password
+		// is never sent back (the page says so).
+		lang := i18n.Lang(p.Lang)
+		for _, fe := range append(wb.Accounts.RegisterFieldErrors(in), errs.As(err)) {
+			f := fe.Field
+			if f == "email" || f == "phone" {
+				f = "account"
+			}
+			if f == "" || p.Errors[f] != "" {
+				continue
+			}
+			p.Errors[f] = fe.Message.In(lang)
+		}
+		if e := errs.As(err); e.Field == "" {
+			wb.fail(w, r, "register", p, err)
+			return
+		}
+		wb.render(w, httpx.Status(errs.As(err).Kind), "register", p)
 		return
 	}
 	wb.startSession(w, r, email, phone, pw, "register", p)
@@ -102,25 +124,6 @@ func (wb *Web) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.ClearSessionCookie(w, r, wb.SecureCookie)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-func (wb *Web) account(w http.ResponseWriter, r *http.Request) {
-	s, u := wb.user(r)
-	if u == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	p := wb.newPage(r, "account.title")
-	p.User = u
-	var err error
-	if p.Sessions, err = wb.Accounts.Sessions(r.Context(), s); err == nil {
-		p.Consents, err = wb.Accounts.Consents(r.Context(), u.ID)
-	}
-	if err != nil {
-		wb.fail(w, r, "error", p, err)
-		return
-	}
-	wb.render(w, http.StatusOK, "account", p)
 }
 
 func (wb *Web) revoke(w http.ResponseWriter, r *http.Request) {

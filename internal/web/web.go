@@ -6,18 +6,20 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 //go:embed templates/*.html
@@ -32,14 +34,30 @@ type Web struct {
 	Log          *slog.Logger
 	TrustProxy   bool
 	SecureCookie bool
+	// Verifications gives the account page the verification level and the
+	// latest case (nil: not shown). Inbox lists the in-app messages (nil:
+	// the inbox is empty).
+	Verifications *verification.Service
+	Inbox         func(ctx context.Context, userID string) ([]Message, error)
 
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	static staticFiles
+}
+
+// Message is an in-app message as the inbox shows it.
+type Message struct {
+	CaseID    string
+	Status    string
+	CreatedAt time.Time
+	Read      bool
 }
 
 func (wb *Web) load() {
-	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+	wb.static = loadStatic()
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
-	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff"} {
+	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
+		"policy", "inbox"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -48,8 +66,8 @@ func (wb *Web) load() {
 func (wb *Web) Handler() http.Handler {
 	wb.load()
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /static/{path...}", func(w http.ResponseWriter, r *http.Request) { wb.static.serve(w, r, r.PathValue("path")) })
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { wb.static.serve(w, r, "favicon.ico") })
 	for _, rt := range wb.routes() {
 		mux.Handle(rt.pattern, rt.handler)
 	}
@@ -69,6 +87,16 @@ type page struct {
 	Consents              []identity.Consent
 	CaseID                string // the verification case of the wizard and support pages
 	Config                string // JSON for static/wizard.js (texts in the page's language)
+
+	// The account, inbox and policy pages.
+	PrivacyVersion string
+	Account        *accountView
+	Devices        []deviceView
+	ConsentList    []consentView
+	Messages       []messageView
+	Policy         *policyView
+	Errors         map[string]string // register: every field error at once
+	Accepted       bool              // register: the terms box was ticked
 }
 
 type pageError struct{ Message, Field, Code string }
@@ -85,7 +113,8 @@ func (wb *Web) newPage(r *http.Request, title string) *page {
 				return m.In(lang)
 			}
 			return k
-		}, Form: map[string]string{}, TermsVersion: wb.Accounts.Config().TermsVersion}
+		}, Form: map[string]string{}, TermsVersion: wb.Accounts.Config().TermsVersion,
+		PrivacyVersion: wb.Accounts.Config().PrivacyVersion, Errors: map[string]string{}}
 }
 
 func (wb *Web) render(w http.ResponseWriter, status int, name string, p *page) {

@@ -159,9 +159,21 @@ func clearInput(sel string) chromedp.Action[chromedp.Void] {
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
-// registerAndLogin registers an account through the API and logs the
-// browser in through the login page.
+// registerAndLogin registers an account through the API, logs the browser
+// in through the login page and gives the separate consent to sensitive
+// personal information (the wizard's consent gate has a test of its own).
 func registerAndLogin(t *testing.T, ctx context.Context, srv *httptest.Server, email string) {
+	t.Helper()
+	registerAndLoginNoConsent(t, ctx, srv, email)
+	var status int
+	if err := do(ctx, into(&status, chromedp.Evaluate[int](`fetch('/api/v1/consents', {method: 'POST', headers: {'Content-Type': 'application/json'},
+		body: JSON.stringify({kind: 'sensitive_personal_info', version: '2026-11-01'})}).then(r => r.status)`, chromedp.EvalAwaitPromise))); err != nil || status != 201 {
+		t.Fatalf("consent: %d %v", status, err)
+	}
+}
+
+// registerAndLoginNoConsent is registerAndLogin without the consent.
+func registerAndLoginNoConsent(t *testing.T, ctx context.Context, srv *httptest.Server, email string) {
 	t.Helper()
 	res, err := http.Post(srv.URL+"/api/v1/auth/register", "application/json",
 		strings.NewReader(`{"email":"`+email+`","password":"long enough pass","accept_terms_version":"2026-11-01"}`))

@@ -463,11 +463,12 @@
         var label = el('label', { 'class': 'file', 'for': 'file-' + kind }, t('doc.choose'));
         var input = el('input', { type: 'file', id: 'file-' + kind, accept: 'image/jpeg,image/png', capture: 'environment' });
         input.addEventListener('change', function () {
-          if (input.files && input.files[0]) { uploadDocument(kind, input.files[0]); }
+          if (input.files && input.files[0]) { showThumb(kind, input.files[0]); uploadDocument(kind, input.files[0]); }
           input.value = '';
         });
         box.appendChild(label);
         box.appendChild(input);
+        cameraSlot(kind, box, label);
         var prog = el('progress', { id: 'progress-' + kind, max: '100', value: '0' });
         prog.hidden = true;
         box.appendChild(prog);
@@ -487,6 +488,37 @@
       }
     });
   }
+  // Camera capture (static/camera.js): a button per slot opens the camera;
+  // the photo taken goes to uploadDocument like a chosen file. The file
+  // picker stays, and is what is left when there is no camera.
+  function cameraSlot(kind, box, label) {
+    if (!$('photo-examples') && window.VWCamera) {
+      $('doc-list').parentNode.insertBefore(window.VWCamera.examples(t), $('doc-list'));
+    }
+    var thumb = el('img', { 'class': 'doc-thumb', id: 'thumb-' + kind, alt: t('cam.taken') });
+    thumb.hidden = true;
+    box.insertBefore(thumb, label);
+    if (!window.VWCamera) { return; }
+    var b = el('button', { type: 'button', 'class': 'camera', id: 'camera-' + kind }, t('cam.open'));
+    var note = el('p', { 'class': 'muted cam-note', id: 'camera-note-' + kind });
+    note.hidden = true;
+    b.addEventListener('click', function () {
+      window.VWCamera.open({ title: (cfg.documents[kind] || { title: kind }).title, t: t,
+        onCapture: function (blob) { showThumb(kind, blob); uploadDocument(kind, blob); },
+        onUnavailable: function (msg) { note.textContent = msg; show(note, true); label.focus(); } });
+    });
+    box.insertBefore(b, label);
+    box.insertBefore(note, label);
+    label.className = 'file secondary';
+  }
+  function showThumb(kind, blob) {
+    var img = $('thumb-' + kind);
+    if (!img) { return; }
+    if (img.src) { URL.revokeObjectURL(img.src); }
+    img.src = URL.createObjectURL(blob);
+    show(img, true);
+  }
+
   function docState(kind, text, cls) {
     var st = $('state-' + kind);
     st.textContent = text;
@@ -699,11 +731,49 @@
     });
   });
 
+  // --------------------------------------------------------- consent gate
+  // The separate consent to sensitive personal information (PIPL art. 29)
+  // comes before the first step that collects any (the ID number).
+  function consentGate(then) {
+    var box = $('screen-consent');
+    var version = box.getAttribute('data-version');
+    if (!editable()) { then(); return; }
+    api('GET', '/api/v1/me').then(function (r) {
+      var given = (r.body.consents || []).some(function (c) {
+        return c.document === 'sensitive_personal_info' && c.version === version;
+      });
+      if (given) { then(); return; }
+      $('consent-title').textContent = t('consent.title');
+      $('consent-lead').textContent = t('consent.lead');
+      $('consent-text').textContent = t('consent.accept', { version: version });
+      $('consent-privacy').textContent = t('consent.privacy');
+      $('consent-terms').textContent = t('consent.terms');
+      $('consent-continue').textContent = t('consent.continue');
+      show($('stepbar'), false);
+      show(box, true);
+      $('consent-continue').onclick = function () {
+        if (!$('consent-accept').checked) {
+          $('consent-error').textContent = t('consent.required');
+          show($('consent-error'), true);
+          return;
+        }
+        $('consent-continue').disabled = true;
+        api('POST', '/api/v1/consents', { kind: 'sensitive_personal_info', version: version }).then(function (r2) {
+          $('consent-continue').disabled = false;
+          if (r2.status !== 201) { showError(errMessage(r2)); return; }
+          show(box, false);
+          show($('stepbar'), true);
+          then();
+        });
+      };
+    });
+  }
+
   // ----------------------------------------------------------------- start
   api('GET', base).then(function (r) {
     show($('loading'), false);
     if (r.status !== 200) { showError(errMessage(r)); return; }
     setView(r.body.verification);
-    go(firstScreen());
+    consentGate(function () { go(firstScreen()); });
   });
 })();
