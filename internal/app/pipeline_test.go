@@ -83,6 +83,9 @@ func (p *pipeline) decide(a verification.Applicant, docs map[string][]byte) veri
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := p.app.Accounts.GiveConsent(ctx, u.ID, identity.ConsentSensitive, identity.DefaultConfig.PrivacyVersion); err != nil {
+		t.Fatal(err)
+	}
 	c, err := v.Create(ctx, u.ID, verification.LevelStandard, "")
 	if err != nil {
 		t.Fatal(err)
