@@ -62,7 +62,7 @@ func (wb *Web) register(w http.ResponseWriter, r *http.Request) {
 	email, phone := splitAccount(r.PostForm.Get("account"))
 	pw := r.PostForm.Get("password")
 	if _, err := wb.Accounts.Register(r.Context(), identity.RegisterInput{Email: email, Phone: phone, Password: pw,
-		AcceptTermsVersion: r.PostForm.Get("accept_terms_version")}); err != nil {
+		AcceptTermsVersion: r.PostForm.Get("accept_terms_version"), ClientIP: httpx.ClientIP(r, wb.TrustProxy)}); err != nil {
 		wb.fail(w, r, "register", p, err)
 		return
 	}
