@@ -22,6 +22,7 @@ func (m *memStore) UserByLogin(ctx context.Context, k LoginKind, v string) (*Use
 	return m.user, m.hash, nil
 }
 func (m *memStore) CreateSession(ctx context.Context, s *Session, h []byte) error { return nil }
+
 type memRow struct {
 	at      time.Time
 	attempt string
