@@ -92,7 +92,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Accounts = identity.NewService(o.DB.Accounts(), o.Accounts, o.Now, nil)
 	a.Documents = document.NewService(gate, o.DB.Documents(), sealed, o.Now)
 	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
-		TrustProxy: o.TrustProxy, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
+		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +148,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
+		AllowedOrigins: o.AllowedOrigins,
 	})
 	return a, nil
 }
