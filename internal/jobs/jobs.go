@@ -37,7 +37,10 @@ func (VerifyArgs) Kind() string { return "verify_case" }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (VerifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: verifyAttempts, Queue: "verify"}
+	// One spare attempt: River discards a job rescued on its last attempt
+	// (its server died) without running it, which would strand the case;
+	// the spare runs it, and its failure sends the case to a reviewer.
+	return river.InsertOpts{MaxAttempts: verifyAttempts + 1, Queue: "verify"}
 }
 
 // verifyAttempts bounds how long a case waits on our faults before a
@@ -69,7 +72,7 @@ func (w *verifyWorker) Work(ctx context.Context, job *river.Job[VerifyArgs]) err
 			return nil // another run decided it meanwhile
 		}
 	}
-	if err != nil && job.Attempt >= job.MaxAttempts {
+	if err != nil && job.Attempt >= verifyAttempts {
 		// Our fault, again and again: a person decides; the customer is
 		// never failed for it.
 		w.q.log.Error("verification failed repeatedly; sent to review", "case_id", job.Args.CaseID, "err", err)
