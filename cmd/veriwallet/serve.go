@@ -74,6 +74,11 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	return &wired{cfg: cfg, log: log, keys: kr, db: db, icfg: icfg, accounts: identity.NewService(db.Accounts(), icfg, nil, nil)}, nil
 }
 
+// testOptions, when set (only by this package's tests, in a child
+// process), adjusts the application's options: a slow document reader
+// lets a test kill the server in the middle of a case.
+var testOptions func(*app.Options)
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	a, err := open(ctx, "serve", args, getenv, stderr)
 	if err != nil {
@@ -107,10 +112,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.cfg.SMSURL != "" {
 		sender = verification.HTTPSender{URL: a.cfg.SMSURL, Secret: []byte(a.cfg.SMSSecret)}
 	}
-	application, err := app.New(ctx, app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
+	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
-		Version: versionString()})
+		Version:    versionString(),
+		JobTimeout: a.cfg.JobTimeout, RescueAfter: a.cfg.RescueAfter,
+		RegisterLimit: a.cfg.RegisterLimit, AllowedOrigins: a.cfg.AllowedOrigins}
+	if testOptions != nil {
+		testOptions(&opts)
+	}
+	application, err := app.New(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := a.Accounts.Register(r.Context(), identity.RegisterInput{Email: in.Email, Phone: in.Phone,
-		Password: in.Password, AcceptTermsVersion: in.AcceptTermsVersion})
+		Password: in.Password, AcceptTermsVersion: in.AcceptTermsVersion, ClientIP: httpx.ClientIP(r, a.TrustProxy)})
 	if err != nil {
 		writeError(w, r, err)
 		return

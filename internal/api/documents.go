@@ -157,6 +157,9 @@ func (a *API) createDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	d, _, err := a.Documents.Create(r.Context(), u.ID, document.Kind(kind), data)
 	if err != nil {
+		if uploadID != "" {
+			a.Uploads.Unclaim(r.Context(), uploadID) // the client may try again
+		}
 		writeError(w, r, err)
 		return
 	}

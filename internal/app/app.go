@@ -30,23 +30,27 @@ import (
 
 // Options configure the application.
 type Options struct {
-	DB            *sqlstore.DB
-	Keys          *keys.Keyring
-	DataDir       string // blobs go to DataDir/blobs
-	Log           *slog.Logger
-	Accounts      identity.Config
-	MaxUpload     int64
-	MaxOpen       int // unfinished uploads per user (0: 5)
-	TrustProxy    bool
-	SecureCookie  bool
-	Version       string
-	Levels        *verification.Levels        // nil: the defaults
-	Reader        verification.DocumentReader // nil: document reading unavailable
-	ReaderStatus  func(context.Context) error // for /readyz (optional component)
-	Sender        verification.PhoneSender    // nil: log the codes (development)
-	WebhookClient *http.Client                // nil: the default (10 s timeout, no redirects)
-	Poll          time.Duration               // job queue poll interval (0: 200 ms)
-	Now           func() time.Time
+	DB             *sqlstore.DB
+	Keys           *keys.Keyring
+	DataDir        string // blobs go to DataDir/blobs
+	Log            *slog.Logger
+	Accounts       identity.Config
+	MaxUpload      int64
+	MaxOpen        int // unfinished uploads per user (0: 5)
+	TrustProxy     bool
+	SecureCookie   bool
+	Version        string
+	Levels         *verification.Levels        // nil: the defaults
+	Reader         verification.DocumentReader // nil: document reading unavailable
+	ReaderStatus   func(context.Context) error // for /readyz (optional component)
+	Sender         verification.PhoneSender    // nil: log the codes (development)
+	WebhookClient  *http.Client                // nil: the default (10 s timeout, no redirects)
+	Poll           time.Duration               // job queue poll interval (0: 200 ms)
+	JobTimeout     time.Duration               // longest run of a job (0: jobs.DefaultJobTimeout)
+	RescueAfter    time.Duration               // a job running this long (its server died) runs again (0: jobs.DefaultRescueAfter)
+	RegisterLimit  int                         // registrations per client address an hour (0: identity's default)
+	AllowedOrigins []string                    // origins the upload endpoint answers CORS for (none: same origin only)
+	Now            func() time.Time
 }
 
 // App is the wired application.
@@ -81,15 +85,18 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.RegisterLimit > 0 {
+		o.Accounts.MaxRegistrations = o.RegisterLimit
+	}
 	a := &App{log: o.Log}
 	a.Accounts = identity.NewService(o.DB.Accounts(), o.Accounts, o.Now, nil)
 	a.Documents = document.NewService(gate, o.DB.Documents(), sealed, o.Now)
 	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
-		TrustProxy: o.TrustProxy, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
+		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
 	if err != nil {
 		return nil, err
 	}
-	a.Queue, err = jobs.New(o.DB, o.Log, o.Poll)
+	a.Queue, err = jobs.New(o.DB, o.Log, jobs.Options{Poll: o.Poll, JobTimeout: o.JobTimeout, RescueAfter: o.RescueAfter})
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +150,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
+		AllowedOrigins: o.AllowedOrigins,
 	})
 	return a, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,6 +35,13 @@ type Config struct {
 	LevelsFile     string // JSON verification levels; empty: the defaults
 	SMSURL         string // the operator's SMS gateway; empty: codes go to the log
 	SMSSecret      string // signs requests to the SMS gateway
+
+	// Reliability and abuse limits (issue 11: crash rescue, registration
+	// throttle, CORS for the upload endpoint).
+	JobTimeout     time.Duration // longest a verification job may run
+	RescueAfter    time.Duration // a job running longer (its process died) is run again
+	RegisterLimit  int           // registrations (and *_TAKEN answers) per client address an hour
+	AllowedOrigins []string      // origins the upload endpoint answers CORS for; empty: same origin only
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -59,6 +67,12 @@ var Settings = []Setting{
 	{"levels", "VERIWALLET_LEVELS_FILE", "(built-in basic, standard, enhanced)", "JSON file with the verification levels", false},
 	{"sms-url", "VERIWALLET_SMS_URL", "(codes written to the log)", "SMS gateway that sends one-time codes (signed POST)", false},
 	{"sms-secret", "VERIWALLET_SMS_SECRET", "", "secret that signs requests to the SMS gateway", true},
+
+	// Reliability and abuse limits.
+	{"job-timeout", "VERIWALLET_JOB_TIMEOUT", "45s", "longest a verification (document reading) job may run before it is retried", false},
+	{"rescue-after", "VERIWALLET_RESCUE_AFTER", "50s", "a job still marked running this long after it started (its server died) is run again; more than job-timeout", false},
+	{"register-limit", "VERIWALLET_REGISTER_LIMIT", "10", "registration attempts per client address an hour (every EMAIL_TAKEN/PHONE_TAKEN answer counts)", false},
+	{"allowed-origins", "VERIWALLET_ALLOWED_ORIGINS", "(same origin only)", "comma-separated origins (https://app.example.com) the upload endpoint answers cross-origin requests for", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -133,6 +147,21 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if c.MaxUploadBytes, err = strconv.ParseInt(str("max-upload-bytes", "10485760"), 10, 64); err != nil {
 		return nil, fmt.Errorf("max-upload-bytes: %w", err)
 	}
+	// Reliability and abuse limits.
+	if c.JobTimeout, err = time.ParseDuration(str("job-timeout", "45s")); err != nil {
+		return nil, fmt.Errorf("job-timeout: %w", err)
+	}
+	if c.RescueAfter, err = time.ParseDuration(str("rescue-after", "50s")); err != nil {
+		return nil, fmt.Errorf("rescue-after: %w", err)
+	}
+	if c.RegisterLimit, err = strconv.Atoi(str("register-limit", "10")); err != nil {
+		return nil, fmt.Errorf("register-limit: %w", err)
+	}
+	for o := range strings.SplitSeq(str("allowed-origins", ""), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -166,6 +195,21 @@ func (c *Config) Validate() error {
 	}
 	if c.TermsVersion == "" || c.PrivacyVersion == "" {
 		return errors.New("terms-version and privacy-version must not be empty")
+	}
+	// Reliability and abuse limits.
+	if c.JobTimeout < time.Second {
+		return errors.New("job-timeout: at least 1s")
+	}
+	if c.RescueAfter <= c.JobTimeout {
+		return errors.New("rescue-after: must be more than job-timeout")
+	}
+	if c.RegisterLimit < 1 {
+		return errors.New("register-limit: at least 1")
+	}
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("allowed-origins: %q is not an origin (want scheme://host[:port])", o)
+		}
 	}
 	return nil
 }

@@ -109,14 +109,37 @@ type Store interface {
 	// Errors: NotFound SESSION_NOT_FOUND (also when it is another user's).
 	RevokeSession(ctx context.Context, userID, sessionID string, at time.Time) error
 
-	// LoginFailures counts failures recorded under key since a time and
-	// returns the oldest of them (zero when none).
-	LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error)
-	// AddLoginFailure records a failure under each key and forgets
-	// failures older than before.
-	AddLoginFailure(ctx context.Context, keys []string, at, before time.Time) error
-	// ClearLoginFailures forgets the failures under key.
+	// BeginLogin starts login attempt id, in one transaction (so that
+	// concurrent attempts, on any server, see each other): it forgets
+	// failures older than before; then, if the failures under a limit's key
+	// since since reach its Max, it reports that key (Throttled) and the
+	// oldest of them; else, if those failures plus the attempts still in
+	// progress (begun after pendingSince) reach a Max, it reports Busy;
+	// else it records the attempt as in progress under every key.
+	BeginLogin(ctx context.Context, id string, limits []LoginLimit, at, before, since, pendingSince time.Time) (LoginCheck, error)
+	// EndLogin ends attempt id: a failed one counts as a failure under
+	// each of its keys; otherwise it is forgotten.
+	EndLogin(ctx context.Context, id string, failed bool) error
+	// ClearLoginFailures forgets the failures under key (not the attempts in progress).
 	ClearLoginFailures(ctx context.Context, key string) error
-	// RemoveLoginFailure forgets the failure recorded under key at at.
-	RemoveLoginFailure(ctx context.Context, key string, at time.Time) error
+
+	// TakeRegistration counts a registration attempt under key, in one
+	// transaction: it forgets attempts before since and, unless max
+	// attempts are counted since, records one at at and returns true;
+	// otherwise false and the oldest attempt.
+	TakeRegistration(ctx context.Context, key string, max int, at, since time.Time) (bool, time.Time, error)
+}
+
+// LoginLimit is one throttle a login attempt counts against: Max failures
+// under Key (0: counted, never refused).
+type LoginLimit struct {
+	Key string
+	Max int
+}
+
+// LoginCheck is what Store.BeginLogin found.
+type LoginCheck struct {
+	Throttled string    // the key whose failures reached its Max ("": none)
+	Oldest    time.Time // the oldest of those failures
+	Busy      bool      // attempts in progress may use the remaining tries: ask again shortly
 }

@@ -26,6 +26,9 @@ type Config struct {
 	MaxIPFailures  int           // failed logins per client address within FailureWindow
 	FailureWindow  time.Duration
 	Argon2         Argon2Params
+	// MaxRegistrations bounds registration attempts per client address
+	// an hour (each EMAIL_TAKEN/PHONE_TAKEN answer counts); 0: unlimited.
+	MaxRegistrations int
 }
 
 // DefaultConfig is the configuration with zero settings.
@@ -37,6 +40,8 @@ var DefaultConfig = Config{
 	MaxIPFailures:  50,
 	FailureWindow:  15 * time.Minute,
 	Argon2:         DefaultArgon2,
+
+	MaxRegistrations: 10,
 }
 
 // Service is the accounts use cases.
@@ -73,7 +78,8 @@ type RegisterInput struct {
 	Phone              string
 	Password           string
 	AcceptTermsVersion string
-	Role               Role // empty means customer; only the admin CLI sets others
+	Role               Role   // empty means customer; only the admin CLI sets others
+	ClientIP           string // the client's address, for the registration throttle ("": not throttled)
 }
 
 // Login credentials, normalised.
@@ -191,6 +197,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if _, err := io.ReadFull(s.rand, salt); err != nil {
 		return nil, errs.Internalf("salt: %w", err)
 	}
+	if err := s.takeRegistration(ctx, in.ClientIP, now); err != nil {
+		return nil, err
+	}
 	done, err := s.slot(ctx)
 	if err != nil {
 		return nil, err
@@ -226,37 +235,41 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 	// owner out from another address for long), and the address.
 	acctKey := "acct:" + string(c.kind) + ":" + c.value
 	pairKey := acctKey + "@" + in.ClientIP
-	ipKey := "ip:" + in.ClientIP
-	keys := []string{acctKey, pairKey}
+	limits := []LoginLimit{{pairKey, s.cfg.MaxFailures}, {acctKey, 10 * s.cfg.MaxFailures}}
 	if in.ClientIP != "" {
-		keys = append(keys, ipKey)
+		limits = append(limits, LoginLimit{"ip:" + in.ClientIP, s.cfg.MaxIPFailures})
 	}
-	// Count this attempt as a failure before checking, so concurrent
-	// attempts see each other; a success or a refusal takes it back.
-	if err := s.store.AddLoginFailure(ctx, keys, now, now.Add(-s.cfg.FailureWindow)); err != nil {
-		return "", nil, nil, err
-	}
-	release := func() {
-		for _, k := range keys {
-			_ = s.store.RemoveLoginFailure(ctx, k, now)
-		}
-	}
-	if err := s.throttled(ctx, now, pairKey, s.cfg.MaxFailures); err != nil {
-		release()
-		return "", nil, nil, err
-	}
-	if err := s.throttled(ctx, now, acctKey, 10*s.cfg.MaxFailures); err != nil {
-		release()
-		return "", nil, nil, err
-	}
-	if in.ClientIP != "" {
-		if err := s.throttled(ctx, now, ipKey, s.cfg.MaxIPFailures); err != nil {
-			release()
+	// The attempt is recorded as in progress before the password is
+	// checked, so concurrent attempts see each other: together they never
+	// get more tries than a limit leaves, and an attempt in progress is
+	// not a failure (it waits for the others instead of being refused).
+	id := s.newID("att")
+	start := time.Now()
+	for {
+		chk, err := s.store.BeginLogin(ctx, id, limits, now, now.Add(-s.cfg.FailureWindow), now.Add(-s.cfg.FailureWindow), s.now().Add(-pendingLifetime))
+		if err != nil {
 			return "", nil, nil, err
 		}
+		if chk.Throttled != "" {
+			return "", nil, nil, throttledError(chk.Oldest.Add(s.cfg.FailureWindow).Sub(now))
+		}
+		if !chk.Busy {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			return "", nil, nil, errBusy
+		}
+		select {
+		case <-ctx.Done():
+			return "", nil, nil, errBusy
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
+	// Recorded even when the client goes away meanwhile.
+	end := func(failed bool) { _ = s.store.EndLogin(context.WithoutCancel(ctx), id, failed) }
 	u, hash, err := s.store.UserByLogin(ctx, c.kind, c.value)
 	if err != nil && errs.KindOf(err) != errs.NotFound {
+		end(false)
 		return "", nil, nil, err
 	}
 	if u == nil {
@@ -264,14 +277,15 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 	}
 	ok, err := s.verify(ctx, in.Password, hash)
 	if err != nil {
-		release()
+		end(false)
 		return "", nil, nil, err
 	}
 	if u == nil || !ok {
+		end(true)
 		return "", nil, nil, errs.New(errs.Unauthenticated, "INVALID_CREDENTIALS",
 			"The account or password is wrong.", "账号或密码错误。")
 	}
-	release()
+	end(false)
 	if err := s.store.ClearLoginFailures(ctx, pairKey); err != nil {
 		return "", nil, nil, err
 	}
@@ -309,18 +323,12 @@ func (s *Service) verify(ctx context.Context, pw, hash string) (bool, error) {
 	return VerifyPassword(pw, hash), nil
 }
 
-func (s *Service) throttled(ctx context.Context, now time.Time, key string, max int) error {
-	if max <= 0 {
-		return nil
-	}
-	n, oldest, err := s.store.LoginFailures(ctx, key, now.Add(-s.cfg.FailureWindow))
-	if err != nil {
-		return err
-	}
-	if n <= max { // n includes the attempt being made
-		return nil
-	}
-	wait := oldest.Add(s.cfg.FailureWindow).Sub(now)
+// pendingLifetime is how long a login attempt in progress counts: longer
+// than any attempt takes (a hashing slot is waited for at most 10 s), so
+// that one whose server died stops counting soon.
+const pendingLifetime = time.Minute
+
+func throttledError(wait time.Duration) error {
 	if wait < time.Second {
 		wait = time.Second
 	}
@@ -328,6 +336,26 @@ func (s *Service) throttled(ctx context.Context, now time.Time, key string, max 
 	e := errs.New(errs.TooMany, "LOGIN_THROTTLED",
 		fmt.Sprintf("Too many failed logins. Try again in %d minute(s).", mins),
 		fmt.Sprintf("登录失败次数过多，请在 %d 分钟后重试。", mins))
+	e.RetryAfter = wait
+	return e
+}
+
+// takeRegistration counts a registration attempt from addr (when known)
+// and refuses it past MaxRegistrations an hour. Errors: TooMany
+// REGISTRATION_THROTTLED.
+func (s *Service) takeRegistration(ctx context.Context, addr string, now time.Time) error {
+	if addr == "" || s.cfg.MaxRegistrations <= 0 {
+		return nil
+	}
+	ok, oldest, err := s.store.TakeRegistration(ctx, "register-ip:"+addr, s.cfg.MaxRegistrations, now, now.Add(-time.Hour))
+	if err != nil || ok {
+		return err
+	}
+	wait := max(oldest.Add(time.Hour).Sub(now), time.Second)
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	e := errs.New(errs.TooMany, "REGISTRATION_THROTTLED",
+		fmt.Sprintf("Too many registrations from this network. Try again in %d minute(s).", mins),
+		fmt.Sprintf("此网络的注册次数过多，请在 %d 分钟后重试。", mins))
 	e.RetryAfter = wait
 	return e
 }

@@ -13,7 +13,7 @@ import (
 type memStore struct {
 	Store
 	mu       sync.Mutex
-	failures map[string][]time.Time
+	failures map[string][]memRow
 	user     *User
 	hash     string
 }
@@ -22,44 +22,79 @@ func (m *memStore) UserByLogin(ctx context.Context, k LoginKind, v string) (*Use
 	return m.user, m.hash, nil
 }
 func (m *memStore) CreateSession(ctx context.Context, s *Session, h []byte) error { return nil }
-func (m *memStore) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
+
+type memRow struct {
+	at      time.Time
+	attempt string
+}
+
+func (m *memStore) BeginLogin(ctx context.Context, id string, limits []LoginLimit, at, before, since, pendingSince time.Time) (LoginCheck, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, oldest := 0, time.Time{}
-	for _, t := range m.failures[key] {
-		if t.After(since) {
-			if n == 0 || t.Before(oldest) {
-				oldest = t
+	var chk LoginCheck
+	for _, l := range limits {
+		if l.Max <= 0 {
+			continue
+		}
+		failures, pending := 0, 0
+		for _, r := range m.failures[l.Key] {
+			switch {
+			case !r.at.After(since):
+			case r.attempt == "":
+				if failures == 0 || r.at.Before(chk.Oldest) {
+					chk.Oldest = r.at
+				}
+				failures++
+			case r.at.After(pendingSince):
+				pending++
 			}
-			n++
+		}
+		if failures >= l.Max {
+			chk.Throttled = l.Key
+			return chk, nil
+		}
+		if failures+pending >= l.Max {
+			chk.Busy = true
 		}
 	}
-	return n, oldest, nil
+	if chk.Busy {
+		return LoginCheck{Busy: true}, nil
+	}
+	for _, l := range limits {
+		m.failures[l.Key] = append(m.failures[l.Key], memRow{at, id})
+	}
+	return LoginCheck{}, nil
 }
-func (m *memStore) AddLoginFailure(ctx context.Context, keys []string, at, before time.Time) error {
+
+func (m *memStore) EndLogin(ctx context.Context, id string, failed bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, k := range keys {
-		m.failures[k] = append(m.failures[k], at)
+	for k, rows := range m.failures {
+		var keep []memRow
+		for _, r := range rows {
+			if r.attempt == id {
+				if !failed {
+					continue
+				}
+				r.attempt = ""
+			}
+			keep = append(keep, r)
+		}
+		m.failures[k] = keep
 	}
 	return nil
 }
-func (m *memStore) RemoveLoginFailure(ctx context.Context, key string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var keep []time.Time
-	for _, t := range m.failures[key] {
-		if !t.Equal(at) {
-			keep = append(keep, t)
-		}
-	}
-	m.failures[key] = keep
-	return nil
-}
+
 func (m *memStore) ClearLoginFailures(ctx context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.failures, key)
+	var keep []memRow
+	for _, r := range m.failures[key] {
+		if r.attempt != "" {
+			keep = append(keep, r)
+		}
+	}
+	m.failures[key] = keep
 	return nil
 }
 
@@ -69,7 +104,7 @@ func (m *memStore) ClearLoginFailures(ctx context.Context, key string) error {
 func TestThrottleByAddress(t *testing.T) {
 	cfg := DefaultConfig
 	cfg.Argon2 = Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
-	st := &memStore{failures: map[string][]time.Time{}, user: &User{ID: "usr_1", Email: "o@example.com"}}
+	st := &memStore{failures: map[string][]memRow{}, user: &User{ID: "usr_1", Email: "o@example.com"}}
 	st.hash = HashPassword("the owner's pass", []byte("0123456789abcdef"), cfg.Argon2)
 	clock := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	svc := NewService(st, cfg, func() time.Time { clock = clock.Add(time.Millisecond); return clock }, nil)

@@ -5,6 +5,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -36,7 +37,10 @@ func (VerifyArgs) Kind() string { return "verify_case" }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (VerifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: verifyAttempts, Queue: "verify"}
+	// One spare attempt: River discards a job rescued on its last attempt
+	// (its server died) without running it, which would strand the case;
+	// the spare runs it, and its failure sends the case to a reviewer.
+	return river.InsertOpts{MaxAttempts: verifyAttempts + 1, Queue: "verify"}
 }
 
 // verifyAttempts bounds how long a case waits on our faults before a
@@ -49,8 +53,26 @@ type verifyWorker struct {
 }
 
 func (w *verifyWorker) Work(ctx context.Context, job *river.Job[VerifyArgs]) error {
-	err := w.q.Verification.Process(ctx, job.Args.CaseID)
-	if err != nil && job.Attempt >= job.MaxAttempts {
+	// A job can run twice: River runs it again when its server died mid-way
+	// (after RescueAfter), even if the decision was saved just before. Only
+	// a run that finds the case undecided decides it (and counts it); the
+	// decision is saved on the case's version, so of two runs racing one
+	// saves and the other finds the case decided.
+	c, err := w.q.Verification.Store.Case(ctx, job.Args.CaseID)
+	if err != nil {
+		return err
+	}
+	if c.Status != verification.StatusSubmitted && c.Status != verification.StatusProcessing {
+		return nil // decided already (by an earlier run, or a reviewer)
+	}
+	err = w.q.Verification.Process(ctx, job.Args.CaseID)
+	if errs.KindOf(err) == errs.Conflict {
+		if c, cerr := w.q.Verification.Store.Case(ctx, job.Args.CaseID); cerr == nil &&
+			c.Status != verification.StatusSubmitted && c.Status != verification.StatusProcessing {
+			return nil // another run decided it meanwhile
+		}
+	}
+	if err != nil && job.Attempt >= verifyAttempts {
 		// Our fault, again and again: a person decides; the customer is
 		// never failed for it.
 		w.q.log.Error("verification failed repeatedly; sent to review", "case_id", job.Args.CaseID, "err", err)
@@ -94,7 +116,9 @@ func (w *verifyWorker) NextRetry(job *river.Job[VerifyArgs]) time.Time {
 	return time.Now().Add(time.Duration(job.Attempt*job.Attempt) * time.Second)
 }
 
-func (w *verifyWorker) Timeout(*river.Job[VerifyArgs]) time.Duration { return 2 * time.Minute }
+// Timeout bounds one run: what reading a case's documents needs, with room
+// (a case reads in about a second; see the README's benchmarks).
+func (w *verifyWorker) Timeout(*river.Job[VerifyArgs]) time.Duration { return w.q.timeout }
 
 // ReadDocumentArgs asks for the upload-time reading of one document.
 type ReadDocumentArgs struct {
@@ -167,6 +191,9 @@ type webhookWorker struct {
 	q *Queue
 }
 
+// Timeout bounds one delivery (the HTTP client gives up after 10 s).
+func (w *webhookWorker) Timeout(*river.Job[WebhookArgs]) time.Duration { return w.q.timeout }
+
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
 	if w.q.Webhooks == nil {
 		return nil
@@ -192,11 +219,36 @@ type Queue struct {
 	driver  riverdriver.Driver[*sql.Tx]
 	log     *slog.Logger
 	metrics *metrics
+	timeout time.Duration
+}
+
+// Defaults of Options. A server killed mid-job leaves its job marked
+// running; River's rescuer (on the leader, every 30 s) runs it again once
+// it has been running RescueAfter. With these defaults a case whose server
+// died is decided within about 90 s: 50 s, at most 30 s until the rescuer
+// looks, a second's backoff, up to 5 s until the scheduler makes it
+// available, and the run itself.
+const (
+	DefaultJobTimeout  = 45 * time.Second
+	DefaultRescueAfter = 50 * time.Second
+)
+
+// Options configure the queue.
+type Options struct {
+	Poll        time.Duration // how often idle workers look for jobs (0: 200 ms)
+	JobTimeout  time.Duration // longest one run of a job (0: DefaultJobTimeout)
+	RescueAfter time.Duration // a job running this long is run again (0: DefaultRescueAfter); more than JobTimeout
 }
 
 // New prepares the queue on db. Set Verification (and Webhooks) before Start.
-func New(db *sqlstore.DB, log *slog.Logger, poll time.Duration) (*Queue, error) {
-	q := &Queue{log: log}
+func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
+	poll := o.Poll
+	timeout := cmp.Or(o.JobTimeout, DefaultJobTimeout)
+	rescue := cmp.Or(o.RescueAfter, DefaultRescueAfter)
+	if rescue <= timeout {
+		return nil, fmt.Errorf("jobs: rescue delay %s must be more than the job timeout %s", rescue, timeout)
+	}
+	q := &Queue{log: log, timeout: timeout}
 	if db.Engine == sqlstore.Postgres {
 		q.driver = riverdatabasesql.New(db.DB)
 	} else {
@@ -218,7 +270,11 @@ func New(db *sqlstore.DB, log *slog.Logger, poll time.Duration) (*Queue, error) 
 		Workers:           workers,
 		FetchPollInterval: poll,
 		FetchCooldown:     poll / 2,
-		Logger:            log.With("component", "river"),
+		JobTimeout:        timeout,
+		// Just above the timeout: a job still running after it has no live
+		// worker (a run that ends by timeout is retried by its own worker).
+		RescueStuckJobsAfter: rescue,
+		Logger:               log.With("component", "river"),
 	})
 	if err != nil {
 		return nil, err

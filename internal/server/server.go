@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,6 +52,9 @@ type Deps struct {
 	SecureCookie bool
 	Version      string
 	Registry     *prometheus.Registry // nil: a new one
+	// AllowedOrigins may make cross-origin requests to the upload endpoint
+	// (tus clients on another site); none: same origin only.
+	AllowedOrigins []string
 }
 
 // New returns the whole HTTP handler.
@@ -89,12 +93,33 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
 	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte(`{"error":{"code":"CROSS_ORIGIN_REFUSED","message":"Cross-origin request refused. / 跨站请求已被拒绝。"}}` + "\n"))
-	}))
-	return httpx.Observe(cop.Handler(mux), d.Log, metrics, api.WritePanic)
+	})
+	cop.SetDenyHandler(deny)
+	h := cop.Handler(mux)
+	if len(d.AllowedOrigins) > 0 {
+		// The upload endpoint trusts the allowed origins too (it answers
+		// their CORS preflights); the rest of the API does not.
+		up := http.NewCrossOriginProtection()
+		up.SetDenyHandler(deny)
+		for _, o := range d.AllowedOrigins {
+			if err := up.AddTrustedOrigin(o); err != nil {
+				d.Log.Error("allowed origin ignored", "origin", o, "err", err)
+			}
+		}
+		uploads, rest := up.Handler(mux), h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, upload.BasePath) {
+				uploads.ServeHTTP(w, r)
+				return
+			}
+			rest.ServeHTTP(w, r)
+		})
+	}
+	return httpx.Observe(h, d.Log, metrics, api.WritePanic)
 }
 
 func readyz(w http.ResponseWriter, r *http.Request, checks []Check) {

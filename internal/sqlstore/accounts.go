@@ -253,42 +253,114 @@ func (a *Accounts) failureKey(key string) []byte {
 	return a.db.cipher.BlindIndex("login-failure", []byte(key))
 }
 
-// LoginFailures implements identity.Store.
-func (a *Accounts) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
-	var n int
-	k := a.failureKey(key)
-	if err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE key_hash = $1 AND at > $2`, k, ts(since)).Scan(&n); err != nil {
-		return 0, time.Time{}, translate(err)
+// BeginLogin implements identity.Store.
+func (a *Accounts) BeginLogin(ctx context.Context, id string, limits []identity.LoginLimit, at, before, since, pendingSince time.Time) (identity.LoginCheck, error) {
+	var chk identity.LoginCheck
+	keys := make([]string, len(limits))
+	for i, l := range limits {
+		keys[i] = "login:" + l.Key
 	}
-	if n == 0 {
-		return 0, time.Time{}, nil
-	}
-	// MIN(at) would lose the column type on SQLite; the ordered row keeps it.
-	var oldest time.Time
-	if err := a.db.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE key_hash = $1 AND at > $2 ORDER BY at LIMIT 1`, k, ts(since)).Scan(&oldest); err != nil {
-		return 0, time.Time{}, translate(err)
-	}
-	return n, oldest.UTC(), nil
-}
-
-// AddLoginFailure implements identity.Store.
-func (a *Accounts) AddLoginFailure(ctx context.Context, keys []string, at, before time.Time) error {
-	return a.db.tx(ctx, func(tx *sql.Tx) error {
+	err := a.db.tx(ctx, func(tx *sql.Tx) error {
+		chk = identity.LoginCheck{}
+		if err := a.db.lockKeys(ctx, tx, keys...); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < $1`, ts(before)); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key_hash, at) VALUES ($1, $2)`, a.failureKey(k), ts(at)); err != nil {
+		for _, l := range limits {
+			if l.Max <= 0 {
+				continue
+			}
+			// One statement: the rows under the key (few: attempts stop
+			// being recorded at the limit), failures and attempts in progress.
+			rows, err := tx.QueryContext(ctx, `SELECT at, attempt FROM login_failures WHERE key_hash = $1 AND at > $2 ORDER BY at`, a.failureKey(l.Key), ts(since))
+			if err != nil {
+				return err
+			}
+			failures, pending := 0, 0
+			var oldest time.Time
+			for rows.Next() {
+				var t time.Time
+				var att string
+				if err := rows.Scan(&t, &att); err != nil {
+					rows.Close()
+					return err
+				}
+				switch {
+				case att == "":
+					if failures == 0 {
+						oldest = t.UTC()
+					}
+					failures++
+				case t.After(pendingSince):
+					pending++
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if failures >= l.Max {
+				chk.Throttled, chk.Oldest = l.Key, oldest
+				return nil
+			}
+			if failures+pending >= l.Max {
+				chk.Busy = true
+			}
+		}
+		if chk.Busy {
+			return nil
+		}
+		for _, l := range limits {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key_hash, at, attempt) VALUES ($1, $2, $3)`, a.failureKey(l.Key), ts(at), id); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	return chk, err
+}
+
+// EndLogin implements identity.Store.
+func (a *Accounts) EndLogin(ctx context.Context, id string, failed bool) error {
+	var err error
+	if failed {
+		_, err = a.db.ExecContext(ctx, `UPDATE login_failures SET attempt = '' WHERE attempt = $1`, id)
+	} else {
+		_, err = a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE attempt = $1`, id)
+	}
+	return translate(err)
+}
+
+// TakeRegistration implements identity.Store.
+func (a *Accounts) TakeRegistration(ctx context.Context, key string, max int, at, since time.Time) (bool, time.Time, error) {
+	ok, oldest := false, time.Time{}
+	k := a.db.cipher.BlindIndex("register-attempt", []byte(key))
+	err := a.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := a.db.lockKeys(ctx, tx, "register:"+key); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM register_attempts WHERE at <= $1`, ts(since)); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM register_attempts WHERE key_hash = $1`, k).Scan(&n); err != nil {
+			return err
+		}
+		if n >= max {
+			return tx.QueryRowContext(ctx, `SELECT at FROM register_attempts WHERE key_hash = $1 ORDER BY at LIMIT 1`, k).Scan(&oldest)
+		}
+		ok = true
+		_, err := tx.ExecContext(ctx, `INSERT INTO register_attempts (key_hash, at) VALUES ($1, $2)`, k, ts(at))
+		return err
+	})
+	return ok, oldest.UTC(), err
 }
 
 // ClearLoginFailures implements identity.Store.
 func (a *Accounts) ClearLoginFailures(ctx context.Context, key string) error {
-	_, err := a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key_hash = $1`, a.failureKey(key))
+	_, err := a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key_hash = $1 AND attempt = ''`, a.failureKey(key))
 	return translate(err)
 }
 
@@ -325,10 +397,4 @@ func (a *Accounts) PeekHandoff(ctx context.Context, tokenHash []byte, now time.T
 		return "", identity.ErrHandoffInvalid()
 	}
 	return userID, translate(err)
-}
-
-// RemoveLoginFailure implements identity.Store.
-func (a *Accounts) RemoveLoginFailure(ctx context.Context, key string, at time.Time) error {
-	_, err := a.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key_hash = $1 AND at = $2`, a.failureKey(key), ts(at))
-	return translate(err)
 }

@@ -14,8 +14,10 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -233,3 +236,28 @@ func isUnique(err error) bool {
 
 // ts normalises a time for storage: UTC, microseconds (what both engines keep).
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// lockKeys serialises transactions that use the same keys (a count and
+// the insert it allows, across servers): on PostgreSQL a transaction-scoped
+// advisory lock per key, taken in a fixed order; SQLite transactions take
+// the database's write lock when they begin (_txlock=immediate) already.
+func (db *DB) lockKeys(ctx context.Context, tx *sql.Tx, keys ...string) error {
+	if db.Engine != Postgres {
+		return nil
+	}
+	ids := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		sum := sha256.Sum256([]byte(k))
+		ids = append(ids, int64(binary.BigEndian.Uint64(sum[:8])))
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		if i > 0 && id == ids[i-1] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

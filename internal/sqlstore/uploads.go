@@ -22,7 +22,7 @@ var _ upload.Records = (*Uploads)(nil)
 var errUploadNotFound = errs.New(errs.NotFound, "UPLOAD_NOT_FOUND", "No such upload.", "上传不存在。")
 
 // CreateUpload implements upload.Records.
-func (u *Uploads) CreateUpload(ctx context.Context, r *upload.Record) error {
+func (u *Uploads) CreateUpload(ctx context.Context, r *upload.Record, maxOpen int) error {
 	meta, _ := json.Marshal(r.MetaData)
 	enc, err := u.db.cipher.SealString(string(meta), "uploads.meta:"+r.ID)
 	if err != nil {
@@ -30,6 +30,20 @@ func (u *Uploads) CreateUpload(ctx context.Context, r *upload.Record) error {
 	}
 	segs, _ := json.Marshal(nonNil(r.Segments))
 	return u.db.tx(ctx, func(tx *sql.Tx) error {
+		if maxOpen > 0 {
+			// Counted in the insert's transaction, under the owner's lock:
+			// concurrent creates (on any server) see each other.
+			if err := u.db.lockKeys(ctx, tx, "uploads:"+r.OwnerID); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uploads WHERE owner_id = $1 AND expires_at > $2`, r.OwnerID, ts(r.CreatedAt)).Scan(&n); err != nil {
+				return err
+			}
+			if n >= maxOpen {
+				return upload.ErrQuota
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO uploads (id, owner_id, size, upload_offset, segments, meta_enc, created_at, expires_at, completed)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.ID, r.OwnerID, r.Size, r.Offset, string(segs), enc, ts(r.CreatedAt), ts(r.ExpiresAt), r.Completed)
 		return err
@@ -87,6 +101,41 @@ func (u *Uploads) SaveUploadProgress(ctx context.Context, id string, prev, offse
 		}
 		return nil
 	})
+}
+
+// ClaimUpload implements upload.Records: one conditional UPDATE, so of
+// concurrent claims exactly one succeeds.
+func (u *Uploads) ClaimUpload(ctx context.Context, ownerID, id string, now time.Time) (*upload.Record, error) {
+	var rec *upload.Record
+	err := u.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE uploads SET claimed = TRUE WHERE id = $1 AND owner_id = $2 AND completed AND NOT claimed AND expires_at > $3`,
+			id, ownerID, ts(now))
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		r, err := u.scan(tx.QueryRowContext(ctx, `SELECT `+uploadCols+` FROM uploads WHERE id = $1`, id))
+		switch {
+		case err != nil:
+			return err
+		case r.OwnerID != ownerID || !now.Before(r.ExpiresAt):
+			return errUploadNotFound
+		case n == 1:
+			rec = r
+			return nil
+		case !r.Completed:
+			return upload.ErrIncomplete
+		default:
+			return upload.ErrUsed
+		}
+	})
+	return rec, err
+}
+
+// UnclaimUpload implements upload.Records.
+func (u *Uploads) UnclaimUpload(ctx context.Context, id string) error {
+	_, err := u.db.ExecContext(ctx, `UPDATE uploads SET claimed = FALSE WHERE id = $1`, id)
+	return translate(err)
 }
 
 // DeleteUpload implements upload.Records.

@@ -175,32 +175,70 @@ func Accounts(t *testing.T, newStore func(t *testing.T) identity.Store) {
 
 	t.Run("login failures", func(t *testing.T) {
 		s := newStore(t)
-		for i := range 3 {
-			if err := s.AddLoginFailure(ctx, []string{"acct:x", "ip:1"}, t0.Add(time.Duration(i)*time.Minute), t0.Add(-time.Hour)); err != nil {
+		limits := []identity.LoginLimit{{Key: "acct:x", Max: 3}, {Key: "ip:1", Max: 0}}
+		begin := func(id string, at time.Time) identity.LoginCheck {
+			t.Helper()
+			chk, err := s.BeginLogin(ctx, id, limits, at, at.Add(-time.Hour), at.Add(-time.Hour), at.Add(-time.Minute))
+			if err != nil {
 				t.Fatal(err)
 			}
+			return chk
 		}
-		n, oldest, err := s.LoginFailures(ctx, "acct:x", t0.Add(-time.Second))
-		if err != nil || n != 3 || !oldest.Equal(t0) {
-			t.Fatalf("count %d oldest %v err %v", n, oldest, err)
+		// Three attempts in progress take every try: a fourth is Busy, not throttled.
+		for _, id := range []string{"a1", "a2", "a3"} {
+			if chk := begin(id, t0); chk != (identity.LoginCheck{}) {
+				t.Fatalf("%s: %+v", id, chk)
+			}
 		}
-		if n, _, _ := s.LoginFailures(ctx, "acct:x", t0.Add(90*time.Second)); n != 1 {
-			t.Fatalf("window: %d", n)
+		if chk := begin("a4", t0); !chk.Busy || chk.Throttled != "" {
+			t.Fatalf("fourth while three in progress: %+v", chk)
 		}
-		if err := s.RemoveLoginFailure(ctx, "acct:x", t0.Add(time.Minute)); err != nil {
+		// A success is forgotten; a failure counts.
+		if err := s.EndLogin(ctx, "a1", false); err != nil {
 			t.Fatal(err)
 		}
-		if n, _, _ := s.LoginFailures(ctx, "acct:x", t0.Add(-time.Second)); n != 2 {
-			t.Fatalf("after removing one: %d", n)
+		s.EndLogin(ctx, "a2", true)
+		s.EndLogin(ctx, "a3", true)
+		if chk := begin("a5", t0.Add(time.Minute)); chk != (identity.LoginCheck{}) {
+			t.Fatalf("after 2 failures: %+v", chk)
 		}
+		s.EndLogin(ctx, "a5", true)
+		chk := begin("a6", t0.Add(3*time.Minute))
+		if chk.Throttled != "acct:x" || !chk.Oldest.Equal(t0) {
+			t.Fatalf("after 3 failures: %+v", chk)
+		}
+		// Attempts in progress whose server died stop counting after pendingSince.
 		if err := s.ClearLoginFailures(ctx, "acct:x"); err != nil {
 			t.Fatal(err)
 		}
-		if n, _, _ := s.LoginFailures(ctx, "acct:x", t0.Add(-time.Hour)); n != 0 {
-			t.Fatalf("after clear: %d", n)
+		begin("b1", t0.Add(4*time.Minute))
+		begin("b2", t0.Add(4*time.Minute))
+		begin("b3", t0.Add(4*time.Minute))
+		if chk := begin("b4", t0.Add(4*time.Minute)); !chk.Busy {
+			t.Fatalf("fourth while three in progress: %+v", chk)
 		}
-		if n, _, _ := s.LoginFailures(ctx, "ip:1", t0.Add(-time.Hour)); n != 3 {
-			t.Fatalf("ip key cleared too: %d", n)
+		if chk := begin("b5", t0.Add(6*time.Minute)); chk.Busy || chk.Throttled != "" {
+			t.Fatalf("stale attempts still count: %+v", chk)
+		}
+	})
+
+	t.Run("registration attempts", func(t *testing.T) {
+		s := newStore(t)
+		for i := range 3 {
+			ok, _, err := s.TakeRegistration(ctx, "ip:9", 3, t0.Add(time.Duration(i)*time.Minute), t0.Add(-time.Hour))
+			if err != nil || !ok {
+				t.Fatalf("attempt %d: %v %v", i, ok, err)
+			}
+		}
+		ok, oldest, err := s.TakeRegistration(ctx, "ip:9", 3, t0.Add(5*time.Minute), t0.Add(5*time.Minute-time.Hour))
+		if err != nil || ok || !oldest.Equal(t0) {
+			t.Fatalf("fourth: %v %v %v", ok, oldest, err)
+		}
+		if ok, _, _ := s.TakeRegistration(ctx, "ip:8", 3, t0, t0.Add(-time.Hour)); !ok {
+			t.Fatal("another address refused")
+		}
+		if ok, _, _ := s.TakeRegistration(ctx, "ip:9", 3, t0.Add(61*time.Minute), t0.Add(time.Minute)); !ok {
+			t.Fatal("not allowed again after an hour")
 		}
 	})
 

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,8 +40,11 @@ type Config struct {
 	MaxOpen    int        // unfinished uploads per user (default 5)
 	Expiry     time.Duration
 	TrustProxy bool
-	Log        *slog.Logger
-	Now        func() time.Time
+	// AllowedOrigins are the origins (scheme://host[:port]) answered for
+	// cross-origin requests; none: same origin only.
+	AllowedOrigins []string
+	Log            *slog.Logger
+	Now            func() time.Time
 	// WriteError writes an error response in the API's format.
 	WriteError func(http.ResponseWriter, *http.Request, error)
 }
@@ -79,7 +83,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	st := &dataStore{records: cfg.Records, blobs: cfg.Blobs, now: cfg.Now, expiry: cfg.Expiry, newID: func() string {
+	st := &dataStore{records: cfg.Records, blobs: cfg.Blobs, now: cfg.Now, expiry: cfg.Expiry, maxOpen: cfg.MaxOpen, newID: func() string {
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
 		return "upl_" + hex.EncodeToString(b)
@@ -96,6 +100,8 @@ func New(cfg Config) (*Handler, error) {
 		DisableDownload:         true,
 		DisableConcatenation:    true,
 		RespectForwardedHeaders: cfg.TrustProxy,
+		// CORS is answered here, for the allowed origins only (ServeHTTP).
+		Cors: &handler.CorsConfig{Disable: true},
 		// tusd logs through golang.org/x/exp/slog; only its warnings matter.
 		Logger:                  expslog.New(expslog.NewJSONHandler(os.Stderr, &expslog.HandlerOptions{Level: expslog.LevelWarn})).With("component", "tus"),
 		PreUploadCreateCallback: h.preCreate,
@@ -107,31 +113,26 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-func tusError(status int, code, msg string) handler.Error {
-	return handler.Error{ErrorCode: code, Message: msg, HTTPResponse: handler.HTTPResponse{StatusCode: status}}
-}
-
 // preCreate enforces the per-user quota and stamps the owner on the upload.
 func (h *Handler) preCreate(ev handler.HookEvent) (handler.HTTPResponse, handler.FileInfoChanges, error) {
 	owner := ownerOf(ev.Context)
 	if owner == "" {
-		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(401, "UNAUTHENTICATED", "log in first / 请先登录")
+		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErr(errUnauthenticated)
 	}
 	if ev.Upload.SizeIsDeferred {
-		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(400, "UPLOAD_LENGTH_REQUIRED", "Upload-Length is required / 需要提供 Upload-Length")
+		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErr(errLengthRequired)
 	}
 	n, err := h.cfg.Records.CountOpenUploads(ev.Context, owner, h.cfg.Now())
 	if err != nil {
 		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErr(err)
 	}
 	if n >= h.cfg.MaxOpen {
-		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(429, "UPLOAD_QUOTA",
-			"too many unfinished uploads: finish or cancel one first / 未完成的上传过多，请先完成或取消其中一个")
+		return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErr(ErrQuota)
 	}
 	meta := map[string]string{}
 	for k, v := range ev.Upload.MetaData {
 		if len(k) > 64 || len(v) > 512 || len(meta) >= 16 {
-			return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(400, "UPLOAD_METADATA_INVALID", "Upload-Metadata too large / Upload-Metadata 过大")
+			return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErr(errMetadata)
 		}
 		if k != ownerKey {
 			meta[k] = v
@@ -148,6 +149,14 @@ var errNotFound = errs.New(errs.NotFound, "UPLOAD_NOT_FOUND",
 // ServeHTTP routes the tus requests. The caller has authenticated the user
 // and put it in the context with WithOwner.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.cors(w, r)
+	if r.Method == http.MethodPost && r.Header.Get("Upload-Defer-Length") != "" {
+		// tusd would answer 501: a deferred length is the client's choice
+		// we do not support, so a 400 that says what to send.
+		w.Header().Set("Tus-Resumable", "1.0.0")
+		h.cfg.WriteError(w, r, errLengthRequired)
+		return
+	}
 	owner := ownerOf(r.Context())
 	id := strings.TrimPrefix(r.URL.Path, BasePath)
 	var rec *Record
@@ -200,8 +209,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.cfg.WriteError(w, r, errs.New(errs.MethodNotAllowed, "METHOD_NOT_ALLOWED", "This method is not allowed here.", "此地址不支持该请求方法。"))
 		return
 	}
-	// tusd takes the whole remaining path as the upload id.
-	h.tus.Middleware(http.StripPrefix(strings.TrimSuffix(BasePath, "/"), next)).ServeHTTP(ew, r)
+	// tusd takes the whole remaining path as the upload id. Its error
+	// responses are held back and written in the API's shape.
+	capture := &errCapture{ResponseWriter: ew}
+	h.tus.Middleware(http.StripPrefix(strings.TrimSuffix(BasePath, "/"), next)).ServeHTTP(capture, r)
+	capture.flush(ew, r, h.cfg.WriteError)
+}
+
+// cors answers cross-origin requests from the allowed origins only; for
+// any other origin no Access-Control-* header is sent, so a browser keeps
+// the response from the page (same origin only by default).
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if origin == "" || !slices.Contains(h.cfg.AllowedOrigins, origin) {
+		return
+	}
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Set("Access-Control-Expose-Headers", "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Tus-Version, Tus-Resumable, Tus-Max-Size, Tus-Extension, Tus-Checksum-Algorithm, X-Request-ID")
+	if r.Method == http.MethodOptions {
+		hd.Set("Access-Control-Allow-Methods", "POST, HEAD, PATCH, DELETE, OPTIONS")
+		hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Checksum, Tus-Resumable, X-Request-ID")
+		hd.Set("Access-Control-Max-Age", "86400")
+	}
 }
 
 // extWriter adds what tusd does not do itself: the expiration and checksum
@@ -273,19 +304,34 @@ func (h *Handler) verifyChecksum(r *http.Request) error {
 	return nil
 }
 
-// Completed returns the bytes and metadata of the owner's finished upload.
-// Errors: NotFound UPLOAD_NOT_FOUND, Conflict UPLOAD_INCOMPLETE.
+// Completed claims the owner's finished upload and returns its bytes and
+// metadata; the caller makes it a document, then calls Remove (or Unclaim
+// when that failed). Errors: NotFound UPLOAD_NOT_FOUND, Conflict
+// UPLOAD_INCOMPLETE, UPLOAD_USED (another request took it).
 func (h *Handler) Completed(ctx context.Context, ownerID, id string) ([]byte, map[string]string, error) {
-	rec, err := h.cfg.Records.GetUpload(ctx, id)
-	if err != nil || rec.OwnerID != ownerID {
+	if strings.Contains(id, "/") || len(id) > 64 {
 		return nil, nil, errNotFound
 	}
-	if !rec.Completed {
-		return nil, nil, errs.New(errs.Conflict, "UPLOAD_INCOMPLETE",
-			"This upload is not finished yet; resume it before using it.", "该上传尚未完成，请先继续上传。").OnField("upload_id")
+	// Claimed: of concurrent requests for one upload, one gets it.
+	rec, err := h.cfg.Records.ClaimUpload(ctx, ownerID, id, h.cfg.Now())
+	if errs.KindOf(err) == errs.NotFound {
+		return nil, nil, errNotFound
+	} else if err != nil {
+		return nil, nil, err
 	}
 	b, err := h.store.readAll(ctx, rec)
+	if err != nil {
+		h.Unclaim(ctx, id)
+	}
 	return b, rec.MetaData, err
+}
+
+// Unclaim gives back an upload that Completed returned when making the
+// document failed, so that the client can try again.
+func (h *Handler) Unclaim(ctx context.Context, id string) {
+	if err := h.cfg.Records.UnclaimUpload(context.WithoutCancel(ctx), id); err != nil {
+		h.cfg.Log.Warn("upload not given back", "err", err)
+	}
 }
 
 // Remove deletes an upload and its bytes (after a document was made from it).

@@ -8,15 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/errs"
-	"github.com/veriwallet/veriwallet/internal/httpx"
 )
 
 // dataStore adapts Records and an (encrypting) blob store to tusd.
@@ -26,6 +23,7 @@ type dataStore struct {
 	now     func() time.Time
 	expiry  time.Duration
 	newID   func() string
+	maxOpen int // unexpired uploads per owner (0: no limit)
 }
 
 // segKey names a new segment: the offset it starts at and a random part.
@@ -54,7 +52,7 @@ func (s *dataStore) NewUpload(ctx context.Context, info handler.FileInfo) (handl
 	now := s.now().UTC().Truncate(time.Microsecond)
 	r := &Record{ID: info.ID, OwnerID: owner, Size: info.Size, MetaData: meta, CreatedAt: now, ExpiresAt: now.Add(s.expiry),
 		Completed: info.Size == 0}
-	if err := s.records.CreateUpload(ctx, r); err != nil {
+	if err := s.records.CreateUpload(ctx, r, s.maxOpen); err != nil {
 		return nil, tusErr(err)
 	}
 	return &upload{s: s, rec: r}, nil
@@ -164,21 +162,4 @@ func (s *dataStore) readAll(ctx context.Context, r *Record) ([]byte, error) {
 		out = append(out, b...)
 	}
 	return out, nil
-}
-
-// tusErr turns our errors into tusd responses with the right status and a
-// message without internals (tusd would answer 500 with err.Error()).
-func tusErr(err error) error {
-	var te handler.Error
-	if errors.As(err, &te) {
-		return err
-	}
-	e := errs.As(err)
-	st := httpx.Status(e.Kind)
-	msg := e.Message.EN
-	if st == http.StatusInternalServerError {
-		slog.Default().Error("upload failed", "code", e.Code, "err", e.Err)
-		msg = "internal error; what was acknowledged is kept, resume the upload"
-	}
-	return handler.Error{ErrorCode: e.Code, Message: msg, HTTPResponse: handler.HTTPResponse{StatusCode: st}}
 }

@@ -21,7 +21,13 @@ type memRecords struct {
 	m  map[string]Record
 }
 
-func (r *memRecords) CreateUpload(ctx context.Context, rec *Record) error {
+func (r *memRecords) ClaimUpload(ctx context.Context, owner, id string, now time.Time) (*Record, error) {
+	return r.GetUpload(ctx, id)
+}
+
+func (r *memRecords) UnclaimUpload(ctx context.Context, id string) error { return nil }
+
+func (r *memRecords) CreateUpload(ctx context.Context, rec *Record, maxOpen int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.m[rec.ID] = *rec

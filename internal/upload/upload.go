@@ -38,13 +38,23 @@ type Segment struct {
 
 // Records persists upload records. Every method is one transaction.
 type Records interface {
-	// CreateUpload inserts a record.
-	CreateUpload(ctx context.Context, r *Record) error
+	// CreateUpload inserts a record unless the owner has maxOpen unexpired
+	// uploads already, counted in the same transaction (so concurrent
+	// creates, on any server, cannot pass the limit together).
+	// Errors: TooMany UPLOAD_QUOTA.
+	CreateUpload(ctx context.Context, r *Record, maxOpen int) error
 	// GetUpload returns a record. Errors: NotFound UPLOAD_NOT_FOUND.
 	GetUpload(ctx context.Context, id string) (*Record, error)
 	// SaveUploadProgress records a new offset and segment list, only if the
 	// stored offset is still prevOffset. Errors: Conflict UPLOAD_OFFSET_CONFLICT.
 	SaveUploadProgress(ctx context.Context, id string, prevOffset, offset int64, segments []Segment, completed bool) error
+	// ClaimUpload marks the owner's finished upload as being made into a
+	// document and returns it; only one caller can claim an upload.
+	// Errors: NotFound UPLOAD_NOT_FOUND; Conflict UPLOAD_INCOMPLETE,
+	// UPLOAD_USED.
+	ClaimUpload(ctx context.Context, ownerID, id string, now time.Time) (*Record, error)
+	// UnclaimUpload gives a claimed upload back (making the document failed).
+	UnclaimUpload(ctx context.Context, id string) error
 	// DeleteUpload removes a record (no error when it is gone already).
 	DeleteUpload(ctx context.Context, id string) error
 	// CountOpenUploads counts the owner's unexpired uploads, finished or not.

@@ -66,7 +66,8 @@ func (wb *Web) register(w http.ResponseWriter, r *http.Request) {
 	p.Accepted = r.PostForm.Get("accept_terms_version") != ""
 	email, phone := splitAccount(r.PostForm.Get("account"))
 	pw := r.PostForm.Get("password")
-	in := identity.RegisterInput{Email: email, Phone: phone, Password: pw, AcceptTermsVersion: r.PostForm.Get("accept_terms_version")}
+	in := identity.RegisterInput{Email: email, Phone: phone, Password: pw, AcceptTermsVersion: r.PostForm.Get("accept_terms_version"),
+		ClientIP: httpx.ClientIP(r, wb.TrustProxy)}
 	if _, err := wb.Accounts.Register(r.Context(), in); err != nil {
 		// Every field error at once, each beside its field; the password
 		// is never sent back (the page says so).
