@@ -71,6 +71,9 @@ func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to 
 	if err != nil {
 		return nil, err
 	}
+	if c.Decision != nil {
+		d.Basis = c.Decision.Basis // the reviewer decided on the same submission
+	}
 	now := s.now()
 	note = truncateRunes(strings.ToValidUTF8(note, ""), 1000)
 	ev := CaseEvent{From: c.Status, To: d.Status, Actor: "reviewer:" + reviewerID, Note: note, At: now}
