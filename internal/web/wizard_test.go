@@ -734,7 +734,7 @@ func TestWizardPages(t *testing.T) {
 			if res.StatusCode != tc.status || !strings.Contains(string(b), tc.want) || (tc.notWant != "" && strings.Contains(string(b), tc.notWant)) {
 				t.Fatalf("%d, want %d with %q and without %q: %.400s", res.StatusCode, tc.status, tc.want, tc.notWant, b)
 			}
-			if tc.status == 303 && res.Header.Get("Location") != "/login" {
+			if tc.status == 303 && !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 				t.Fatalf("redirect to %q", res.Header.Get("Location"))
 			}
 			if tc.path == "/verify/qr.svg" && tc.status == 200 && res.Header.Get("Content-Type") != "image/svg+xml" {
