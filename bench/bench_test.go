@@ -53,15 +53,18 @@ func (echoReader) CanRead(string) bool { return true }
 
 // Read returns what is printed on applicant i's card; the benchmark makes
 // applicant i's photos 1000+i pixels wide.
-func (echoReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.ReadFields, string, string, error) {
+func (echoReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.Reading, error) {
+	rd := verification.Reading{Kind: string(kind), KindConfidence: 1, Engine: "echo", Version: "0"}
 	if kind == document.KindIDBack {
-		return verification.ReadFields{"valid_until": {Value: "2040-01-01", Confidence: 1}}, "echo", "0", nil
+		rd.Fields = verification.ReadFields{"valid_until": {Value: "2040-01-01", Confidence: 1}}
+		return rd, nil
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(img))
 	if err != nil {
-		return nil, "echo", "0", err
+		return verification.Reading{}, err
 	}
-	return verification.ReadFields{"name": {Value: "王小明", Confidence: 1}, "id_number": {Value: idNumber(cfg.Width - 1000), Confidence: 1}}, "echo", "0", nil
+	rd.Fields = verification.ReadFields{"name": {Value: "王小明", Confidence: 1}, "id_number": {Value: idNumber(cfg.Width - 1000), Confidence: 1}}
+	return rd, nil
 }
 
 type codes struct {

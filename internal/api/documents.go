@@ -15,11 +15,15 @@ import (
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 type documentJSON struct {
 	*document.Document
 	Quality qualityJSON `json:"quality"`
+	// Reading is the upload-time reading (status, the kind the photo looks
+	// like, reasons, and to the owner only the fields read).
+	Reading verification.PublicReading `json:"reading"`
 }
 
 type qualityJSON struct {
@@ -28,8 +32,9 @@ type qualityJSON struct {
 	Reasons  []document.PublicReason `json:"reasons"`
 }
 
-// publicDocument is a document as its owner sees it: sensitive signals left out.
-func publicDocument(d *document.Document, lang i18n.Lang) documentJSON {
+// publicDocument is a document as its owner sees it: sensitive signals left
+// out; the fields read only when owner is set.
+func publicDocument(d *document.Document, rd *verification.DocumentReading, owner bool, lang i18n.Lang) documentJSON {
 	q := qualityJSON{Accepted: d.Accepted, Scores: d.Scores, Reasons: []document.PublicReason{}}
 	if q.Scores == nil {
 		q.Scores = map[string]float64{}
@@ -37,7 +42,11 @@ func publicDocument(d *document.Document, lang i18n.Lang) documentJSON {
 	for _, r := range d.PublicReasons() {
 		q.Reasons = append(q.Reasons, document.PublicReason{Code: r.Code, Message: r.Message.In(lang), Hint: r.Hint.In(lang)})
 	}
-	return documentJSON{Document: d, Quality: q}
+	pr := verification.PublicReadingOf(rd, lang)
+	if !owner {
+		pr.Fields = map[string]verification.PublicField{}
+	}
+	return documentJSON{Document: d, Quality: q, Reading: pr}
 }
 
 func errTooLarge(max int64) error {
@@ -146,7 +155,14 @@ func (a *API) createDocument(w http.ResponseWriter, r *http.Request) {
 			slog.Default().Warn("upload not removed", "request_id", httpx.RequestID(r.Context()), "err", err)
 		}
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"document": publicDocument(d, i18n.Parse(r.Header.Get("Accept-Language")))})
+	// The reading runs in the background (a durable job); the slot polls
+	// GET /documents/{id} while it is pending.
+	rd, err := a.Verifications.QueueReading(r.Context(), d)
+	if err != nil {
+		slog.Default().Error("document reading not queued", "request_id", httpx.RequestID(r.Context()), "err", err)
+		rd = &verification.DocumentReading{DocumentID: d.ID, Status: verification.ReadingError}
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"document": publicDocument(d, rd, true, i18n.Parse(r.Header.Get("Accept-Language")))})
 }
 
 func (a *API) getDocument(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +178,12 @@ func (a *API) getDocument(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"document": publicDocument(d, i18n.Parse(r.Header.Get("Accept-Language")))})
+	rd, err := a.Verifications.DocumentReading(r.Context(), d.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"document": publicDocument(d, rd, d.OwnerID == u.ID, i18n.Parse(r.Header.Get("Accept-Language")))})
 }
 
 func (a *API) getDocumentImage(w http.ResponseWriter, r *http.Request) {

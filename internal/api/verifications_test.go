@@ -18,16 +18,32 @@ import (
 type cardReader struct {
 	mu     sync.Mutex
 	fields map[string]verification.ReadFields // by user-chosen card label
+	kinds  map[string]string                  // what a card's photo looks like, when not what it was filed as
 	next   string
 }
 
 func (r *cardReader) Available() error    { return nil }
 func (r *cardReader) CanRead(string) bool { return true }
-func (r *cardReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.ReadFields, string, string, error) {
+func (r *cardReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.Reading, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f := r.fields[r.next+"/"+string(kind)]
-	return f, "test-reader", "1", nil
+	// The photo shows what it was filed as, unless the test says otherwise.
+	shows := string(kind)
+	if k, ok := r.kinds[r.next+"/"+string(kind)]; ok {
+		shows = k
+	}
+	return verification.Reading{Fields: f, Kind: shows, KindConfidence: 0.99, Engine: "test-reader", Version: "1"}, nil
+}
+
+// shows makes the card's photo filed as kind classify as another kind.
+func (r *cardReader) shows(card string, kind document.Kind, looksLike string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.kinds == nil {
+		r.kinds = map[string]string{}
+	}
+	r.kinds[card+"/"+string(kind)] = looksLike
 }
 
 func (r *cardReader) set(card string, kind document.Kind, f verification.ReadFields) {

@@ -113,6 +113,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		sender = verification.LogSender{Log: o.Log}
 	}
 	a.Verifications = &verification.Service{Store: a.Cases, Levels: levels, Documents: a.Documents, Reader: o.Reader,
+		Readings:    o.DB.Readings(a.Queue),
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log}
 	a.Queue.Verification = a.Verifications
 

@@ -33,22 +33,23 @@ func (r *ocrReader) Available() error {
 
 func (r *ocrReader) CanRead(s string) bool { return r.pool.CanRead(s) }
 
-func (r *ocrReader) Read(ctx context.Context, kind document.Kind, data []byte) (verification.ReadFields, string, string, error) {
+func (r *ocrReader) Read(ctx context.Context, kind document.Kind, data []byte) (verification.Reading, error) {
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, "", "", err
+		return verification.Reading{}, err
 	}
 	res, err := r.pool.Read(ctx, string(kind), img)
 	if err != nil {
-		return nil, "", "", err
+		return verification.Reading{}, err
 	}
-	out := verification.ReadFields{}
+	out := verification.Reading{Fields: verification.ReadFields{}, Engine: res.Engine}
 	for name, f := range res.Fields {
-		out[name] = verification.ReadField{Value: f.Value, Confidence: f.Confidence, Glyph: f.Glyph}
+		out.Fields[name] = verification.ReadField{Value: f.Value, Confidence: f.Confidence, Glyph: f.Glyph}
 	}
-	version := ""
+	c := res.Classify()
+	out.Kind, out.KindConfidence = c.Kind, c.Confidence
 	if len(r.status.Engines) > 0 {
-		version = r.status.Engines[0]
+		out.Version = r.status.Engines[0]
 	}
-	return out, res.Engine, version, nil
+	return out, nil
 }

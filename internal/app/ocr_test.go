@@ -27,10 +27,11 @@ func TestGlyphReadingNeverContradicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, _, _, err := rd.Read(context.Background(), document.Kind("id_front"), data)
+	reading, err := rd.Read(context.Background(), document.Kind("id_front"), data)
 	if err != nil {
 		t.Fatal(err)
 	}
+	fields := reading.Fields
 	if f := fields["name"]; f.Value != "苏旻国" || !f.Glyph {
 		t.Fatalf("name read %+v, want 苏旻国 marked as a glyph reading", f)
 	}

@@ -96,6 +96,50 @@ func (w *verifyWorker) NextRetry(job *river.Job[VerifyArgs]) time.Time {
 
 func (w *verifyWorker) Timeout(*river.Job[VerifyArgs]) time.Duration { return 2 * time.Minute }
 
+// ReadDocumentArgs asks for the upload-time reading of one document.
+type ReadDocumentArgs struct {
+	DocumentID string `json:"document_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ReadDocumentArgs) Kind() string { return "read_document" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: a queue of its own, so
+// that reads at upload never hold up the processing of submitted cases.
+func (ReadDocumentArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: readAttempts, Queue: "read"}
+}
+
+const readAttempts = 3
+
+type readWorker struct {
+	river.WorkerDefaults[ReadDocumentArgs]
+	q *Queue
+}
+
+func (w *readWorker) Work(ctx context.Context, job *river.Job[ReadDocumentArgs]) error {
+	err := w.q.Verification.ReadDocument(ctx, job.Args.DocumentID)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		// Ours: the reading says so; the pipeline reads again at submission.
+		w.q.log.Error("document reading failed repeatedly", "document_id", job.Args.DocumentID, "err", err)
+		err = w.q.Verification.FailReading(ctx, job.Args.DocumentID)
+	}
+	return err
+}
+
+// NextRetry retries quickly: the customer is waiting on the slot.
+func (w *readWorker) NextRetry(job *river.Job[ReadDocumentArgs]) time.Time {
+	return time.Now().Add(time.Duration(job.Attempt) * time.Second)
+}
+
+func (w *readWorker) Timeout(*river.Job[ReadDocumentArgs]) time.Duration { return time.Minute }
+
+// ReadDocumentTx implements sqlstore.ReadingJobs.
+func (q *Queue) ReadDocumentTx(ctx context.Context, tx *sql.Tx, documentID string) error {
+	_, err := q.client.InsertTx(ctx, tx, ReadDocumentArgs{DocumentID: documentID}, nil)
+	return err
+}
+
 // Webhooks is what the queue needs of the webhook service.
 type Webhooks interface {
 	// Deliver attempts one delivery; an error makes the queue retry it.
@@ -161,6 +205,7 @@ func New(db *sqlstore.DB, log *slog.Logger, poll time.Duration) (*Queue, error) 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &verifyWorker{q: q})
 	river.AddWorker(workers, &webhookWorker{q: q})
+	river.AddWorker(workers, &readWorker{q: q})
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
 	}
@@ -168,6 +213,7 @@ func New(db *sqlstore.DB, log *slog.Logger, poll time.Duration) (*Queue, error) 
 		Queues: map[string]river.QueueConfig{
 			"verify":   {MaxWorkers: 2},
 			"webhooks": {MaxWorkers: 4},
+			"read":     {MaxWorkers: 1},
 		},
 		Workers:           workers,
 		FetchPollInterval: poll,

@@ -15,6 +15,7 @@ var sealedColumns = [][2]string{
 	{"case_events", "note"},
 	{"webhook_endpoints", "secret_enc"},
 	{"webhook_deliveries", "payload_enc"},
+	{"document_readings", "reading_enc"},
 }
 
 // Rewrapper re-wraps sealed values under the current master key.

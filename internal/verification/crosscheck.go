@@ -53,16 +53,24 @@ type CrossCheckOptions struct {
 	CanRead func(typed string) bool
 	// Engine and EngineVersion are copied into the results.
 	Engine, EngineVersion string
+	// Require lists the fields that must be read (FieldFullName,
+	// FieldIDNumber, ReadValidUntil): one the reading lacks gives an
+	// unreadable result (DOCUMENT_UNREADABLE), never silence, because an
+	// automatic approval needs positive evidence.
+	Require []string
 }
 
 // CrossCheck compares what the applicant typed with what was read from one
 // document and returns one cross_check result per compared field (a field
-// the reading lacks is not compared):
+// the reading lacks is not compared, unless Require names it: then it is
+// unreadable):
 //
 //   - full_name with name, or with surname and given names from an MRZ
 //     (idrules.CompareNames; a Latin name whose words are only in another
-//     order passes, noted in Detail; a Han name cannot be compared with a
-//     Latin reading and is skipped);
+//     order passes, noted in Detail; a Han name is compared with a Latin
+//     reading through pinyin (PinyinMatch): a match passes, anything else
+//     is unreadable with DOCUMENT_REVIEW_REQUIRED, since romanisations vary
+//     and a person must compare; other script pairs are skipped);
 //   - id_number with id_number or document_number, exactly after
 //     normalisation (a read resident or residence-permit number that fails
 //     its own checksum is a misreading: unreadable);
@@ -102,8 +110,23 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 		res(field, f, OutcomeUnreadable, CodeDocumentUnreadable)
 	}
 
+	required := func(field string) bool {
+		for _, r := range opt.Require {
+			if r == field {
+				return true
+			}
+		}
+		return false
+	}
+	absent := func(field string) {
+		r := res(field, ReadField{}, OutcomeUnreadable, CodeDocumentUnreadable)
+		r.Detail = map[string]string{"why": "not read"}
+	}
+
 	// Name.
-	if f, ok := nameReading(read); ok && a.FullName != "" {
+	if f, ok := nameReading(read); !ok && a.FullName != "" && required(FieldFullName) {
+		absent(FieldFullName)
+	} else if ok && a.FullName != "" {
 		cmp := idrules.CompareNames(f.Value, a.FullName)
 		switch {
 		case strings.TrimSpace(f.Value) == "":
@@ -113,6 +136,14 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 		case onlyOrder(cmp):
 			r := res(FieldFullName, f, OutcomePass)
 			r.Detail = map[string]string{"name_order": "different"}
+		case scriptOf(a.FullName) == idrules.ScriptHan && scriptOf(f.Value) == idrules.ScriptLatin:
+			if match, _ := PinyinMatch(a.FullName, f.Value); match {
+				r := res(FieldFullName, f, OutcomePass)
+				r.Detail = map[string]string{"compared": "pinyin"}
+			} else {
+				r := res(FieldFullName, f, OutcomeUnreadable, CodeDocumentReviewRequired)
+				r.Detail = map[string]string{"compared": "pinyin", "why": "the Latin name read is not a pinyin spelling of the typed name"}
+			}
 		case scriptOf(a.FullName) != scriptOf(f.Value):
 			r := res(FieldFullName, f, OutcomeSkipped)
 			r.Detail = map[string]string{"skipped": "scripts differ"}
@@ -125,7 +156,9 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 	}
 
 	// ID number.
-	if f, ok := numberReading(read); ok && a.IDNumber != "" {
+	if f, ok := numberReading(read); !ok && a.IDNumber != "" && required(FieldIDNumber) {
+		absent(FieldIDNumber)
+	} else if ok && a.IDNumber != "" {
 		v := normNumber(f.Value)
 		switch {
 		case v == "":
@@ -201,6 +234,9 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 	}
 
 	// Expiry.
+	if _, ok := read[ReadValidUntil]; !ok && required(ReadValidUntil) {
+		absent(ReadValidUntil)
+	}
 	if f, ok := read[ReadValidUntil]; ok {
 		v := strings.TrimSpace(f.Value)
 		if v == "长期" || strings.EqualFold(v, "long-term") || strings.EqualFold(v, "long term") {
@@ -210,7 +246,8 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 		} else if !d.Before(idrules.DateOf(opt.At)) {
 			res(ReadValidUntil, f, OutcomePass)
 		} else if f.Confidence >= opt.MinConfidence && !f.Glyph {
-			res(ReadValidUntil, f, OutcomeFail, CodeDocumentExpired)
+			r := res(ReadValidUntil, f, OutcomeFail, CodeDocumentExpired)
+			r.Detail = map[string]string{"valid_until": d.String()}
 		} else {
 			res(ReadValidUntil, f, OutcomeUnreadable, CodeDocumentUnreadable)
 		}

@@ -1,6 +1,7 @@
 package verification
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -51,6 +52,12 @@ type Finding struct {
 	// be told where the name differs without storing the characters.
 	Rule     string `json:"rule,omitempty"`
 	Position int    `json:"position,omitempty"`
+	// Seen is the kind of document the photo looks like
+	// (DOCUMENT_WRONG_KIND) and Date the expiry date read from it
+	// (DOCUMENT_EXPIRED, YYYY-MM-DD); both come from CheckResult.Detail
+	// ("detected_kind", "valid_until").
+	Seen string `json:"seen,omitempty"`
+	Date string `json:"date,omitempty"`
 }
 
 // Decision is the decision engine's outcome for a case.
@@ -169,7 +176,108 @@ func (ls Levels) Decide(level Level, a Applicant, checks []CheckResult, at time.
 			return decision(StatusManualReview, []Finding{{Code: CodeReviewPending}})
 		}
 	}
+	// Nothing found against the case: approve only on positive evidence.
+	if ev := ls.evidence(a, reqs, checks); len(ev) > 0 {
+		return decision(StatusManualReview, ev)
+	}
 	return decision(StatusApproved, nil)
+}
+
+// slotRule is what a document in a slot must show for an automatic
+// approval: the kind the reader must classify the photo as, and the fields
+// that must be read from it with confidence and match what was typed.
+type slotRule struct {
+	kind   string
+	fields []string
+}
+
+// slotEvidence returns the rule for a document slot of applicant a; false
+// when no reader can verify what the slot holds (a visa, a consent form, a
+// guardian's ID, a travel permit): a person must.
+func slotEvidence(a Applicant, slot string) (slotRule, bool) {
+	nameAndNumber := []string{FieldFullName, FieldIDNumber}
+	switch normType(a.IDType) {
+	case IDCNResident:
+		switch slot {
+		case DocIDFront:
+			return slotRule{DocIDFront, nameAndNumber}, true
+		case DocIDBack:
+			return slotRule{DocIDBack, []string{ReadValidUntil}}, true
+		}
+	case IDPassport:
+		switch slot {
+		case DocPassport:
+			return slotRule{DocPassport, nameAndNumber}, true
+		case DocResidencePermit: // a foreigner's second document: its own number
+			return slotRule{DocResidencePermit, []string{FieldFullName}}, true
+		}
+	case IDHMTResidence, IDForeignPermanent:
+		switch slot {
+		case DocResidencePermit:
+			return slotRule{DocResidencePermit, nameAndNumber}, true
+		case DocResidencePermitBack: // the emblem side, read like an ID card's back
+			return slotRule{DocIDBack, []string{ReadValidUntil}}, true
+		}
+	}
+	return slotRule{}, false
+}
+
+// evidence returns a DOCUMENT_REVIEW_REQUIRED finding for every required
+// document without positive evidence: a photo classified, with confidence,
+// as the kind its slot holds, and every field of the slot's rule read with
+// at least MinConfidence and matching what was typed.
+func (ls Levels) evidence(a Applicant, reqs []Requirement, checks []CheckResult) []Finding {
+	minConf := ls.MinConfidence
+	if minConf <= 0 || minConf > 1 {
+		minConf = DefaultMinConfidence
+	}
+	var out []Finding
+	for _, r := range reqs {
+		if r.Type != ReqDocument {
+			continue
+		}
+		proven := false
+		for _, slot := range r.AnyOf {
+			if slotProven(a, slot, checks, minConf) {
+				proven = true
+				break
+			}
+		}
+		if !proven {
+			out = append(out, Finding{Code: CodeDocumentReviewRequired, Document: r.Name})
+		}
+	}
+	return out
+}
+
+// slotProven reports whether the checks hold positive evidence for slot.
+func slotProven(a Applicant, slot string, checks []CheckResult, minConf float64) bool {
+	rule, ok := slotEvidence(a, slot)
+	if !ok {
+		return false
+	}
+	kindOK := false
+	for _, c := range checks {
+		if c.Kind == CheckDocumentRead && c.Document == slot && c.Outcome == OutcomePass &&
+			c.Detail["detected_kind"] == rule.kind && c.Score >= MinKindConfidence {
+			kindOK = true
+		}
+	}
+	if !kindOK {
+		return false
+	}
+	for _, f := range rule.fields {
+		ok := false
+		for _, c := range checks {
+			if c.Kind == CheckCrossCheck && c.Document == slot && c.Field == f && c.Outcome == OutcomePass && c.Score >= minConf {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func decision(s Status, fs []Finding) Decision {
@@ -238,6 +346,16 @@ func checkFindings(c CheckResult) []Finding {
 		if code == CodeNameMismatch {
 			f.Rule, f.Position = nameDetail(c.Detail)
 		}
+		if code == CodeDocumentWrongKind {
+			if k := c.Detail["detected_kind"]; slices.Contains(DocumentKinds, k) {
+				f.Seen = k
+			}
+		}
+		if code == CodeDocumentExpired {
+			if d, ok := idrules.ParseDate(c.Detail["valid_until"]); ok {
+				f.Date = d.String()
+			}
+		}
 		out = append(out, f)
 	}
 	sensitiveOnly := func() {
@@ -268,7 +386,7 @@ func checkFindings(c CheckResult) []Finding {
 		n := 0
 		for _, code := range c.Reasons {
 			cc := Canonical(code)
-			if r := registry[cc]; r.Sensitive || r.Step == StepDocuments && r.Disposition == Retry {
+			if r := registry[cc]; r.Sensitive || r.Disposition == Review || r.Step == StepDocuments && r.Disposition == Retry {
 				add(code)
 				n++
 			}

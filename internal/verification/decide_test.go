@@ -11,14 +11,27 @@ func pass(kind, doc string) CheckResult {
 	return CheckResult{Kind: kind, Outcome: OutcomePass, Score: 1, Document: doc}
 }
 
-// goodChecks is what a clean pipeline run records for the given documents.
+// goodChecks is what a clean pipeline run records for the given documents:
+// each photo classified as its slot's kind, and the fields its slot needs
+// read with confidence and matching (positive evidence).
 func goodChecks(docs ...string) []CheckResult {
 	cs := []CheckResult{pass(CheckDuplicateIdentity, "")}
 	for _, d := range docs {
-		cs = append(cs, pass(CheckDocumentQuality, d), pass(CheckDocumentRead, d))
-	}
-	if len(docs) > 0 {
-		cs = append(cs, CheckResult{Kind: CheckCrossCheck, Outcome: OutcomePass, Field: FieldFullName, Document: docs[0]})
+		read := pass(CheckDocumentRead, d)
+		switch d {
+		case DocIDFront, DocIDBack, DocPassport, DocResidencePermit:
+			read.Detail = map[string]string{"detected_kind": d}
+		case DocResidencePermitBack:
+			read.Detail = map[string]string{"detected_kind": DocIDBack}
+		}
+		cs = append(cs, pass(CheckDocumentQuality, d), read)
+		switch d {
+		case DocIDFront, DocPassport, DocResidencePermit:
+			cs = append(cs, CheckResult{Kind: CheckCrossCheck, Outcome: OutcomePass, Score: 0.99, Field: FieldFullName, Document: d},
+				CheckResult{Kind: CheckCrossCheck, Outcome: OutcomePass, Score: 0.99, Field: FieldIDNumber, Document: d})
+		case DocIDBack, DocResidencePermitBack:
+			cs = append(cs, CheckResult{Kind: CheckCrossCheck, Outcome: OutcomePass, Score: 0.99, Field: ReadValidUntil, Document: d})
+		}
 	}
 	return cs
 }
@@ -54,7 +67,7 @@ func TestDecide(t *testing.T) {
 		{"blurry back: retry that document only", LevelStandard, adult(),
 			with(without(card, CheckDocumentQuality, DocIDBack), fail(CheckDocumentQuality, DocIDBack, "", "IMAGE_BLURRY")),
 			StatusRetryRequired, []string{"IMAGE_BLURRY"}, []string{"documents:id_back"}},
-		{"missing back side", LevelStandard, adult(), without(without(card, CheckDocumentQuality, DocIDBack), CheckDocumentRead, DocIDBack),
+		{"missing back side", LevelStandard, adult(), without(without(without(card, CheckDocumentQuality, DocIDBack), CheckDocumentRead, DocIDBack), CheckCrossCheck, DocIDBack),
 			StatusRetryRequired, []string{CodeDocumentSideMissing}, []string{"documents:id_back"}},
 		{"no documents at all: retry, not our fault", LevelStandard, adult(), goodChecks(),
 			StatusRetryRequired, []string{CodeDocumentMissing, CodeDocumentSideMissing}, []string{"documents:id_back", "documents:id_front"}},
@@ -128,7 +141,8 @@ func TestDecide(t *testing.T) {
 		{"foreigner without visa", LevelStandard, foreigner(), goodChecks(DocPassport),
 			StatusRetryRequired, []string{CodeForeignerDocumentRequired}, []string{"documents:visa"}},
 		{"foreigner with residence permit", LevelStandard, foreigner(), goodChecks(DocPassport, DocResidencePermit), StatusApproved, []string{}, nil},
-		{"foreigner with visa", LevelStandard, foreigner(), goodChecks(DocPassport, DocVisa), StatusApproved, []string{}, nil},
+		{"foreigner with visa: no reader, a person", LevelStandard, foreigner(), goodChecks(DocPassport, DocVisa),
+			StatusManualReview, []string{CodeDocumentReviewRequired}, nil},
 		{"skipped document check is no proof of upload", LevelStandard, foreigner(),
 			with(goodChecks(DocPassport), CheckResult{Kind: CheckDocumentQuality, Outcome: OutcomeSkipped, Document: DocVisa}),
 			StatusRetryRequired, []string{CodeForeignerDocumentRequired}, []string{"documents:visa"}},

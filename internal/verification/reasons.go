@@ -68,6 +68,11 @@ const (
 	CodeDocumentExpired      = "DOCUMENT_EXPIRED"
 	CodeDocumentWrongKind    = "DOCUMENT_WRONG_KIND"
 	CodeDocumentInconsistent = "DOCUMENT_INCONSISTENT"
+	// A person must compare the document: no reader for its kind (a visa),
+	// or no positive evidence read from it (name and number confidently
+	// read from a document of the kind claimed) though a new photo would
+	// not help.
+	CodeDocumentReviewRequired = "DOCUMENT_REVIEW_REQUIRED"
 
 	// Special identities and age.
 	CodeMinorGuardianRequired     = "MINOR_GUARDIAN_REQUIRED"
@@ -237,13 +242,19 @@ var registry = map[string]ReasonInfo{
 		Disposition: Retry, Step: StepDocuments,
 		Message:  i18n.T("This photo shows a different document than the one asked for.", "照片中的证件与要求上传的证件不符。"),
 		Hint:     i18n.T("Upload the document named on this step (for example the back of the ID card, not the front).", "请上传此步骤所要求的证件（例如身份证的国徽面，而不是人像面）。"),
-		Internal: "the reader found another document kind than the one the upload was filed under",
+		Internal: "the classifier (internal/ocr Classify) is confident the photo is another document kind than the slot it was filed under; the customer is told what it looks like and what is needed",
 	},
 	CodeDocumentInconsistent: {
 		Disposition: Final, Step: "", Sensitive: true,
 		Message:  neutralMsg,
 		Hint:     neutralHint,
 		Internal: "the document contradicts itself (printed birth date or sex differs from the one encoded in its number, specimen MRZ): possible forgery, a reviewer must look",
+	},
+	CodeDocumentReviewRequired: {
+		Disposition: Review,
+		Message:     i18n.T("A member of our team will check your document.", "我们的工作人员将人工核对您的证件。"),
+		Hint:        i18n.T("No action is needed: we will notify you when the check is done, usually within 1 working day.", "您无需任何操作，核对完成后我们会通知您，通常在 1 个工作日内完成。"),
+		Internal:    "no automatic approval: a required document has no reader (visa, travel permit), or the name and ID number were not both read with confidence from a document classified as the kind claimed, and a new photo would not help (a field the engine cannot output, only other fields unreadable)",
 	},
 	CodeMinorGuardianRequired: {
 		Disposition: Retry, Step: StepDocuments,
@@ -518,6 +529,9 @@ func CustomerFindings(findings []Finding, lang i18n.Lang) []PublicReason {
 		if m, ok := nameDiffMessage(f); ok {
 			msg = m
 		}
+		if m, ok := documentFindingMessage(f); ok {
+			msg = m
+		}
 		out = append(out, PublicReason{
 			Code: f.Code, Field: f.Field, Document: f.Document, Disposition: r.Disposition,
 			Step: f.Step, Message: msg.In(lang), Hint: r.Hint.In(lang),
@@ -553,6 +567,60 @@ func stepFor(r ReasonInfo, f Finding) string {
 		return DocumentStep(f.Document)
 	}
 	return r.Step
+}
+
+// documentFindingMessage names what a photo looks like and what the slot
+// needs (DOCUMENT_WRONG_KIND), or the expiry date read (DOCUMENT_EXPIRED).
+func documentFindingMessage(f Finding) (i18n.Text, bool) {
+	switch {
+	case f.Code == CodeDocumentWrongKind && f.Seen != "" && f.Document != "":
+		seen, ok := seenTitle(f.Seen)
+		if !ok {
+			return i18n.Text{}, false
+		}
+		need := neededTitle(f.Document)
+		return i18n.T("This looks like "+seen.EN+"; "+need.EN+" is needed.",
+			"这张照片看起来是"+seen.ZH+"；此处需要的是"+need.ZH+"。"), true
+	case f.Code == CodeDocumentExpired && f.Date != "":
+		if _, ok := idrules.ParseDate(f.Date); !ok {
+			return i18n.Text{}, false
+		}
+		return i18n.T("Your document expired on "+f.Date+".", "您的证件已于 "+f.Date+" 过期。"), true
+	}
+	return i18n.Text{}, false
+}
+
+// seenTitle names a kind a photo was classified as, with its article.
+func seenTitle(kind string) (i18n.Text, bool) {
+	switch kind {
+	case DocIDFront:
+		return i18n.T("the front of an ID card (the side with the photo)", "身份证人像面"), true
+	case DocIDBack:
+		return i18n.T("the back of an ID card or permit (the side with the national emblem)", "身份证或居住证的国徽面"), true
+	case DocPassport:
+		return i18n.T("a passport page", "护照资料页"), true
+	case DocResidencePermit:
+		return i18n.T("a residence permit or residence card", "居住证或永久居留身份证"), true
+	}
+	return i18n.Text{}, false
+}
+
+// neededTitle names what a slot needs.
+func neededTitle(slot string) i18n.Text {
+	switch slot {
+	case DocIDFront:
+		return i18n.T("the ID card's front (the side with your photo)", "身份证人像面")
+	case DocIDBack:
+		return i18n.T("the ID card's back (the side with the national emblem and validity period)", "身份证国徽面（印有签发机关和有效期限）")
+	case DocPassport:
+		return i18n.T("your passport's photo page", "护照个人资料页")
+	case DocResidencePermit:
+		return i18n.T("the permit's or residence card's side with your photo", "通行证、居住证或永久居留身份证人像面")
+	case DocResidencePermitBack:
+		return i18n.T("the permit's other side", "通行证、居住证背面")
+	}
+	t := DocumentTitle(slot)
+	return i18n.T("the "+t.EN, t.ZH)
 }
 
 // nameDiffMessage says where a name differs, from a finding's rule and

@@ -26,8 +26,9 @@ import (
 type DocumentReader interface {
 	// Available says why reading is unavailable, or nil.
 	Available() error
-	// Read returns the fields read from a document of the given gate kind.
-	Read(ctx context.Context, kind document.Kind, image []byte) (fields ReadFields, engine, version string, err error)
+	// Read returns the fields read from a document of the given gate kind
+	// and the kind the photo was classified as.
+	Read(ctx context.Context, kind document.Kind, image []byte) (Reading, error)
 	// CanRead reports whether the engine can read every character of s.
 	CanRead(s string) bool
 }
@@ -56,6 +57,7 @@ type Service struct {
 	Levels      Levels
 	Documents   *document.Service
 	Reader      DocumentReader // nil: reading unavailable
+	Readings    ReadingStore   // nil: no upload-time readings (the pipeline reads)
 	IdentityKey []byte         // server secret for IdentityHash
 	Sender      PhoneSender
 	Now         func() time.Time
@@ -453,7 +455,16 @@ func (s *Service) documentChecks(ctx context.Context, c *Case, at time.Time) ([]
 			}
 		}
 		out = append(out, q)
-		if !readable(kind) || q.Outcome != OutcomePass {
+		if q.Outcome != OutcomePass {
+			continue
+		}
+		rule, ok := slotEvidence(c.Applicant, kind)
+		if !ok {
+			// No reader can verify it (a visa, a consent form): the check
+			// is recorded as skipped and Decide sends the case to a person
+			// when the document is required.
+			out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomeSkipped,
+				Detail: map[string]string{"why": "no reader for this document kind"}})
 			continue
 		}
 		if readErr != nil {
@@ -461,37 +472,80 @@ func (s *Service) documentChecks(ctx context.Context, c *Case, at time.Time) ([]
 				Reasons: []string{"OCR_UNAVAILABLE"}, Detail: map[string]string{"error": truncate(readErr.Error(), 200)}})
 			continue
 		}
-		fields, engine, version, err := s.Reader.Read(ctx, d.Kind, img)
+		rd, err := s.reading(ctx, c.Documents[kind], d.Kind, img)
 		if err != nil {
-			out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomeError, Engine: engine,
+			out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomeError, Engine: rd.Engine,
 				Reasons: []string{CodeEngineUnavailable}, Detail: map[string]string{"error": truncate(err.Error(), 200)}})
 			continue
 		}
-		out = append(out, CheckResult{Kind: CheckDocumentRead, Document: kind, Outcome: OutcomePass, Score: 1, Engine: engine, EngineVersion: version})
-		for _, r := range CrossCheck(c.Applicant, fields, CrossCheckOptions{Document: kind, At: at,
-			MinConfidence: s.Levels.MinConfidence, CanRead: s.Reader.CanRead, Engine: engine, EngineVersion: version}) {
-			if r.Outcome == OutcomeUnreadable && r.Field == FieldFullName && !s.Reader.CanRead(c.Applicant.FullName) {
-				// The name has a character our engine cannot output: a
-				// better photo would not help. A person compares it.
-				r.Outcome, r.Reasons = OutcomeError, []string{CodeEngineUnavailable}
-				if r.Detail == nil {
-					r.Detail = map[string]string{}
-				}
-				r.Detail["why"] = "the typed name has characters outside the OCR engine's dictionary"
-			}
-			out = append(out, r)
-		}
+		out = append(out, s.slotChecks(c.Applicant, kind, rule, rd, at)...)
 	}
 	return out, nil
 }
 
-// readable reports whether a document kind carries fields to read.
-func readable(kind string) bool {
-	switch kind {
-	case DocIDFront, DocIDBack, DocPassport, DocResidencePermit:
-		return true
+// reading returns the upload-time reading of a document when one is done,
+// else reads the image now.
+func (s *Service) reading(ctx context.Context, documentID string, kind document.Kind, img []byte) (Reading, error) {
+	if r, err := s.DocumentReading(ctx, documentID); err == nil && r != nil && r.Status == ReadingDone {
+		return Reading{Fields: r.Fields, Kind: r.DetectedKind, KindConfidence: r.KindConfidence, Engine: r.Engine, Version: r.Version}, nil
 	}
-	return false
+	return s.Reader.Read(ctx, kind, img)
+}
+
+// slotChecks turns the reading of the document in one slot into checks: a
+// document_read result that records the kind the photo was classified as
+// (DOCUMENT_WRONG_KIND when it is confidently another kind: nothing else is
+// compared then), and the cross-check of the fields the slot's rule needs.
+// When the name and the number were both read with confidence and match,
+// what else could not be read (birth date, sex, expiry, the kind) goes to a
+// person (DOCUMENT_REVIEW_REQUIRED): a new photo would not help.
+func (s *Service) slotChecks(a Applicant, slot string, rule slotRule, rd Reading, at time.Time) []CheckResult {
+	read := CheckResult{Kind: CheckDocumentRead, Document: slot, Outcome: OutcomePass, Score: clamp01(rd.KindConfidence),
+		Engine: rd.Engine, EngineVersion: rd.Version, Detail: map[string]string{"detected_kind": rd.Kind, "expected_kind": rule.kind}}
+	switch {
+	case wrongKind(rd, rule.kind):
+		read.Outcome, read.Score, read.Reasons = OutcomeFail, 0, []string{CodeDocumentWrongKind}
+		return []CheckResult{read}
+	case !kindConfirmed(rd, rule.kind):
+		read.Outcome, read.Reasons = OutcomeUnreadable, []string{CodeDocumentUnreadable}
+	}
+	compared := a
+	if !slices.Contains(rule.fields, FieldIDNumber) {
+		compared.IDNumber = "" // a second document carries its own number
+	}
+	minConf := s.Levels.MinConfidence
+	if minConf <= 0 || minConf > 1 {
+		minConf = DefaultMinConfidence
+	}
+	cc := CrossCheck(compared, rd.Fields, CrossCheckOptions{Document: slot, At: at, MinConfidence: minConf,
+		CanRead: s.Reader.CanRead, Engine: rd.Engine, EngineVersion: rd.Version, Require: rule.fields})
+	confident := map[string]bool{}
+	for i := range cc {
+		r := &cc[i]
+		if r.Outcome == OutcomeUnreadable && r.Field == FieldFullName && !s.Reader.CanRead(a.FullName) {
+			// The name has a character our engine cannot output: a
+			// better photo would not help. A person compares it.
+			r.Outcome, r.Reasons = OutcomeError, []string{CodeEngineUnavailable}
+			if r.Detail == nil {
+				r.Detail = map[string]string{}
+			}
+			r.Detail["why"] = "the typed name has characters outside the OCR engine's dictionary"
+		}
+		if r.Outcome == OutcomePass && r.Score >= minConf {
+			confident[r.Field] = true
+		}
+	}
+	if confident[FieldFullName] && confident[FieldIDNumber] {
+		for i := range cc {
+			if r := &cc[i]; r.Outcome == OutcomeUnreadable && slices.Equal(r.Reasons, []string{CodeDocumentUnreadable}) {
+				r.Reasons = []string{CodeDocumentReviewRequired}
+			}
+		}
+		if read.Outcome == OutcomeUnreadable {
+			read.Reasons = []string{CodeDocumentReviewRequired}
+		}
+	}
+	return append([]CheckResult{read}, cc...)
 }
 
 // View is a case as its owner sees it.

@@ -38,10 +38,10 @@ type cardReader struct {
 
 func (r *cardReader) Available() error    { return nil }
 func (r *cardReader) CanRead(string) bool { return true }
-func (r *cardReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.ReadFields, string, string, error) {
+func (r *cardReader) Read(ctx context.Context, kind document.Kind, img []byte) (verification.Reading, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.fields[kind], "test-reader", "1", nil
+	return verification.Reading{Fields: r.fields[kind], Kind: string(kind), KindConfidence: 0.99, Engine: "test-reader", Version: "1"}, nil
 }
 
 // codeSender keeps the last one-time code sent to each phone.
