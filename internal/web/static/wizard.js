@@ -7,6 +7,10 @@
 
   var root = document.getElementById('wizard') || document.getElementById('verify-list');
   if (!root) { return; }
+  // Script errors are kept on the page (never sent anywhere), for support and tests.
+  function keepError(m) { (window.__wizardErrors = window.__wizardErrors || []).push(String(m)); }
+  window.addEventListener('error', function (e) { keepError(e.message); });
+  window.addEventListener('unhandledrejection', function (e) { keepError(e.reason && e.reason.stack || e.reason); });
   var cfg = JSON.parse(root.getAttribute('data-config') || '{}');
 
   function t(key, args) {
@@ -80,16 +84,18 @@
         show($('verify-verified'), true);
         return;
       }
+      var spent = all.filter(function (v) { return v.attempts_left <= 0 && v.next_attempt_at; })[0];
       if (open.length) {
         cont.href = '/verify/' + encodeURIComponent(open[0].id);
-        note.textContent = t('list.continue');
-        show(note, true);
         show(cont, true);
+      }
+      if (spent) { // said at the start, not only when submitting
+        note.textContent = t('list.no_attempts', { time: when(spent.next_attempt_at) });
+        show(note, true);
         return;
       }
-      var spent = all.filter(function (v) { return v.attempts_left <= 0 && v.next_attempt_at; })[0];
-      if (spent) {
-        note.textContent = t('list.no_attempts', { time: when(spent.next_attempt_at) });
+      if (open.length) {
+        note.textContent = t('list.continue');
         show(note, true);
         return;
       }
@@ -806,10 +812,10 @@
     }
     show($('submit-case'), view.attempts_left > 0);
   }
-  function renderMissing(box, list) {
+  function renderMissing(box, list, heading) {
     box.textContent = '';
     if (!list.length) { return; }
-    box.appendChild(el('p', { 'class': 'error' }, t('submit.missing')));
+    box.appendChild(el('p', { 'class': 'error' }, heading || t('submit.missing')));
     var ul = el('ul', { 'class': 'reasons' });
     list.forEach(function (r) { ul.appendChild(reasonItem(r, r.step || stepOfField(r.field))); });
     box.appendChild(ul);
@@ -833,7 +839,7 @@
       if (r.body.error && r.body.error.fields) {
         renderMissing($('submit-missing'), r.body.error.fields.map(function (f) {
           return { code: f.code, field: f.field, message: f.message, hint: f.hint };
-        }));
+        }), r.body.error.code === 'RESUBMIT_UNCHANGED' ? t('submit.unchanged') : '');
       }
       if (r.body.error && r.body.error.code) { $('wizard-error').setAttribute('data-code', r.body.error.code); }
       showError(errMessage(r));
@@ -878,7 +884,7 @@
       }
       ul.appendChild(reasonItem(r, r.step || stepOfField(r.field || r.document)));
     });
-    $('status-attempts').textContent = editable() ? t('attempts', { n: view.attempts_left }) : '';
+    $('status-attempts').textContent = editable() && !spent ? t('attempts', { n: view.attempts_left }) : '';
     var next = $('status-next-attempt');
     next.textContent = view.next_attempt_at ? t('next_attempt', { time: when(view.next_attempt_at) }) : '';
     show(next, spent && !said && editable());
