@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -127,5 +129,21 @@ func journeyFixes(t *testing.T, engine string) {
 	}
 	if v := waitStatus(t, srv, tok, id, "approved", "retry_required", "manual_review", "rejected"); v["status"] != "approved" {
 		t.Fatalf("after the new photo: %v", v)
+	}
+
+	// Staff find the case by the number the customer quotes.
+	if _, err := lastAccounts.Register(context.Background(), identity.RegisterInput{Email: "desk@example.com", Password: "reviewer password", Role: identity.RoleReviewer}); err != nil {
+		t.Fatal(err)
+	}
+	rev := login(t, base, `"email":"desk@example.com"`, "reviewer password")
+	short := strings.ToLower(id[4:12])
+	if r := do(t, base, "GET", "/api/v1/review/verifications/"+short, rev, ""); r.status != 200 || !strings.Contains(r.raw, `"id":"`+id+`"`) {
+		t.Fatalf("review by case number: %d %.300s", r.status, r.raw)
+	}
+	if r := do(t, base, "GET", "/api/v1/review/verifications/0BADCAFE", rev, ""); r.status != 404 {
+		t.Fatalf("unknown case number: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "GET", "/api/v1/review/verifications/"+short, tok, ""); r.status != 403 {
+		t.Fatalf("a customer used the review lookup: %d", r.status)
 	}
 }

@@ -36,8 +36,15 @@ type ReviewDetail struct {
 	Events   []CaseEvent   `json:"events"`
 }
 
-// Review returns a case's reviewer view.
+// Review returns a case's reviewer view; id may be the case's short number
+// (CaseNumber).
 func (s *Service) Review(ctx context.Context, id string) (*ReviewDetail, error) {
+	if IsCaseNumber(id) { // the short number a customer quotes
+		var err error
+		if id, err = s.CaseIDByNumber(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	c, err := s.Store.Case(ctx, id)
 	if err != nil {
 		return nil, err

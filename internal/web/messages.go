@@ -148,6 +148,7 @@ var messages = map[string]i18n.Text{
 	"js.list.continue":       i18n.T("You have a verification in progress: continue it below.", "您有一个进行中的认证，请点击下方按钮继续。"),
 	"js.list.no_attempts":    i18n.T("You have used all your attempts for now. You can start again from {time}.", "您的认证机会暂时已用完，请于 {time} 之后再开始。"),
 	"js.nationality.ph":      i18n.T("Type to search: country, code (GBR) or nationality", "输入国家名称或代码（如 英国、GBR）搜索"),
+	"support.case_id":        i18n.T("Case id", "认证记录 ID"),
 	"js.submit.unchanged":    i18n.T("Still to fix:", "仍需修改："),
 	"js.doc.wrong_kind_hint": i18n.T("Take a photo of the side asked for here.", "请拍摄此处要求的证件面。"),
 }

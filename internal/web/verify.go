@@ -191,6 +191,7 @@ func (wb *Web) support(w http.ResponseWriter, r *http.Request) {
 	_, p.User = wb.user(r)
 	if id := r.URL.Query().Get("verification"); validCaseID(id) {
 		p.CaseID = id
+		p.Form["case_number"] = verification.CaseNumber(id)
 	}
 	wb.render(w, http.StatusOK, "support", p)
 }

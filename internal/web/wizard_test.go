@@ -737,6 +737,7 @@ func TestWizardPages(t *testing.T) {
 		{"wizard texts in Chinese", "GET", "/verify/ver_abc", "zh-CN", "", user, 200, "号码的校验位与前面的数字不符", "The last character does not match"},
 		{"odd case id", "GET", "/verify/ver_%3Cb%3E", "", "", user, 404, "", "<b>"},
 		{"support with the case", "GET", "/support?verification=ver_abc", "", "", anon, 200, `<dd id="support-case">ver_abc</dd>`, ""},
+		{"support with the case number", "GET", "/support?verification=ver_3f9a1c2b0011", "", "", anon, 200, `<dd id="support-case-number">3F9A1C2B</dd>`, ""},
 		{"support ignores odd ids", "GET", "/support?verification=%3Cscript%3E", "", "", anon, 200, "", "script&gt;"},
 		{"unknown hand-off link", "GET", "/handoff/AbCdEf", "", "", anon, 404, `id="form-error"`, ""},
 		{"qr needs login", "POST", "/verify/qr.svg", "", `{"url":"` + handoff + `"}`, anon, 401, "", ""},
