@@ -327,6 +327,18 @@ func TestJourneyGuardianFieldsFollowTheNumber(t *testing.T) {
 			); err != nil {
 				t.Fatalf("minor: %v\n%s", err, pageText(ctx))
 			}
+			// Filled in, the guardian's name stays (saved, no longer missing).
+			deadline := time.Now().Add(5 * time.Second)
+			for caseJSON(ctx, t, id, "j.verification.applicant.guardian_name || ''") != "张大山" {
+				if time.Now().After(deadline) {
+					t.Fatal("the guardian's name was not saved")
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if !evalBool(ctx, t, visible("#f-guardian_name")) || !evalBool(ctx, t, visible("#f-guardian_id_number")) ||
+				evalString(ctx, t, `document.getElementById('f-guardian_name').value`) != "张大山" {
+				t.Fatalf("the guardian's fields went while the applicant is a minor\n%s", pageText(ctx))
+			}
 			if err := do(ctx,
 				clearInput("#f-id_number"),
 				chromedp.SendKeys(css("#f-id_number"), cardNumber),
@@ -340,7 +352,7 @@ func TestJourneyGuardianFieldsFollowTheNumber(t *testing.T) {
 				t.Fatal("guardian fields shown for an adult")
 			}
 			// Not kept on the server either.
-			deadline := time.Now().Add(5 * time.Second)
+			deadline = time.Now().Add(5 * time.Second)
 			for caseJSON(ctx, t, id, "j.verification.applicant.guardian_name || ''") != "" {
 				if time.Now().After(deadline) {
 					t.Fatal("the guardian's name stays on the adult's case")

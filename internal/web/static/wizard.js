@@ -235,7 +235,11 @@
     var asked = !!serverErrors[f] || [view.missing || [], view.reasons || []].some(function (l) {
       return l.some(function (r) { return r.field === f || (f === 'guardian_id_type' && r.field === 'guardian_id_number'); });
     });
-    if (!asked && GUARDIAN.indexOf(f) < 0 && $('f-' + f) && $('f-' + f).value.trim() !== '') { asked = true; }
+    if (GUARDIAN.indexOf(f) >= 0) {
+      // A minor's case has the guardian's documents among its steps.
+      return asked || (view.steps || []).some(function (s) { return s.step.indexOf('documents:guardian_') === 0; });
+    }
+    if (!asked && $('f-' + f) && $('f-' + f).value.trim() !== '') { asked = true; }
     return asked;
   }
 
