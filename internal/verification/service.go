@@ -81,8 +81,9 @@ func newID(prefix string) string {
 }
 
 // Create opens a draft case for the user at a level. A repeated
-// idempotency key returns the case it created.
-// Errors: Invalid LEVEL_UNKNOWN.
+// idempotency key returns the case it created. With no attempts left it
+// opens none (its submission would be refused).
+// Errors: Invalid LEVEL_UNKNOWN; TooMany ATTEMPTS_EXCEEDED.
 func (s *Service) Create(ctx context.Context, userID string, level Level, idemKey string) (*Case, error) {
 	if level == "" {
 		level = LevelStandard
@@ -92,6 +93,16 @@ func (s *Service) Create(ctx context.Context, userID string, level Level, idemKe
 			"未知的认证级别；请使用 basic、standard 或 enhanced。").OnField("level")
 	}
 	now := s.now()
+	// A case that could only be refused at submit is not opened: the
+	// customer hears now when the next attempt opens.
+	pol := s.Levels.Attempts
+	subs, err := s.Store.Submissions(ctx, userID, now.Add(-time.Duration(pol.Window)))
+	if err != nil {
+		return nil, err
+	}
+	if left, nextAt := pol.Left(subs, now); left <= 0 {
+		return nil, AttemptsExceeded(pol.Limit, time.Duration(pol.Window), nextAt, now, China)
+	}
 	c := &Case{ID: newID("ver"), UserID: userID, Level: level, Status: StatusDraft, Documents: map[string]string{},
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	return s.Store.CreateCase(ctx, c, idemKey)
