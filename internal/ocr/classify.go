@@ -37,7 +37,8 @@ var (
 // the printed labels and layout clues each kind has and the others lack:
 //
 //   - passport photo page: a machine-readable zone (a TD3 line 2, or a line
-//     of MRZ characters starting with P), with "护照"/"PASSPORT";
+//     of MRZ characters starting with P), with "护照"/"PASSPORT" (a zone
+//     whose line 1 starts with V is a visa or a permit sticker: unknown);
 //   - ID card front: "公民身份号码", the labels 姓名 性别 民族 出生 住址, an
 //     18-character number that passes its check character;
 //   - residence permit: the ID-front layout with a number starting 81, 82 or
@@ -69,7 +70,7 @@ func Classify(lines []Line) Classification {
 	}
 
 	// Machine-readable zone.
-	mrz, mrzP := 0, false
+	mrz, mrzP, mrzV := 0, false, false
 	for _, l := range lines {
 		if !mrzLine(l.Text) {
 			continue
@@ -84,6 +85,9 @@ func Classify(lines []Line) Classification {
 		}
 		if strings.HasPrefix(c, "P<") || (len(c) > 4 && c[0] == 'P' && strings.Count(c[:6], "<") >= 1) {
 			mrzP = true
+		}
+		if strings.HasPrefix(c, "V<") || (len(c) > 4 && c[0] == 'V' && strings.Count(c[:6], "<") >= 1) {
+			mrzV = true
 		}
 	}
 	passportWords, pClues := has("PASSPORT", "护照", "PASSPORTNO", "COUNTRYCODE", "国家码")
@@ -107,6 +111,10 @@ func Classify(lines []Line) Classification {
 	permitBack, _ := has("居住证", "通行证号码", "签发次数")
 
 	switch {
+	case mrzV && !mrzP:
+		// A visa or a residence permit sticker (MRV): its line 2 looks
+		// like a passport's, its line 1 starts with V. No reader knows it.
+		return Classification{Kind: KindUnknown, Clues: []string{"visa_mrz"}}
 	case mrz >= 2 || (mrz >= 1 && (mrzP || passportWords > 0)):
 		c := Classification{Kind: KindPassport, Confidence: 0.9, Clues: append([]string{"mrz"}, pClues...)}
 		if mrzP || passportWords > 0 {

@@ -36,6 +36,7 @@ func TestClassifyLines(t *testing.T) {
 		{"passport page, MRZ cut off", textLines("护照PASSPORT", "国家码/Country Code", "护照号/Passport No.", "姓名/Name", "性别/Sex", "出生日期/Date of birth"), KindPassport, 0.8},
 		{"HMT residence permit", textLines("姓名", "潘翀", "性别", "女", "出生", "住址", "公民身份号码", "82000019720923054X"), KindResidencePermit, 0.9},
 		{"foreigner's permanent residence card", textLines("中华人民共和国外国人永久居留身份证", "姓名/Name", "SMITH, JOHN", "国籍/Nationality", "美国/USA", "性别/Sex", "有效期限/Period of Validity", "证件号码/Card No."), KindResidencePermit, 0.8},
+		{"visa (MRV-A), not a passport", textLines("VISA", "中华人民共和国签证", "V<CHNSMITH<<JOHN<PAUL<<<<<<<<<<<<<<<<<<<<<<<", "5331234558USA8001014M3001012<<<<<<<<<<<<<<04"), KindUnknown, 0},
 		{"nothing", textLines("收据", "合计 35.00", "谢谢惠顾"), KindUnknown, 0},
 		{"no text", nil, KindUnknown, 0},
 	}

@@ -73,7 +73,9 @@ type CrossCheckOptions struct {
 //     and a person must compare; other script pairs are skipped);
 //   - id_number with id_number or document_number, exactly after
 //     normalisation (a read resident or residence-permit number that fails
-//     its own checksum is a misreading: unreadable);
+//     its own checksum is a misreading: unreadable; one read exactly as
+//     typed that passes it scores 0.99 whatever the line's confidence, as
+//     an MRZ's check digits confirm its fields);
 //   - birth_date and sex with the typed values or, when not typed, those the
 //     ID number carries;
 //   - nationality (passports);
@@ -164,7 +166,14 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 		case v == "":
 			res(FieldIDNumber, f, OutcomeUnreadable, CodeDocumentUnreadable)
 		case v == a.IDNumber:
-			res(FieldIDNumber, f, OutcomePass)
+			r := res(FieldIDNumber, f, OutcomePass)
+			if r.Score < opt.MinConfidence && !f.Glyph && hasChecksum(a.IDType) && numberValid(a.IDType, v, opt.At) {
+				// Read exactly as typed and passing its check character:
+				// confirmed the way an MRZ's check digits confirm its
+				// fields (internal/ocr gives those 0.99).
+				r.Detail = map[string]string{"confirmed_by": "check character", "read_confidence": strconv.FormatFloat(r.Score, 'f', 2, 64)}
+				r.Score = 0.99
+			}
 		case hasChecksum(a.IDType) && !numberValid(a.IDType, v, opt.At):
 			res(FieldIDNumber, f, OutcomeUnreadable, CodeDocumentUnreadable)
 		default:

@@ -507,9 +507,10 @@ func (s *Service) reading(ctx context.Context, documentID string, kind document.
 // document_read result that records the kind the photo was classified as
 // (DOCUMENT_WRONG_KIND when it is confidently another kind: nothing else is
 // compared then), and the cross-check of the fields the slot's rule needs.
-// When the name and the number were both read with confidence and match,
-// what else could not be read (birth date, sex, expiry, the kind) goes to a
-// person (DOCUMENT_REVIEW_REQUIRED): a new photo would not help.
+// When every field of the rule (the name and the number on the photo side)
+// was read with confidence and matches, what else could not be read (birth
+// date, sex, expiry, the kind) goes to a person (DOCUMENT_REVIEW_REQUIRED):
+// a new photo would not help.
 func (s *Service) slotChecks(a Applicant, slot string, rule slotRule, rd Reading, at time.Time) []CheckResult {
 	read := CheckResult{Kind: CheckDocumentRead, Document: slot, Outcome: OutcomePass, Score: clamp01(rd.KindConfidence),
 		Engine: rd.Engine, EngineVersion: rd.Version, Detail: map[string]string{"detected_kind": rd.Kind, "expected_kind": rule.kind}}
@@ -546,7 +547,11 @@ func (s *Service) slotChecks(a Applicant, slot string, rule slotRule, rd Reading
 			confident[r.Field] = true
 		}
 	}
-	if confident[FieldFullName] && confident[FieldIDNumber] {
+	all := true
+	for _, f := range rule.fields {
+		all = all && confident[f]
+	}
+	if all {
 		for i := range cc {
 			if r := &cc[i]; r.Outcome == OutcomeUnreadable && slices.Equal(r.Reasons, []string{CodeDocumentUnreadable}) {
 				r.Reasons = []string{CodeDocumentReviewRequired}

@@ -61,9 +61,10 @@ type Options struct {
 // Generator draws documents from a seeded random source, so a set is
 // reproducible from its seed.
 type Generator struct {
-	r    *rand.Rand
-	f    *Fonts
-	opts Options
+	r      *rand.Rand
+	f      *Fonts
+	opts   Options
+	issuer string // passport issuing state and nationality ("" : CHN)
 }
 
 // New returns a generator with the given seed. Errors: no CJK font installed.
@@ -128,6 +129,20 @@ func (g *Generator) Generate(kind string) (*Doc, error) {
 		return nil, err
 	}
 	return &Doc{Truth: t, JPEG: buf.Bytes(), Image: dec, Angle: angle}, nil
+}
+
+// GenerateForeignPassport renders a passport photo page issued by another
+// state (its code, e.g. "USA", as issuer and nationality in the MRZ and the
+// country code box), otherwise drawn like Generate(Passport) and from the
+// same random draws.
+func (g *Generator) GenerateForeignPassport(issuer string) (*Doc, error) {
+	g.issuer = issuer
+	defer func() { g.issuer = "" }()
+	d, err := g.Generate(Passport)
+	if err == nil {
+		d.Truth.Fields["nationality"] = issuer
+	}
+	return d, err
 }
 
 // text draws s with its baseline at (x, y) and returns the x after it.
@@ -304,6 +319,10 @@ var months = []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "S
 
 func (g *Generator) passport() (*image.RGBA, Truth) {
 	p := randomPerson(g.r, "")
+	issuer := "CHN"
+	if g.issuer != "" {
+		issuer = g.issuer
+	}
 	const W, H = 1000, 700
 	img := g.paper(W, H, color.RGBA{236, 232, 240, 255})
 	g.photo(img, image.Rect(40, 130, 290, 450))
@@ -324,7 +343,7 @@ func (g *Generator) passport() (*image.RGBA, Truth) {
 	}
 	row(130, "类型/Type", "P")
 	g.text(img, lf, 16, 460, 130, "国家码/Country Code", labelBlue, 1)
-	g.text(img, vf, 24, 460, 160, "CHN", ink, 1)
+	g.text(img, vf, 24, 460, 160, issuer, ink, 1)
 	g.text(img, lf, 16, 700, 130, "护照号/Passport No.", labelBlue, 1)
 	g.text(img, g.f.mono, 24, 700, 160, number, ink, 1)
 	row(195, "姓名/Name", p.Name)
@@ -336,7 +355,7 @@ func (g *Generator) passport() (*image.RGBA, Truth) {
 	g.text(img, lf, 16, 620, 350, "有效期至/Date of expiry", labelBlue, 1)
 	g.text(img, vf, 24, 620, 380, fmt.Sprintf("%02d %s %d", expiry.Day(), months[expiry.Month()-1], expiry.Year()), ink, 1)
 
-	mrz := TD3("CHN", p.Surname, p.Given, number, "CHN", p.Birth, sexL, expiry, "")
+	mrz := TD3(issuer, p.Surname, p.Given, number, issuer, p.Birth, sexL, expiry, "")
 	for i, line := range mrz {
 		g.text(img, g.f.mono, 34, 40, 590+i*60, line, ink, 0)
 	}
