@@ -72,7 +72,7 @@ func journeyFixes(t *testing.T, engine string) {
 	attach("id_front", "004_good.jpg")
 	attach("id_back", "010_good.jpg")
 
-	s := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Accept-Language", "zh-CN")
+	s := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Accept-Language", "zh-CN", "Idempotency-Key", "journey-1")
 	if s.status != 202 || strings.Join(reasonCodes(view(s)), ",") != "CHECKING@" || !strings.Contains(s.raw, "通常只需几秒钟") {
 		t.Fatalf("a submitted case should say it is being checked: %d %s", s.status, s.raw)
 	}
@@ -92,6 +92,11 @@ func journeyFixes(t *testing.T, engine string) {
 	}
 	if done, redo := stepDone(v, "documents:id_front"); done || !redo {
 		t.Fatalf("the front should be asked for again: done %v redo %v", done, redo)
+	}
+	// The first submission's request retried after its decision is its
+	// replay, not an unchanged resubmission.
+	if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Idempotency-Key", "journey-1"); r.status != 202 {
+		t.Fatalf("replayed submit: %d %s", r.status, r.raw)
 	}
 
 	// Nothing changed: refused before it counts, naming the step.

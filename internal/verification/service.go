@@ -325,6 +325,13 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 	}
 	if ev == Resubmit {
 		if open := s.unchanged(c); open != nil {
+			// A retried request of a submission that went through (and was
+			// decided meanwhile) is its replay, not a new one.
+			if idemKey != "" {
+				if replay, _ := s.Store.SubmitCase(ctx, c, c.Status, CaseEvent{}, idemKey, SubmitLimit{}); replay {
+					return c, nil
+				}
+			}
 			return nil, open
 		}
 	}

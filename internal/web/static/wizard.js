@@ -123,6 +123,7 @@
         var li = el('li', { 'class': 'case', 'data-status': v.status });
         var a = el('a', { href: '/verify/' + encodeURIComponent(v.id), 'class': 'case-link' }, v.status_title);
         li.appendChild(a);
+        if (v.case_number) { li.appendChild(el('span', { 'class': 'muted case-no' }, ' · ' + v.case_number)); }
         li.appendChild(el('span', { 'class': 'muted' }, ' · ' + when(v.created_at)));
         ul.appendChild(li);
       });
@@ -512,7 +513,12 @@
     $('phone-send').disabled = true;
     api('POST', base + '/phone/send').then(function (r) {
       $('phone-send').disabled = false;
-      if (r.status !== 202) { showError(errMessage(r)); return; }
+      if (r.status !== 202) {
+        showError(errMessage(r));
+        var wait = r.body.error && r.body.error.code === 'PHONE_CODE_TOO_SOON' && r.body.error.retry_after_seconds;
+        if (wait && wait <= 60) { countdown(wait); } // e.g. after a reload: the same 60 seconds
+        return;
+      }
       showError('');
       $('phone-text').textContent = t('phone.sent', { phone: view.applicant.phone });
       countdown(60);
