@@ -150,5 +150,4 @@ var messages = map[string]i18n.Text{
 	"js.nationality.ph":      i18n.T("Type to search: country, code (GBR) or nationality", "输入国家名称或代码（如 英国、GBR）搜索"),
 	"support.case_id":        i18n.T("Case id", "认证记录 ID"),
 	"js.submit.unchanged":    i18n.T("Still to fix:", "仍需修改："),
-	"js.doc.wrong_kind_hint": i18n.T("Take a photo of the side asked for here.", "请拍摄此处要求的证件面。"),
 }
