@@ -68,7 +68,11 @@ func RunCheckDocument(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "check document:", err)
 		return 1
 	}
-	writeJSON(stdout, res)
+	// What the photo looks like, whatever kind it was read as.
+	writeJSON(stdout, struct {
+		*Result
+		Classification Classification `json:"classification"`
+	}{res, res.Classify()})
 	return 0
 }
 

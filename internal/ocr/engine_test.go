@@ -182,14 +182,15 @@ func TestRunCheckDocumentReadsCard(t *testing.T) {
 			Value      string
 			Confidence float64
 		}
-		Reasons   []any
-		Engine    string
-		ElapsedMS *int64 `json:"elapsed_ms"`
+		Reasons        []any
+		Engine         string
+		ElapsedMS      *int64 `json:"elapsed_ms"`
+		Classification struct{ Kind string }
 	}
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 	}
-	if res.Kind != "id_front" || res.Fields["id_number"].Value != "610113199708228302" ||
+	if res.Kind != "id_front" || res.Classification.Kind != "id_front" || res.Fields["id_number"].Value != "610113199708228302" ||
 		res.Fields["birth_date"].Value != "1997-08-22" || res.Engine == "" || res.ElapsedMS == nil || res.Reasons == nil {
 		t.Errorf("unexpected output: %s", out.String())
 	}

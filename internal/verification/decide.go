@@ -96,8 +96,12 @@ func Decide(level Level, a Applicant, checks []CheckResult, at time.Time) Decisi
 //     failed for our fault;
 //   - any FINAL reason → rejected;
 //   - any RETRY reason → retry_required, with the failed steps only;
+//   - DOCUMENT_REVIEW_REQUIRED (a document a person must compare) →
+//     manual_review;
 //   - a level, minor or foreigner policy that always wants a person →
 //     manual_review with REVIEW_PENDING;
+//   - without positive evidence for every required document (evidence) →
+//     manual_review with DOCUMENT_REVIEW_REQUIRED;
 //   - otherwise approved.
 //
 // Non-sensitive reasons on passed or skipped checks are warnings and ignored.
@@ -140,10 +144,14 @@ func (ls Levels) Decide(level Level, a Applicant, checks []CheckResult, at time.
 	}
 	fs = dedupe(fs)
 
-	var review, final, retry []Finding
+	var review, final, retry, soft []Finding
 	for _, f := range fs {
 		r := registry[f.Code]
 		switch {
+		case f.Code == CodeDocumentReviewRequired:
+			// A person compares a document only once nothing else is
+			// wrong: what the customer must fix comes first.
+			soft = append(soft, f)
 		case r.Sensitive || r.Disposition == Review:
 			review = append(review, f)
 		case r.Disposition == Final:
@@ -170,6 +178,8 @@ func (ls Levels) Decide(level Level, a Applicant, checks []CheckResult, at time.
 		}
 		sort.Strings(d.RetrySteps)
 		return d
+	case len(soft) > 0:
+		return decision(StatusManualReview, soft)
 	}
 	for _, r := range reqs {
 		if r.Type == ReqReview {

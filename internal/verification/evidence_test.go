@@ -171,6 +171,11 @@ func TestSlotChecks(t *testing.T) {
 	if d.Status != StatusManualReview || !slices.Equal(d.Reasons, []string{CodeDocumentReviewRequired}) {
 		t.Fatalf("only other fields unsure: %+v", d)
 	}
+	// With something the customer must fix as well, that comes first.
+	blurryBack := CheckResult{Kind: CheckDocumentQuality, Outcome: OutcomeFail, Document: DocIDBack, Reasons: []string{"IMAGE_BLURRY"}}
+	if d := decide(append(s.slotChecks(a, DocIDFront, rule, rd, at), blurryBack)); d.Status != StatusRetryRequired || !slices.Equal(d.Reasons, []string{"IMAGE_BLURRY"}) {
+		t.Fatalf("unsure birth date and a blurry back: %+v", d)
+	}
 	// The name unsure: a better photo can help.
 	rd = Reading{Kind: DocIDFront, KindConfidence: 0.97, Fields: ReadFields{"name": unsure("张山"), "id_number": sure(a.IDNumber)}}
 	if d := decide(s.slotChecks(a, DocIDFront, rule, rd, at)); d.Status != StatusRetryRequired || !slices.Contains(d.Reasons, CodeDocumentUnreadable) {
@@ -202,6 +207,16 @@ func TestSlotChecks(t *testing.T) {
 	rd = Reading{Kind: DocIDFront, KindConfidence: 0.97, Fields: good}
 	if d := decide(s.slotChecks(a, DocIDFront, rule, rd, at)); d.Status != StatusApproved {
 		t.Fatalf("good front: %+v", d)
+	}
+	// A 2017-style permanent residence number (15 characters) is not one
+	// the reader finds on the card: a person, not an endless retake.
+	fpr := Applicant{FullName: "John Smith", IDType: IDForeignPermanent, IDNumber: "KAZ110090123105", Phone: "+447911123456", PhoneConfirmed: true}
+	frule, _ := slotEvidence(fpr, DocResidencePermit)
+	rd = Reading{Kind: DocResidencePermit, KindConfidence: 0.9, Fields: ReadFields{"name": sure("JOHN SMITH")}}
+	d = Decide(LevelStandard, fpr, append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocResidencePermit)},
+		s.slotChecks(fpr, DocResidencePermit, frule, rd, at)...), at)
+	if d.Status != StatusManualReview || !slices.Equal(d.Reasons, []string{CodeDocumentReviewRequired}) {
+		t.Fatalf("15-character permanent residence number: %+v", d)
 	}
 	// An expired back names the date.
 	brule, _ := slotEvidence(a, DocIDBack)

@@ -554,6 +554,16 @@ func (s *Service) slotChecks(a Applicant, slot string, rule slotRule, rd Reading
 			confident[r.Field] = true
 		}
 	}
+	if rule.kind != DocPassport && slices.Contains(rule.fields, FieldIDNumber) && len(compared.IDNumber) != 18 {
+		// The reader finds 18-character numbers on cards; an older
+		// 15-character permanent residence number it cannot read, and a
+		// new photo would not change that: a person compares it.
+		for i := range cc {
+			if r := &cc[i]; r.Field == FieldIDNumber && r.Outcome == OutcomeUnreadable {
+				r.Reasons = []string{CodeDocumentReviewRequired}
+			}
+		}
+	}
 	all := true
 	for _, f := range rule.fields {
 		all = all && confident[f]

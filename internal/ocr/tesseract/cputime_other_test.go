@@ -1,6 +1,6 @@
 //go:build !unix
 
-package ocr_test
+package tesseract_test
 
 import "time"
 
