@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -114,16 +115,23 @@ func (a *API) putApplicant(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if len(fes) == 0 {
-		writeJSON(w, http.StatusOK, map[string]any{"verification": v})
-		return
-	}
-	// Saved, but not right yet: every field error at once, each with a fix.
 	l := lang(r)
 	list := make([]fieldErrorJSON, 0, len(fes))
 	for _, fe := range fes {
 		list = append(list, fieldErrorJSON{Code: fe.Code, Field: fe.Field, Message: fe.Message.In(l), Hint: fe.Hint.In(l)})
 	}
+	if r.URL.Query().Get("draft") == "1" {
+		// Draft mode (the wizard's saves while typing): saved, 200, with
+		// the same field errors as a list, so that a half-typed form is
+		// not an HTTP error.
+		writeJSON(w, http.StatusOK, map[string]any{"verification": v, "fields": list})
+		return
+	}
+	if len(fes) == 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"verification": v})
+		return
+	}
+	// Saved, but not right yet: every field error at once, each with a fix.
 	msg := i18n.T("Some fields need correcting; what you typed was saved.", "部分信息需要更正；您填写的内容已保存。")
 	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"code": "APPLICANT_INVALID",
 		"message": msg.In(l), "field": list[0].Field, "fields": list}, "verification": v})
@@ -199,6 +207,31 @@ func (a *API) submitVerification(w http.ResponseWriter, r *http.Request) {
 		msg := i18n.T("Something is still missing; nothing was submitted and no attempt was used.", "还缺少一些内容；未提交，也未占用认证次数。")
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"code": "SUBMISSION_INCOMPLETE",
 			"message": msg.In(l), "field": list[0].Field, "fields": list}})
+		return
+	}
+	var same *verification.ResubmitUnchanged
+	if errors.As(err, &same) {
+		l := lang(r)
+		list := []fieldErrorJSON{}
+		for _, p := range verification.CustomerFindings(same.Open, l) {
+			f := p.Field
+			if f == "" {
+				f = p.Document
+			}
+			list = append(list, fieldErrorJSON{Code: p.Code, Field: f, Message: p.Message, Hint: p.Hint})
+		}
+		steps := []string{}
+		for _, f := range same.Open {
+			if f.Step != "" && !slices.Contains(steps, f.Step) {
+				steps = append(steps, f.Step)
+			}
+		}
+		field := ""
+		if len(list) > 0 {
+			field = list[0].Field
+		}
+		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]any{"code": verification.CodeResubmitUnchanged,
+			"message": verification.ResubmitUnchangedMessage(same.Open).In(l), "field": field, "fields": list, "steps": steps}})
 		return
 	}
 	if err != nil {

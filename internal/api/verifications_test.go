@@ -384,6 +384,10 @@ func TestAttemptLimitUnderConcurrentSubmits(t *testing.T) {
 			if got[202] != 5 || got[429] != 3 {
 				t.Fatalf("statuses %v, want 5×202 and 3×429", got)
 			}
+			// No new case is opened that could only be refused at submit.
+			if r := do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`); r.status != 429 || r.code() != "ATTEMPTS_EXCEEDED" || r.header.Get("Retry-After") == "" {
+				t.Fatalf("create at the limit: %d %s", r.status, r.raw)
+			}
 		})
 	}
 }

@@ -59,7 +59,7 @@ func NormalizeApplicant(a Applicant) Applicant {
 			a.Phone = ph.E164
 		}
 	}
-	a.Nationality = normCode(a.Nationality)
+	a.Nationality = normNationality(a.Nationality)
 	if a.Nationality == "" && a.IDType == IDCNResident {
 		a.Nationality = "CHN"
 	}
@@ -96,6 +96,15 @@ func clip(s string) string {
 func normType(s string) string { return strings.ToLower(strings.TrimSpace(clip(s))) }
 
 func normCode(s string) string { return strings.ToUpper(strings.TrimSpace(clip(s))) }
+
+// normNationality takes a code or a name in either language ("British",
+// "英国", "GB") to its alpha-3 code; anything else is kept for validation.
+func normNationality(s string) string {
+	if n, ok := idrules.ParseNationality(clip(s)); ok {
+		return n
+	}
+	return normCode(s)
+}
 
 // normNumber turns full-width characters into ASCII, drops spaces and
 // dashes, and upper-cases.
@@ -299,7 +308,7 @@ func (ls Levels) validate(spec LevelSpec, a Applicant, at time.Time) []FieldErro
 	if a.Nationality != "" && (len(a.Nationality) != 3 || !idrules.KnownStateCode(a.Nationality)) {
 		add(fieldError(CodeFieldInvalid, FieldNationality, RuleNationality,
 			i18n.T("Unknown nationality.", "无法识别的国籍。"),
-			i18n.T("Choose your nationality from the list (the 3-letter code on your passport, e.g. CHN).", "请从列表中选择国籍（即护照上的三位字母代码，例如 CHN）。")))
+			i18n.T("Choose your nationality from the list, or type your country's name or the 3-letter code on your passport (e.g. GBR, United Kingdom, 英国).", "请从列表中选择国籍，或填写国家名称或护照上的三位字母代码（例如 GBR、英国、United Kingdom）。")))
 	}
 	if a.BirthDate != "" {
 		d, ok := idrules.ParseDate(a.BirthDate)

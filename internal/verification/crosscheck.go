@@ -188,9 +188,18 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 			idn = n
 		}
 	}
+	// One wrong digit is one mistake: when the typed number already differs
+	// from the one read, the birth date and sex it carries are not compared
+	// again (that would add two reasons, on fields the customer never typed).
+	numberDiffers := false
+	for _, r := range out {
+		if r.Field == FieldIDNumber && r.Outcome == OutcomeFail {
+			numberDiffers = true
+		}
+	}
 	if f, ok := read[ReadBirthDate]; ok {
 		want := a.BirthDate
-		if want == "" && !idn.BirthDate.IsZero() {
+		if want == "" && !idn.BirthDate.IsZero() && !numberDiffers {
 			want = idn.BirthDate.String()
 		}
 		if want != "" {
@@ -206,7 +215,7 @@ func CrossCheck(a Applicant, read ReadFields, opt CrossCheckOptions) []CheckResu
 	}
 	if f, ok := read[ReadSex]; ok {
 		want := a.Sex
-		if want == "" {
+		if want == "" && !numberDiffers {
 			want = string(idn.Sex)
 		}
 		if want != "" {

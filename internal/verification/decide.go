@@ -71,6 +71,11 @@ type Decision struct {
 	// RetrySteps are the steps to redo (retry_required only), sorted: only
 	// the ones that failed, so that everything that passed is kept.
 	RetrySteps []string `json:"retry_steps,omitempty"`
+	// Basis fingerprints, per step, what the decided submission held (see
+	// Service.fingerprints: keyed hashes and document ids, no personal
+	// data), so that a step asked for again counts as done once changed,
+	// and a resubmission that changed nothing is refused before it counts.
+	Basis map[string]string `json:"basis,omitempty"`
 }
 
 // Decide decides a case of a default level (see Levels.Decide).

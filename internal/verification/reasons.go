@@ -91,6 +91,7 @@ const (
 	// What the customer sees while a person looks at the case.
 	CodeReviewPending = "REVIEW_PENDING" // the level or policy always has a person look
 	CodeUnderReview   = "UNDER_REVIEW"   // shown instead of any sensitive or internal reason
+	CodeChecking      = "CHECKING"       // submitted or processing: the machine is deciding, no person yet
 
 	// The reviewer's own outcome.
 	CodeReviewerRejected = "REVIEWER_REJECTED"
@@ -204,7 +205,7 @@ var registry = map[string]ReasonInfo{
 	CodeSexMismatch: {
 		Disposition: Retry, Field: "sex", Step: StepApplicant,
 		Message:  i18n.T("The sex does not match your document.", "性别与证件不一致。"),
-		Hint:     i18n.T("Check the ID number (its 17th digit encodes the sex) and the sex you chose against your document.", "请对照证件核对证件号码（第 17 位表示性别）和所选性别。"),
+		Hint:     i18n.T("Check your ID number against your document: its 17th digit encodes the sex (odd for male, even for female). If you entered a sex, check it too.", "请对照证件核对证件号码：第 17 位表示性别（奇数为男，偶数为女）。如填写了性别，也请一并核对。"),
 		Internal: "the sex typed or encoded in the typed number differs from the one read from the document",
 	},
 	CodeNationalityMismatch: {
@@ -314,6 +315,12 @@ var registry = map[string]ReasonInfo{
 		Message:     neutralMsg,
 		Hint:        neutralHint,
 		Internal:    "what the customer sees in place of any sensitive or internal reason",
+	},
+	CodeChecking: {
+		Disposition: Review,
+		Message:     i18n.T("We are checking your details; this usually takes a few seconds.", "正在核验您的信息，通常只需几秒钟。"),
+		Hint:        i18n.T("No action is needed: this page updates by itself.", "您无需任何操作，本页面会自动更新。"),
+		Internal:    "submitted or processing: the pipeline has not decided yet and no person is involved",
 	},
 	CodeReviewerRejected: {
 		Disposition: Final,
@@ -647,7 +654,8 @@ func nameDiffMessage(f Finding) (i18n.Text, bool) {
 //   - retry_required: the RETRY findings, each with its field and step;
 //   - rejected: the visible FINAL findings, and REVIEWER_REJECTED
 //     ("cannot approve, contact support") in place of hidden ones;
-//   - manual_review, on_hold, submitted, processing: one neutral reason,
+//   - submitted, processing: CHECKING ("usually a few seconds");
+//   - manual_review, on_hold: one neutral reason,
 //     REVIEW_PENDING when the review is only the level's policy, otherwise
 //     UNDER_REVIEW;
 //   - approved and draft: none.
@@ -672,7 +680,10 @@ func CustomerReasons(status Status, findings []Finding, lang i18n.Lang) []Public
 			fs = append(fs, Finding{Code: CodeReviewerRejected})
 		}
 		return CustomerFindings(fs, lang)
-	case StatusManualReview, StatusOnHold, StatusSubmitted, StatusProcessing:
+	case StatusSubmitted, StatusProcessing:
+		// The machine decides in seconds; no person is involved yet.
+		return CustomerFindings([]Finding{{Code: CodeChecking}}, lang)
+	case StatusManualReview, StatusOnHold:
 		code := CodeReviewPending
 		for _, f := range findings {
 			if Canonical(f.Code) != CodeReviewPending {

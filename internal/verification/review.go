@@ -36,8 +36,15 @@ type ReviewDetail struct {
 	Events   []CaseEvent   `json:"events"`
 }
 
-// Review returns a case's reviewer view.
+// Review returns a case's reviewer view; id may be the case's short number
+// (CaseNumber).
 func (s *Service) Review(ctx context.Context, id string) (*ReviewDetail, error) {
+	if IsCaseNumber(id) { // the short number a customer quotes
+		var err error
+		if id, err = s.CaseIDByNumber(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	c, err := s.Store.Case(ctx, id)
 	if err != nil {
 		return nil, err
@@ -70,6 +77,9 @@ func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to 
 	d, err := ReviewerOutcome(to, reasons)
 	if err != nil {
 		return nil, err
+	}
+	if c.Decision != nil {
+		d.Basis = c.Decision.Basis // the reviewer decided on the same submission
 	}
 	now := s.now()
 	note = truncateRunes(strings.ToValidUTF8(note, ""), 1000)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,8 +86,9 @@ func newID(prefix string) string {
 }
 
 // Create opens a draft case for the user at a level. A repeated
-// idempotency key returns the case it created.
-// Errors: Invalid LEVEL_UNKNOWN.
+// idempotency key returns the case it created. With no attempts left it
+// opens none (its submission would be refused).
+// Errors: Invalid LEVEL_UNKNOWN; TooMany ATTEMPTS_EXCEEDED.
 func (s *Service) Create(ctx context.Context, userID string, level Level, idemKey string) (*Case, error) {
 	if level == "" {
 		level = LevelStandard
@@ -96,6 +98,16 @@ func (s *Service) Create(ctx context.Context, userID string, level Level, idemKe
 			"未知的认证级别；请使用 basic、standard 或 enhanced。").OnField("level")
 	}
 	now := s.now()
+	// A case that could only be refused at submit is not opened: the
+	// customer hears now when the next attempt opens.
+	pol := s.Levels.Attempts
+	subs, err := s.Store.Submissions(ctx, userID, now.Add(-time.Duration(pol.Window)))
+	if err != nil {
+		return nil, err
+	}
+	if left, nextAt := pol.Left(subs, now); left <= 0 {
+		return nil, AttemptsExceeded(pol.Limit, time.Duration(pol.Window), nextAt, now, China)
+	}
 	c := &Case{ID: newID("ver"), UserID: userID, Level: level, Status: StatusDraft, Documents: map[string]string{},
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	return s.Store.CreateCase(ctx, c, idemKey)
@@ -324,6 +336,18 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 	if missing := s.Missing(c); len(missing) > 0 {
 		return nil, &SubmitIncomplete{Missing: missing}
 	}
+	if ev == Resubmit {
+		if open := s.unchanged(c); open != nil {
+			// A retried request of a submission that went through (and was
+			// decided meanwhile) is its replay, not a new one.
+			if idemKey != "" {
+				if replay, _ := s.Store.SubmitCase(ctx, c, c.Status, CaseEvent{}, idemKey, SubmitLimit{}); replay {
+					return c, nil
+				}
+			}
+			return nil, open
+		}
+	}
 	now := s.now()
 	pol := s.Levels.Attempts
 	subs, err := s.Store.Submissions(ctx, userID, now.Add(-time.Duration(pol.Window)))
@@ -385,6 +409,7 @@ func (s *Service) Process(ctx context.Context, id string) error {
 		checks = append(checks, docChecks...)
 	}
 	d := s.Levels.Decide(c.Level, c.Applicant, checks, at)
+	d.Basis = s.fingerprints(c)
 	return s.Store.SaveDecision(ctx, c, checks, d, CaseEvent{From: c.Status, To: d.Status, Actor: "system", At: s.now()})
 }
 
@@ -399,7 +424,7 @@ func (s *Service) FailToReview(ctx context.Context, id string, cause error) erro
 		return nil
 	}
 	d := Decision{Status: StatusManualReview, Reasons: []string{CodeEngineUnavailable},
-		Findings: []Finding{{Code: CodeEngineUnavailable}}}
+		Findings: []Finding{{Code: CodeEngineUnavailable}}, Basis: s.fingerprints(c)}
 	checks := []CheckResult{{Kind: "pipeline", Outcome: OutcomeError, Reasons: []string{CodeEngineUnavailable},
 		Detail: map[string]string{"error": truncate(cause.Error(), 200)}}}
 	return s.Store.SaveDecision(ctx, c, checks, d, CaseEvent{From: c.Status, To: StatusManualReview, Actor: "system", Note: "processing failed repeatedly", At: s.now()})
@@ -572,6 +597,7 @@ func (s *Service) slotChecks(a Applicant, slot string, rule slotRule, rd Reading
 // View is a case as its owner sees it.
 type View struct {
 	ID            string            `json:"id"`
+	CaseNumber    string            `json:"case_number"` // short, for support (CaseNumber)
 	Level         Level             `json:"level"`
 	Status        Status            `json:"status"`
 	StatusTitle   string            `json:"status_title"`
@@ -598,7 +624,7 @@ type StepView struct {
 // (never sensitive ones), what is still missing, attempts and steps.
 func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, error) {
 	now := s.now()
-	v := &View{ID: c.ID, Level: c.Level, Status: c.Status, StatusTitle: c.Status.Title().In(lang), Applicant: c.Applicant,
+	v := &View{ID: c.ID, CaseNumber: CaseNumber(c.ID), Level: c.Level, Status: c.Status, StatusTitle: c.Status.Title().In(lang), Applicant: c.Applicant,
 		Documents: c.Documents, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, SubmittedAt: c.SubmittedAt,
 		Reasons: []PublicReason{}, Missing: []PublicReason{}}
 	var findings []Finding
@@ -633,10 +659,136 @@ func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, e
 			redo[st] = true
 		}
 	}
-	for _, st := range Steps(s.Levels.Requirements(c.Level, c.Applicant, now.In(China))) {
-		v.Steps = append(v.Steps, StepView{Step: st, Done: !missing[st] && !redo[st], Redo: redo[st]})
+	// A step asked for again is done once it changed since the decided
+	// submission (a new photo, corrected details).
+	fp := s.fingerprints(c)
+	changed := func(st string) bool {
+		return c.Decision != nil && c.Decision.Basis != nil && fp[st] != c.Decision.Basis[st]
+	}
+	stepsOf := c.Applicant
+	if stepsOf.IDType == "" {
+		// The form starts on a mainland ID card: the steps of the case do
+		// not grow under the customer after the first save.
+		stepsOf.IDType = IDCNResident
+	}
+	for _, st := range Steps(s.Levels.Requirements(c.Level, stepsOf, now.In(China))) {
+		open := redo[st] && !changed(st)
+		v.Steps = append(v.Steps, StepView{Step: st, Done: !missing[st] && !open, Redo: open})
 	}
 	return v, nil
+}
+
+// CaseNumber is the short number of a case that customers quote to
+// support: the first 8 characters of the random part of its id, upper
+// case ("ver_3f9a1c2b…" → "3F9A1C2B"). Staff find the case by that prefix.
+func CaseNumber(id string) string {
+	rest, ok := strings.CutPrefix(id, "ver_")
+	if !ok || len(rest) < 8 {
+		return strings.ToUpper(rest)
+	}
+	return strings.ToUpper(rest[:8])
+}
+
+// fingerprints are what a case holds per step, to tell later whether a
+// step changed: a keyed hash of the typed data (applicant) and of the
+// confirmed phone (phone), and the id of each document (documents:<kind>).
+func (s *Service) fingerprints(c *Case) map[string]string {
+	mac := func(parts ...string) string {
+		m := hmac.New(sha256.New, append([]byte("veriwallet-basis:"), s.IdentityKey...))
+		for _, p := range parts {
+			m.Write([]byte(p))
+			m.Write([]byte{0})
+		}
+		return hex.EncodeToString(m.Sum(nil)[:16])
+	}
+	a := NormalizeApplicant(c.Applicant)
+	a.PhoneConfirmed = false
+	b, _ := json.Marshal(a)
+	out := map[string]string{
+		StepApplicant: mac(c.ID, "applicant", string(b)),
+		StepPhone:     mac(c.ID, "phone", a.Phone, fmt.Sprint(c.Applicant.PhoneConfirmed)),
+	}
+	for _, k := range DocumentKinds {
+		if id := c.Documents[k]; id != "" {
+			out[DocumentStep(k)] = id
+		}
+	}
+	return out
+}
+
+// ResubmitUnchanged is the error for a resubmission of a retry case in
+// which none of the steps the decision asked for again has changed: it is
+// refused before it counts as an attempt. Open lists the reasons of those
+// steps (code RESUBMIT_UNCHANGED in the API).
+type ResubmitUnchanged struct{ Open []Finding }
+
+func (e *ResubmitUnchanged) Error() string {
+	return fmt.Sprintf("resubmission unchanged: %d steps still open", len(e.Open))
+}
+
+// CodeResubmitUnchanged is the API error code of ResubmitUnchanged.
+const CodeResubmitUnchanged = "RESUBMIT_UNCHANGED"
+
+// ResubmitUnchangedMessage names the open steps (by their titles in the
+// wizard) in both languages.
+func ResubmitUnchangedMessage(open []Finding) i18n.Text {
+	var en, zh []string
+	seen := map[string]bool{}
+	for _, f := range open {
+		t := StepTitle(f.Step)
+		if t.EN == "" || seen[t.EN] {
+			continue
+		}
+		seen[t.EN] = true
+		en, zh = append(en, t.EN), append(zh, t.ZH)
+	}
+	return i18n.T("Nothing has changed since the last attempt, so nothing was submitted and no attempt was used. Fix the steps marked first: "+strings.Join(en, "; ")+".",
+		"与上次提交相比没有任何修改，因此未提交，也未占用认证次数。请先修改标出的步骤："+strings.Join(zh, "；")+"。")
+}
+
+// StepTitle names a wizard step for customers ("" for an unknown one).
+func StepTitle(step string) i18n.Text {
+	switch {
+	case step == StepApplicant:
+		return i18n.T("Your details", "填写身份信息")
+	case step == StepPhone:
+		return i18n.T("Confirm your mobile number", "验证手机号")
+	case strings.HasPrefix(step, StepDocuments+":"):
+		d := DocumentTitle(strings.TrimPrefix(step, StepDocuments+":"))
+		return i18n.T("Photo: "+d.EN, "照片："+d.ZH)
+	case step == StepDocuments:
+		return i18n.T("Photos of your document", "上传证件照片")
+	}
+	return i18n.Text{}
+}
+
+// unchanged returns a *ResubmitUnchanged when a retry case's latest
+// decision asked for steps again and none of them changed since; nil when
+// something changed (or the decision predates fingerprints).
+func (s *Service) unchanged(c *Case) error {
+	d := c.Decision
+	if d == nil || d.Basis == nil || len(d.RetrySteps) == 0 {
+		return nil
+	}
+	fp := s.fingerprints(c)
+	for _, st := range d.RetrySteps {
+		if fp[st] != d.Basis[st] {
+			return nil
+		}
+	}
+	var open []Finding
+	for _, f := range d.Findings {
+		if r := registry[Canonical(f.Code)]; r.Disposition == Retry && !r.Sensitive {
+			f.Step = stepFor(r, f)
+			open = append(open, f)
+		}
+	}
+	if len(open) == 0 {
+		for _, st := range d.RetrySteps {
+			open = append(open, Finding{Code: CodeFieldInvalid, Step: st})
+		}
+	}
+	return &ResubmitUnchanged{Open: open}
 }
 
 // CurrentLevel is the highest level the user is verified at ("" for none):

@@ -207,7 +207,7 @@ func (s Status) Title() i18n.Text {
 	case StatusDraft:
 		return i18n.T("Not submitted", "未提交")
 	case StatusSubmitted, StatusProcessing:
-		return i18n.T("Checking", "审核中")
+		return i18n.T("Checking", "核验中")
 	case StatusApproved:
 		return i18n.T("Verified", "已认证")
 	case StatusRetryRequired:

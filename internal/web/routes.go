@@ -93,7 +93,9 @@ func (wb *Web) register(w http.ResponseWriter, r *http.Request) {
 }
 
 func (wb *Web) loginForm(w http.ResponseWriter, r *http.Request) {
-	wb.render(w, http.StatusOK, "login", wb.newPage(r, "login.title"))
+	p := wb.newPage(r, "login.title")
+	p.Form["next"] = safeNext(r.URL.Query().Get("next"))
+	wb.render(w, http.StatusOK, "login", p)
 }
 
 func (wb *Web) login(w http.ResponseWriter, r *http.Request) {
@@ -104,6 +106,7 @@ func (wb *Web) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form["account"] = r.PostForm.Get("account")
+	p.Form["next"] = safeNext(r.PostForm.Get("next"))
 	email, phone := splitAccount(r.PostForm.Get("account"))
 	wb.startSession(w, r, email, phone, r.PostForm.Get("password"), "login", p)
 }
@@ -116,7 +119,11 @@ func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, email, phone
 		return
 	}
 	httpx.SetSessionCookie(w, r, tok, sess.ExpiresAt, wb.SecureCookie)
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	to := "/account"
+	if next := p.Form["next"]; next != "" { // a page that sent the visitor to log in
+		to = next
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 func (wb *Web) logout(w http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,15 @@ type wizardConfig struct {
 	Fields    map[string]string            `json:"fields"`
 	Status    map[string]map[string]string `json:"status"`
 	MaxName   int                          `json:"max_name"`
+	Countries []country                    `json:"countries,omitempty"` // the nationality list (wizard only)
+}
+
+// country is one entry of the nationality list: the name in the page's
+// language as the value, the codes and the other language's name to search by.
+type country struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Other string `json:"other"`
 }
 
 type ruleText struct {
@@ -94,6 +103,15 @@ func (wb *Web) wizardConfig(lang i18n.Lang, caseID string) string {
 		verification.StatusManualReview, verification.StatusOnHold} {
 		cfg.Status[string(s)] = map[string]string{"title": s.Title().In(lang), "text": messages["status."+string(s)].In(lang)}
 	}
+	if caseID != "" {
+		for _, c := range idrules.Countries() {
+			name, other := c.EN, c.ZH
+			if lang == i18n.ZH {
+				name, other = c.ZH, c.EN
+			}
+			cfg.Countries = append(cfg.Countries, country{Code: c.Alpha3, Name: name, Other: other + " · " + c.Alpha3 + " · " + c.Alpha2})
+		}
+	}
 	b, err := json.Marshal(cfg)
 	if err != nil { // cannot happen: plain strings
 		return "{}"
@@ -119,11 +137,15 @@ func (wb *Web) verifyList(w http.ResponseWriter, r *http.Request) {
 // the API calls the page makes (a stranger's case id gives "not found").
 func (wb *Web) wizard(w http.ResponseWriter, r *http.Request) {
 	_, u := wb.user(r)
+	id := r.PathValue("id")
 	if u == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		to := "/login"
+		if validCaseID(id) { // back to the case after logging in
+			to += "?next=" + url.QueryEscape("/verify/"+id)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
-	id := r.PathValue("id")
 	if !validCaseID(id) {
 		wb.notFound(w, r)
 		return
@@ -133,6 +155,19 @@ func (wb *Web) wizard(w http.ResponseWriter, r *http.Request) {
 	p.CaseID = id
 	p.Config = wb.wizardConfig(i18n.Lang(p.Lang), id)
 	wb.render(w, http.StatusOK, "wizard", p)
+}
+
+// safeNext returns p when it is a page of this site that may follow a
+// login (/verify, /verify/<case id>, /account), else "": never another
+// site, whatever the address says.
+func safeNext(p string) string {
+	switch {
+	case p == "/verify" || p == "/account":
+		return p
+	case strings.HasPrefix(p, "/verify/") && validCaseID(strings.TrimPrefix(p, "/verify/")):
+		return p
+	}
+	return ""
 }
 
 // validCaseID accepts the shape of case ids (ver_ and base-32/64 letters),
@@ -156,6 +191,7 @@ func (wb *Web) support(w http.ResponseWriter, r *http.Request) {
 	_, p.User = wb.user(r)
 	if id := r.URL.Query().Get("verification"); validCaseID(id) {
 		p.CaseID = id
+		p.Form["case_number"] = verification.CaseNumber(id)
 	}
 	wb.render(w, http.StatusOK, "support", p)
 }

@@ -7,6 +7,10 @@
 
   var root = document.getElementById('wizard') || document.getElementById('verify-list');
   if (!root) { return; }
+  // Script errors are kept on the page (never sent anywhere), for support and tests.
+  function keepError(m) { (window.__wizardErrors = window.__wizardErrors || []).push(String(m)); }
+  window.addEventListener('error', function (e) { keepError(e.message); });
+  window.addEventListener('unhandledrejection', function (e) { keepError(e.reason && e.reason.stack || e.reason); });
   var cfg = JSON.parse(root.getAttribute('data-config') || '{}');
 
   function t(key, args) {
@@ -31,11 +35,14 @@
   }
   function when(iso) {
     if (!iso) { return ''; }
-    return new Date(iso).toLocaleString(cfg.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+    // One time, in the device's zone, with the zone named.
+    return new Date(iso).toLocaleString(cfg.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'short', day: 'numeric',
+      hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
   }
   function showError(msg) {
     var e = $('wizard-error');
     e.textContent = msg || '';
+    if (!msg) { e.removeAttribute('data-code'); }
     show(e, !!msg);
   }
 
@@ -51,7 +58,7 @@
     }
     return fetch(path, init).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (b) {
-        if (res.status === 401) { location.href = '/login'; }
+        if (res.status === 401) { location.href = '/login?next=' + encodeURIComponent(location.pathname); }
         return { status: res.status, body: b || {} };
       });
     }, function () {
@@ -63,6 +70,37 @@
   // ---------------------------------------------------------------- list page
   if (root.id === 'verify-list') {
     var startKey = randomKey();
+    // The main action follows the customer's cases: verified, a case in
+    // progress to continue (drafts do not pile up), no attempts left (and
+    // when the next opens), or a new start.
+    var OPEN = ['draft', 'retry_required', 'submitted', 'processing', 'manual_review', 'on_hold'];
+    function mainAction(all) {
+      var approved = all.filter(function (v) { return v.status === 'approved'; });
+      var open = all.filter(function (v) { return OPEN.indexOf(v.status) >= 0; });
+      var start = $('verify-start'), cont = $('verify-continue'), note = $('verify-note');
+      show(start, false); show(cont, false); show(note, false);
+      if (approved.length) {
+        $('verify-verified').textContent = t('list.verified');
+        show($('verify-verified'), true);
+        return;
+      }
+      var spent = all.filter(function (v) { return v.attempts_left <= 0 && v.next_attempt_at; })[0];
+      if (open.length) {
+        cont.href = '/verify/' + encodeURIComponent(open[0].id);
+        show(cont, true);
+      }
+      if (spent) { // said at the start, not only when submitting
+        note.textContent = t('list.no_attempts', { time: when(spent.next_attempt_at) });
+        show(note, true);
+        return;
+      }
+      if (open.length) {
+        note.textContent = t('list.continue');
+        show(note, true);
+        return;
+      }
+      show(start, true);
+    }
     $('verify-start').addEventListener('click', function () {
       $('verify-start').disabled = true;
       api('POST', '/api/v1/verifications', { level: 'standard' }, { 'Idempotency-Key': startKey }).then(function (r) {
@@ -78,12 +116,14 @@
       var ul = $('cases');
       ul.textContent = '';
       var list = (r.body.verifications || []).slice().reverse();
-      if (r.status !== 200) { showError(errMessage(r)); return; }
+      if (r.status !== 200) { showError(errMessage(r)); show($('verify-start'), true); return; }
+      mainAction(r.body.verifications || []);
       if (!list.length) { ul.appendChild(el('li', { 'class': 'muted' }, t('list.none'))); return; }
       list.forEach(function (v) {
         var li = el('li', { 'class': 'case', 'data-status': v.status });
         var a = el('a', { href: '/verify/' + encodeURIComponent(v.id), 'class': 'case-link' }, v.status_title);
         li.appendChild(a);
+        if (v.case_number) { li.appendChild(el('span', { 'class': 'muted case-no' }, ' · ' + v.case_number)); }
         li.appendChild(el('span', { 'class': 'muted' }, ' · ' + when(v.created_at)));
         ul.appendChild(li);
       });
@@ -167,6 +207,8 @@
     if (!editable() && name !== 'status') { name = 'status'; }
     screen = name;
     showError('');
+    // Continuing on another device only makes sense while there is something to do.
+    show($('handoff-card'), editable());
     SCREENS.forEach(function (s) { show($('screen-' + s), s === name); });
     renderStepbar();
     if (name === 'applicant') { renderApplicant(true); }
@@ -180,18 +222,25 @@
   function setView(v) { if (v) { view = v; } }
 
   // ------------------------------------------------------------ applicant
-  // fieldNeeded says whether to show field f: the four base fields, the
-  // fields the case asks for, and, once shown, a field stays.
-  var shown = {};
+  // fieldNeeded says whether to show field f: the four base fields and the
+  // fields the case asks for now. Nothing stays on screen once it is no
+  // longer asked for (a minor's guardian after an adult's ID number), and a
+  // resident ID card's number carries the birth date, sex and nationality:
+  // those are never asked.
   var DERIVED = ['nationality', 'birth_date', 'sex']; // read from a resident ID number
-  function fieldNeeded(f, load) {
-    if (BASE_FIELDS.indexOf(f) >= 0 || shown[f]) { return true; }
-    var a = view.applicant || {};
+  var GUARDIAN = ['guardian_name', 'guardian_id_type', 'guardian_id_number'];
+  function fieldNeeded(f) {
+    if (BASE_FIELDS.indexOf(f) >= 0) { return true; }
+    var type = $('f-id_type') ? $('f-id_type').value : (view.applicant || {}).id_type;
+    if ((type || 'cn_resident') === 'cn_resident' && DERIVED.indexOf(f) >= 0) { return false; }
     var asked = !!serverErrors[f] || [view.missing || [], view.reasons || []].some(function (l) {
-      return l.some(function (r) { return r.field === f; });
+      return l.some(function (r) { return r.field === f || (f === 'guardian_id_type' && r.field === 'guardian_id_number'); });
     });
-    if (load && a[f] && !(a.id_type === 'cn_resident' && DERIVED.indexOf(f) >= 0)) { asked = true; }
-    shown[f] = asked;
+    if (GUARDIAN.indexOf(f) >= 0) {
+      // A minor's case has the guardian's documents among its steps.
+      return asked || (view.steps || []).some(function (s) { return s.step.indexOf('documents:guardian_') === 0; });
+    }
+    if (!asked && $('f-' + f) && $('f-' + f).value.trim() !== '') { asked = true; }
     return asked;
   }
 
@@ -213,6 +262,16 @@
         input.appendChild(el('option', { value: 'female' }, t('female')));
       } else {
         input = el('input', { id: 'f-' + f, name: f, type: 'text' });
+        if (f === 'nationality') {
+          // A searchable list (names in both languages, codes); what is
+          // typed is accepted too ("British", "英国", "GBR", "GB").
+          var dl = el('datalist', { id: 'countries' });
+          (cfg.countries || []).forEach(function (c) { dl.appendChild(el('option', { value: c.name, label: c.other })); });
+          div.appendChild(dl);
+          input.setAttribute('list', 'countries');
+          input.setAttribute('placeholder', t('nationality.ph'));
+          input.setAttribute('autocomplete', 'off');
+        }
         if (f === 'full_name') { input.setAttribute('autocomplete', 'name'); }
         if (f === 'id_number' || f === 'guardian_id_number') {
           input.setAttribute('autocapitalize', 'characters');
@@ -251,25 +310,41 @@
   // (after a save the inputs are left alone: the customer may be typing).
   function renderApplicant(load) {
     buildApplicantForm();
-    var a = view.applicant || {};
+    var a = view.applicant || {}, cleared = false;
     BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (f) {
       var input = $('f-' + f);
       if (load) {
         input.value = a[f] || (f === 'id_type' ? 'cn_resident' : '');
+        if (f === 'nationality') { input.value = countryName(a[f]); }
       }
-      show($('field-' + f), fieldNeeded(f, load));
+      var need = fieldNeeded(f);
+      if (!need && GUARDIAN.indexOf(f) >= 0 && input.value) {
+        input.value = ''; // no longer asked: not kept either
+        delete serverErrors[f];
+        cleared = true;
+      }
+      show($('field-' + f), need);
       checkField(f, !!touched[f]);
     });
+    if (cleared && !load) { save(false); }
     $('applicant-next').textContent = t('next');
   }
 
   function values() {
     var out = {};
+    var resident = $('f-id_type').value === 'cn_resident';
     BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (f) {
       var v = $('f-' + f).value.trim();
+      if (resident && DERIVED.indexOf(f) >= 0) { return; } // the number carries them
       if (v !== '' || BASE_FIELDS.indexOf(f) >= 0) { out[f] = v; }
     });
     return out;
+  }
+  // countryName shows a stored code as the country's name in the page's
+  // language (the server takes names and codes alike).
+  function countryName(code) {
+    var hit = (cfg.countries || []).filter(function (c) { return c.code === code; })[0];
+    return hit ? hit.name : (code || '');
   }
 
   // Checks made while typing, with the server's messages (idrules).
@@ -360,16 +435,20 @@
     if (!advance && key === lastSaved) { return Promise.resolve(); }
     var run = function () {
       $('applicant-saved').textContent = t('saving');
-      return api('PUT', base + '/applicant', body).then(function (r) {
+      // Draft mode: 200 with the field errors in a list, so that a
+      // half-typed form is no HTTP error.
+      return api('PUT', base + '/applicant?draft=1', body).then(function (r) {
         $('applicant-saved').textContent = '';
         if (r.status === 0 || (r.status >= 500)) { showError(errMessage(r)); return; }
         setView(r.body.verification);
         serverErrors = {};
-        if (r.status === 400 && r.body.error && r.body.error.fields) {
-          r.body.error.fields.forEach(function (fe) {
+        var fes = (r.status === 200 ? r.body.fields : (r.body.error && r.body.error.fields)) || [];
+        if (r.status === 200 && fes.length) { r.status = 400; } // not right yet: same handling as before
+        if (r.status === 400 && fes.length) {
+          fes.forEach(function (fe) {
             // An answer about a value that has since been changed is stale.
             var input = $('f-' + fe.field);
-            if (input && input.value.trim() !== (body[fe.field] || '')) { return; }
+            if (input && fe.field !== 'nationality' && input.value.trim() !== (body[fe.field] || '')) { return; }
             if (!serverErrors[fe.field]) { serverErrors[fe.field] = { message: fe.message, hint: fe.hint, code: fe.code }; }
           });
         } else if (r.status !== 200) {
@@ -395,7 +474,7 @@
   // ---------------------------------------------------------------- phone
   function renderPhone() {
     var a = view.applicant || {};
-    $('phone-send').textContent = t('phone.send');
+    if (!$('phone-send').hasAttribute('data-wait')) { $('phone-send').textContent = t('phone.send'); }
     $('phone-confirm').textContent = t('phone.confirm');
     $('phone-code-label').textContent = t('phone.code');
     $('phone-next').textContent = t('next');
@@ -408,18 +487,41 @@
       show($('phone-next'), true);
       return;
     }
+    if (!$('phone-code-box').hidden) { return; } // a code is on its way: keep the countdown
     $('phone-text').textContent = a.phone || '';
     show($('phone-send'), true);
     show($('phone-next'), false);
+  }
+  // A new code can be asked for 60 seconds after the last (the server's
+  // limit): the button counts down until then.
+  var resendTimer = null;
+  function countdown(left) {
+    var b = $('phone-send');
+    clearTimeout(resendTimer);
+    if (left <= 0) {
+      b.disabled = false;
+      b.textContent = t('phone.resend');
+      b.removeAttribute('data-wait');
+      return;
+    }
+    b.disabled = true;
+    b.setAttribute('data-wait', String(left));
+    b.textContent = t('phone.wait', { s: left });
+    resendTimer = setTimeout(function () { countdown(left - 1); }, 1000);
   }
   $('phone-send') && $('phone-send').addEventListener('click', function () {
     $('phone-send').disabled = true;
     api('POST', base + '/phone/send').then(function (r) {
       $('phone-send').disabled = false;
-      if (r.status !== 202) { showError(errMessage(r)); return; }
+      if (r.status !== 202) {
+        showError(errMessage(r));
+        var wait = r.body.error && r.body.error.code === 'PHONE_CODE_TOO_SOON' && r.body.error.retry_after_seconds;
+        if (wait && wait <= 60) { countdown(wait); } // e.g. after a reload: the same 60 seconds
+        return;
+      }
       showError('');
       $('phone-text').textContent = t('phone.sent', { phone: view.applicant.phone });
-      $('phone-send').textContent = t('phone.resend');
+      countdown(60);
       show($('phone-code-box'), true);
       $('phone-code').focus();
     });
@@ -476,18 +578,134 @@
         box.appendChild(el('ul', { 'class': 'reasons', id: 'reasons-' + kind }));
         list.appendChild(box);
       }
-      var st = $('state-' + kind);
-      if (!uploading[kind] && s.done && view.documents && view.documents[kind]) {
-        st.textContent = '\u2713 ' + t('doc.ok');
-        st.className = 'doc-state ok';
+      var docID = view.documents && view.documents[kind];
+      if (uploading[kind]) { return; }
+      if (docID && docID !== verdicts[kind + ':id']) { checkReading(kind, docID); } // a photo from another device, or a reload
+      var verdict = verdicts[kind];
+      if (verdict === 'pending') { return; } // "checking…" stays until the reading answers
+      if (verdict === 'refused') {
+        box.removeAttribute('data-done');
+        return;
+      }
+      if (s.done && docID) {
+        docState(kind, '\u2713 ' + t('doc.ok'), 'ok');
         $('file-' + kind).previousSibling.textContent = t('doc.again');
         box.setAttribute('data-done', 'true');
-      } else if (!uploading[kind]) {
+        box.removeAttribute('data-redo');
+      } else {
         box.removeAttribute('data-done');
-        if (s.redo) { box.setAttribute('data-redo', 'true'); }
+        if (s.redo) { box.setAttribute('data-redo', 'true'); } else { box.removeAttribute('data-redo'); }
+        var st = $('state-' + kind);
+        if (st.className.indexOf('bad') < 0) { docState(kind, ''); }
       }
     });
   }
+
+  // The reading of a photo (contract.md): "checking…" while it runs, then
+  // its verdict (a wrong side or kind, an expired document) in the slot;
+  // for the ID front, the name and number read are offered for the form.
+  // A server without readings gives the quality verdict alone.
+  var verdicts = {}; // kind -> 'pending' | 'refused' | 'ok'; kind+':id' -> the document it is about
+  var readPolls = {};
+  function checkReading(kind, docID, doc) {
+    verdicts[kind + ':id'] = docID;
+    clearTimeout(readPolls[kind]);
+    var tries = 0;
+    function step(d) {
+      if (verdicts[kind + ':id'] !== docID) { return; } // replaced meanwhile
+      var rd = d && d.reading;
+      var box = $('doc-' + kind);
+      if (!rd || !rd.status) { delete verdicts[kind]; box.removeAttribute('data-reading'); renderDocuments(); return; }
+      box.setAttribute('data-reading', rd.status);
+      if (rd.status === 'pending' && tries < 120) {
+        verdicts[kind] = 'pending';
+        box.removeAttribute('data-done');
+        docState(kind, t('doc.checking'));
+        readPolls[kind] = setTimeout(function () { tries++; fetchDoc(); }, 500);
+        return;
+      }
+      var reasons = rd.reasons || [];
+      if (reasons.length) {
+        verdicts[kind] = 'refused';
+        box.setAttribute('data-refused', 'true');
+        box.removeAttribute('data-done');
+        docState(kind, t('doc.refused'), 'bad');
+        showReasons($('reasons-' + kind), reasons);
+        $('file-' + kind).previousSibling.textContent = t('doc.again');
+        return;
+      }
+      verdicts[kind] = 'ok';
+      box.removeAttribute('data-refused');
+      showReasons($('reasons-' + kind), []);
+      if (rd.status === 'done' && rd.fields) { offerReading(kind, rd.fields); }
+      renderDocuments();
+    }
+    function fetchDoc() {
+      api('GET', '/api/v1/documents/' + encodeURIComponent(docID)).then(function (r) {
+        if (r.status !== 200) { delete verdicts[kind]; return; }
+        step(r.body.document);
+      });
+    }
+    if (doc) { step(doc); } else { fetchDoc(); }
+  }
+
+  // offerReading shows what was read from the ID front beside what was
+  // typed: each line can be corrected and used, so that a difference is
+  // caught before submitting, not after.
+  var OFFER = { name: 'full_name', id_number: 'id_number' };
+  function offerReading(kind, fields) {
+    if (kind !== 'id_front' && kind !== 'passport' && kind !== 'residence_permit') { return; }
+    var old = $('offer-' + kind);
+    if (old) { old.parentNode.removeChild(old); }
+    var rows = Object.keys(OFFER).filter(function (k) { return fields[k] && fields[k].value; });
+    if (!rows.length || !editable()) { return; }
+    var box = el('div', { 'class': 'read-offer', id: 'offer-' + kind });
+    box.appendChild(el('p', {}, t('doc.read.title')));
+    rows.forEach(function (k) {
+      var f = OFFER[k], read = fields[k].value;
+      var row = el('div', { 'class': 'row', 'data-field': f });
+      row.appendChild(el('label', { 'for': 'offer-' + f }, cfg.fields[f]));
+      var line = el('div', { 'class': 'row-line' });
+      var input = el('input', { type: 'text', id: 'offer-' + f, value: read, autocomplete: 'off', spellcheck: 'false' });
+      input.value = read;
+      var use = el('button', { type: 'button', id: 'offer-use-' + f }, t('doc.read.use'));
+      line.appendChild(input);
+      line.appendChild(use);
+      row.appendChild(line);
+      var note = el('p', { 'class': 'note', id: 'offer-note-' + f });
+      row.appendChild(note);
+      function compare() {
+        var typed = (view.applicant || {})[f] || '';
+        var same = typed.replace(/\s/g, '').toUpperCase() === input.value.trim().replace(/\s/g, '').toUpperCase();
+        note.textContent = same ? t('doc.read.same') : t('doc.read.differs', { v: typed || t('doc.read.none') });
+        note.className = 'note ' + (same ? 'ok' : 'bad');
+        show(use, !same);
+        row.setAttribute('data-same', same ? 'true' : 'false');
+      }
+      input.addEventListener('input', compare);
+      use.addEventListener('click', function () {
+        var a = view.applicant || {}, body = {};
+        BASE_FIELDS.concat(EXTRA_FIELDS).forEach(function (g) { if (a[g]) { body[g] = a[g]; } });
+        body[f] = input.value.trim();
+        use.disabled = true;
+        api('PUT', base + '/applicant?draft=1', body).then(function (r) {
+          use.disabled = false;
+          if (r.status !== 200) { showError(errMessage(r)); return; }
+          setView(r.body.verification);
+          if ($('f-' + f)) { $('f-' + f).value = view.applicant[f] || body[f]; }
+          lastSaved = '';
+          compare();
+          var fe = (r.body.fields || []).filter(function (x) { return x.field === f; })[0];
+          if (fe) { note.textContent = fe.message; note.className = 'note bad'; } else { note.textContent = t('doc.read.used'); }
+          renderStepbar();
+        });
+      });
+      box.appendChild(row);
+      compare();
+    });
+    $('reasons-' + kind).parentNode.insertBefore(box, $('reasons-' + kind).nextSibling);
+  }
+
   // Camera capture (static/camera.js): a button per slot opens the camera;
   // the photo taken goes to uploadDocument like a chosen file. The file
   // picker stays, and is what is left when there is no camera.
@@ -537,7 +755,11 @@
     var gate = (cfg.documents[kind] || {}).gate || kind;
     var prog = $('progress-' + kind), box = $('doc-' + kind);
     uploading[kind] = true;
+    delete verdicts[kind];
+    verdicts[kind + ':id'] = '';
+    if ($('offer-' + kind)) { $('offer-' + kind).parentNode.removeChild($('offer-' + kind)); }
     box.removeAttribute('data-done');
+    box.removeAttribute('data-refused');
     box.setAttribute('data-uploading', 'true');
     showReasons($('reasons-' + kind), []);
     prog.value = 0;
@@ -574,6 +796,7 @@
         var uploadID = up.url.split('/').pop();
         prog.value = 100;
         docState(kind, t('doc.checking'));
+        var created = null;
         api('POST', '/api/v1/documents', { kind: gate, upload_id: uploadID }).then(function (r) {
           if (r.status !== 201) { return r; }
           var d = r.body.document;
@@ -581,6 +804,7 @@
             r.refused = d.quality.reasons;
             return r;
           }
+          created = d;
           return api('POST', base + '/documents', { kind: kind, document_id: d.id });
         }).then(function (r) {
           uploading[kind] = false;
@@ -599,6 +823,7 @@
           box.removeAttribute('data-refused');
           setView(r.body.verification);
           renderStepbar();
+          if (created) { checkReading(kind, created.id, created); }
           renderDocuments();
         });
       }
@@ -623,12 +848,17 @@
       dl.appendChild(el('dd', { id: 'summary-' + f }, v));
     });
     renderMissing($('submit-missing'), view.missing || []);
-    $('submit-attempts').textContent = t('attempts', { n: view.attempts_left });
+    if (view.attempts_left <= 0 && view.next_attempt_at) {
+      $('submit-attempts').textContent = t('attempts.exceeded', { time: when(view.next_attempt_at) });
+    } else {
+      $('submit-attempts').textContent = t('attempts', { n: view.attempts_left });
+    }
+    show($('submit-case'), view.attempts_left > 0);
   }
-  function renderMissing(box, list) {
+  function renderMissing(box, list, heading) {
     box.textContent = '';
     if (!list.length) { return; }
-    box.appendChild(el('p', { 'class': 'error' }, t('submit.missing')));
+    box.appendChild(el('p', { 'class': 'error' }, heading || t('submit.missing')));
     var ul = el('ul', { 'class': 'reasons' });
     list.forEach(function (r) { ul.appendChild(reasonItem(r, r.step || stepOfField(r.field))); });
     box.appendChild(ul);
@@ -652,8 +882,9 @@
       if (r.body.error && r.body.error.fields) {
         renderMissing($('submit-missing'), r.body.error.fields.map(function (f) {
           return { code: f.code, field: f.field, message: f.message, hint: f.hint };
-        }));
+        }), r.body.error.code === 'RESUBMIT_UNCHANGED' ? t('submit.unchanged') : '');
       }
+      if (r.body.error && r.body.error.code) { $('wizard-error').setAttribute('data-code', r.body.error.code); }
       showError(errMessage(r));
     });
   });
@@ -669,7 +900,7 @@
       li.appendChild(p);
     }
     var sc = step ? screenOf(step) : '';
-    if (sc && editable()) {
+    if (sc && editable() && view.attempts_left > 0) {
       var b = el('button', { type: 'button', 'class': 'redo', 'data-step': step }, t('status.redo'));
       b.addEventListener('click', function () { go(sc); });
       li.appendChild(b);
@@ -686,19 +917,37 @@
     show($('status-wait'), busy);
     var ul = $('status-reasons');
     ul.textContent = '';
-    (view.reasons || []).forEach(function (r) { ul.appendChild(reasonItem(r, r.step || stepOfField(r.field || r.document))); });
-    $('status-attempts').textContent = editable() ? t('attempts', { n: view.attempts_left }) : '';
+    var spent = view.attempts_left <= 0 && !!view.next_attempt_at;
+    var said = false;
+    (view.reasons || []).forEach(function (r) {
+      if (r.code === 'ATTEMPTS_EXCEEDED' && spent) {
+        // One time on the screen, in this device's zone, with the zone named.
+        r = { code: r.code, message: t('attempts.exceeded', { time: when(view.next_attempt_at) }), hint: '' };
+        said = true;
+      }
+      ul.appendChild(reasonItem(r, r.step || stepOfField(r.field || r.document)));
+    });
+    $('status-attempts').textContent = editable() && !spent ? t('attempts', { n: view.attempts_left }) : '';
     var next = $('status-next-attempt');
     next.textContent = view.next_attempt_at ? t('next_attempt', { time: when(view.next_attempt_at) }) : '';
-    show(next, !!view.next_attempt_at && s !== 'approved');
+    show(next, spent && !said && editable());
     $('status-resubmit').textContent = t('status.resubmit');
-    show($('status-resubmit'), s === 'retry_required');
+    show($('status-resubmit'), s === 'retry_required' && view.attempts_left > 0);
+    var cn = $('status-case-number');
+    cn.textContent = '';
+    if (view.case_number) {
+      var parts = t('case_number', { n: '\u0000' }).split('\u0000');
+      cn.appendChild(document.createTextNode(parts[0]));
+      cn.appendChild(el('strong', { id: 'case-number' }, view.case_number));
+      cn.appendChild(document.createTextNode(parts[1] || ''));
+    }
+    show(cn, !!view.case_number && s !== 'draft');
     $('support-link').textContent = t('status.support');
     show($('support-link'), s !== 'approved');
     $('status-home').textContent = t('status.home');
     show($('status-home'), s === 'approved');
     clearTimeout(pollTimer);
-    if (busy) { pollTimer = setTimeout(poll, 2000); }
+    if (busy) { pollTimer = setTimeout(poll, 1000); }
   }
   $('status-resubmit') && $('status-resubmit').addEventListener('click', function () { go('submit'); });
   function poll() {
@@ -707,7 +956,7 @@
         setView(r.body.verification);
         if (screen === 'status') { renderStepbar(); renderStatus(); }
       } else if (screen === 'status') {
-        pollTimer = setTimeout(poll, 2000);
+        pollTimer = setTimeout(poll, 1000);
       }
     });
   }
@@ -730,6 +979,27 @@
         .then(function (b) { if (b) { $('handoff-qr').src = URL.createObjectURL(b); } });
     });
   });
+
+  // ---------------------------------------------------------------- watch
+  // A light poll while the case is open: what the phone did (a photo, the
+  // code) shows on the desktop without a reload. The form is never
+  // redrawn under the customer's fingers.
+  function watch() {
+    setTimeout(watch, 3000);
+    if (!view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
+    if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
+    api('GET', base).then(function (r) {
+      if (r.status !== 200 || !r.body.verification) { return; }
+      var v = r.body.verification;
+      if (v.updated_at === view.updated_at && v.status === view.status) { return; }
+      setView(v);
+      if (!editable()) { go('status'); return; }
+      renderStepbar();
+      if (screen === 'documents') { renderDocuments(); }
+      if (screen === 'phone') { renderPhone(); }
+      if (screen === 'submit') { renderSubmit(); }
+    });
+  }
 
   // --------------------------------------------------------- consent gate
   // The separate consent to sensitive personal information (PIPL art. 29)
@@ -775,5 +1045,6 @@
     if (r.status !== 200) { showError(errMessage(r)); return; }
     setView(r.body.verification);
     consentGate(function () { go(firstScreen()); });
+    setTimeout(watch, 3000);
   });
 })();
