@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 
+# go.mod and go.sum must be tidy: fail before any test when `go mod tidy` would change them.
+if ! go mod tidy -diff; then
+	echo "test: go.mod/go.sum are not tidy; run 'go mod tidy' and commit the result" >&2
+	exit 1
+fi
+
 if [[ -z "${VERIWALLET_TEST_POSTGRES_URL:-}" ]] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
 	for user in postgres root; do
 		if command -v psql >/dev/null && psql "postgres://$user@127.0.0.1:5432/test?sslmode=disable" -Atqc 'select 1' >/dev/null 2>&1; then
