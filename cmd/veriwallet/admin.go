@@ -88,7 +88,7 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if a.cfg.MasterKey != "" {
 		return fmt.Errorf("the master key is configured (VERIWALLET_MASTER_KEY): rotate it in your secret store; 'keys rotate' manages only the generated key file")
 	}
-	id, err := a.keys.Rotate(a.cfg.DataDir)
+	id, err := a.keys.RotateFile(a.cfg.KeyFile)
 	if err != nil {
 		return err
 	}

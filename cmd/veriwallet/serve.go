@@ -15,6 +15,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/config"
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/ocr"
@@ -54,7 +55,7 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	}
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
-	kr, err := keys.Open(cfg.DataDir, cfg.MasterKey, log, rand.Reader)
+	kr, err := keys.OpenFile(cfg.KeyFile, cfg.MasterKey, log, rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
@@ -110,7 +111,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	application, err := app.New(ctx, app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
-		Version: versionString()})
+		Version: versionString(),
+		PhoneLimits: &verification.PhoneLimits{PerMinute: a.cfg.SMSPerPhoneMinute, PerHour: a.cfg.SMSPerPhoneHour,
+			PerDay: a.cfg.SMSPerPhoneDay, PerUserDay: a.cfg.SMSPerUserDay, PerClientHour: a.cfg.SMSPerClientHour,
+			MaxFailures: verification.DefaultPhoneLimits.MaxFailures},
+		DocumentQuota: &document.Quota{MaxDocuments: a.cfg.DocumentQuota, MaxBytes: a.cfg.DocumentQuotaBytes},
+		RefusedTTL:    a.cfg.RefusedDocumentTTL})
 	if err != nil {
 		return err
 	}

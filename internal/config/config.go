@@ -34,6 +34,17 @@ type Config struct {
 	LevelsFile     string // JSON verification levels; empty: the defaults
 	SMSURL         string // the operator's SMS gateway; empty: codes go to the log
 	SMSSecret      string // signs requests to the SMS gateway
+
+	// Abuse limits and the keyring path (issue 11; parsed in limits.go).
+	KeyFile            string // the keyring; default DataDir/keys.json
+	SMSPerPhoneMinute  int    // one-time codes per phone number a minute
+	SMSPerPhoneHour    int    // … an hour
+	SMSPerPhoneDay     int    // … 24 hours
+	SMSPerUserDay      int    // one-time codes per user, 24 hours
+	SMSPerClientHour   int    // one-time codes per client address an hour
+	DocumentQuota      int    // stored documents per user
+	DocumentQuotaBytes int64  // bytes of stored documents per user
+	RefusedDocumentTTL time.Duration
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -59,6 +70,17 @@ var Settings = []Setting{
 	{"levels", "VERIWALLET_LEVELS_FILE", "(built-in basic, standard, enhanced)", "JSON file with the verification levels", false},
 	{"sms-url", "VERIWALLET_SMS_URL", "(codes written to the log)", "SMS gateway that sends one-time codes (signed POST)", false},
 	{"sms-secret", "VERIWALLET_SMS_SECRET", "", "secret that signs requests to the SMS gateway", true},
+
+	// Abuse limits and the keyring path (issue 11).
+	{"key-file", "VERIWALLET_KEY_FILE", "<data>/keys.json", "the keyring (master keys, generated when missing); keep it off the data volume", false},
+	{"sms-per-phone-minute", "VERIWALLET_SMS_PER_PHONE_MINUTE", "1", "one-time codes sent to one phone number per minute (0: no limit)", false},
+	{"sms-per-phone-hour", "VERIWALLET_SMS_PER_PHONE_HOUR", "5", "one-time codes sent to one phone number per hour (0: no limit)", false},
+	{"sms-per-phone-day", "VERIWALLET_SMS_PER_PHONE_DAY", "10", "one-time codes sent to one phone number per 24 hours (0: no limit)", false},
+	{"sms-per-user-day", "VERIWALLET_SMS_PER_USER_DAY", "10", "one-time codes one user may ask for per 24 hours (0: no limit)", false},
+	{"sms-per-client-hour", "VERIWALLET_SMS_PER_CLIENT_HOUR", "20", "one-time codes asked for from one client address per hour (0: no limit)", false},
+	{"document-quota", "VERIWALLET_DOCUMENT_QUOTA", "50", "documents one user may have stored (0: no limit)", false},
+	{"document-quota-bytes", "VERIWALLET_DOCUMENT_QUOTA_BYTES", "209715200", "bytes of documents one user may have stored (0: no limit)", false},
+	{"refused-document-ttl", "VERIWALLET_REFUSED_DOCUMENT_TTL", "24h", "how long a refused document's files are kept (its reasons stay)", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -133,6 +155,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if c.MaxUploadBytes, err = strconv.ParseInt(str("max-upload-bytes", "10485760"), 10, 64); err != nil {
 		return nil, fmt.Errorf("max-upload-bytes: %w", err)
 	}
+	if err := c.loadLimits(str); err != nil {
+		return nil, err
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -167,5 +192,5 @@ func (c *Config) Validate() error {
 	if c.TermsVersion == "" || c.PrivacyVersion == "" {
 		return errors.New("terms-version and privacy-version must not be empty")
 	}
-	return nil
+	return c.validateLimits()
 }
