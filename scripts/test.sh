@@ -34,3 +34,14 @@ go vet ./...
 go test -timeout 15m ./...
 # Where races could hide: concurrent sessions, stores, keys and blobs.
 go test -race -timeout 15m ./internal/sqlstore/... ./internal/identity/... ./internal/api/... ./internal/keys/... ./internal/blob/... ./internal/httpx/...
+# Fuzz targets: every `func FuzzX` runs for a few seconds beyond its seed
+# corpus (the plain `go test` above ran the seeds already). A crash fails the
+# suite and leaves the input in testdata/fuzz/FuzzX/ to commit as a test.
+# Longer: VERIWALLET_FUZZTIME=5m bash scripts/test.sh, or one target:
+#   go test -run '^$' -fuzz '^FuzzJSONRoutes$' -fuzztime 10m ./internal/api/
+fuzztime="${VERIWALLET_FUZZTIME:-3s}"
+while IFS= read -r file; do
+	for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing\.F).*/\1/p' "$file"); do
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "./$(dirname "$file")"
+	done
+done < <(grep -rl --include='*_test.go' '^func Fuzz' internal cmd | sort)
