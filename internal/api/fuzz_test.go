@@ -99,24 +99,27 @@ func FuzzJSONRoutes(f *testing.F) {
 	caseID := created.Verification.ID
 	routes := jsonRoutes(f, h)
 
-	for n, seed := range []string{
-		`{"email":"new@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`,
-		`{"phone":"13800138000","password":"x"}`,
-		`{"level":"enhanced"}`,
-		`{"full_name":"周杰","id_type":"cn_resident","id_number":"110105199003072311","phone":"13512345678","address":"北京\u202e"}`,
-		`{"kind":"id_front","document_id":"doc_0"}`, `{"kind":"id_front","upload_id":"upl_0"}`,
-		`{"code":"123456"}`, `{"verification_id":"` + caseID + `"}`,
-		`{"decision":"approved","note":"ok","reasons":["NAME_MISMATCH"]}`,
-		`{"url":"https://example.com/hook","events":["verification.approved"]}`,
-		``, `null`, `[]`, `{}`, `{"a":`, `"\ud800"`, `{"level":1e999}`, `{"full_name":{"x":[1,2,3]}}`,
-		strings.Repeat(`[`, 2000), `{"email":"a@b.c","email":"d@e.f"}`, "\xff\xfe{}",
-	} {
-		// Each seed once, on routes in turn, plus an empty object on every
-		// route: a small corpus keeps the baseline pass short.
-		f.Add(uint8(n%len(routes)), []byte(seed))
+	// A valid body for each route, then malformed ones on routes in turn: a
+	// small corpus keeps the baseline pass short.
+	valid := map[string]string{
+		"/api/v1/auth/register":                      `{"email":"new@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`,
+		"/api/v1/auth/login":                         `{"phone":"13800138000","password":"long enough pass"}`,
+		"/api/v1/verifications":                      `{"level":"enhanced"}`,
+		"/api/v1/verifications/{id}/applicant":       `{"full_name":"周杰","id_type":"cn_resident","id_number":"110105199003072311","phone":"13512345678","address":"北京\u202e"}`,
+		"/api/v1/verifications/{id}/documents":       `{"kind":"id_front","document_id":"doc_0"}`,
+		"/api/v1/documents":                          `{"kind":"id_front","upload_id":"upl_0"}`,
+		"/api/v1/verifications/{id}/phone/confirm":   `{"code":"123456"}`,
+		"/api/v1/handoff":                            `{"verification_id":"` + caseID + `"}`,
+		"/api/v1/review/verifications/{id}/decision": `{"decision":"approved","note":"ok","reasons":["NAME_MISMATCH"]}`,
+		"/api/v1/admin/webhooks":                     `{"url":"https://example.com/hook","events":["verification.approved"]}`,
 	}
-	for i := range routes {
+	for i, rt := range routes {
+		f.Add(uint8(i), []byte(valid[rt.path]))
 		f.Add(uint8(i), []byte(`{}`))
+	}
+	for n, seed := range []string{``, `null`, `[]`, `{"a":`, `"\ud800"`, `{"level":1e999}`, `{"full_name":{"x":[1,2,3]}}`,
+		strings.Repeat(`[`, 2000), `{"email":"a@b.c","email":"d@e.f"}`, "\xff\xfe{}"} {
+		f.Add(uint8(n%len(routes)), []byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		if len(body) > 64<<10 {
