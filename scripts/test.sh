@@ -39,9 +39,9 @@ go test -race -timeout 15m ./internal/sqlstore/... ./internal/identity/... ./int
 # suite and leaves the input in testdata/fuzz/FuzzX/ to commit as a test.
 # Longer: VERIWALLET_FUZZTIME=5m bash scripts/test.sh, or one target:
 #   go test -run '^$' -fuzz '^FuzzJSONRoutes$' -fuzztime 10m ./internal/api/
-fuzztime="${VERIWALLET_FUZZTIME:-3s}"
+fuzztime="${VERIWALLET_FUZZTIME:-2s}"
 while IFS= read -r file; do
 	for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing\.F).*/\1/p' "$file"); do
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "./$(dirname "$file")"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s "./$(dirname "$file")"
 	done
 done < <(grep -rl --include='*_test.go' '^func Fuzz' internal cmd | sort)
