@@ -72,7 +72,9 @@ func over(now time.Time, times []time.Time, max int, window time.Duration) time.
 		return 0
 	}
 	// Once the (len-max)th oldest leaves the window, max-1 remain.
-	wait := in[len(in)-max].Add(window).Sub(now)
+	// A concurrent send that took its time just after now (and committed
+	// first) can lie ahead of now: never ask for more than the window.
+	wait := min(in[len(in)-max].Add(window).Sub(now), window)
 	if wait <= 0 {
 		wait = time.Second
 	}

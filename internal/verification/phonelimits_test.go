@@ -45,6 +45,10 @@ func TestPhoneLimitsCheck(t *testing.T) {
 			t.Errorf("%s: got %#v, want %s waiting %v", c.name, err, c.code, c.wait)
 		}
 	}
+	// A concurrent send recorded just after now: the wait stays within the window.
+	if e, ok := l.Check(now, PhoneSends{Phone: []time.Time{now.Add(300 * time.Millisecond)}}).(*errs.Error); !ok || e.RetryAfter != time.Minute {
+		t.Errorf("send ahead of now: %#v", e)
+	}
 	if err := (PhoneLimits{}).Check(now, PhoneSends{Phone: ago(1, 2, 3)}); err != nil {
 		t.Errorf("zero limits are off: %v", err)
 	}
