@@ -66,6 +66,11 @@ func TestDocumentQuotaConcurrent(t *testing.T) {
 			register(t, srv, `"email":"quota@example.com"`, "long enough pass")
 			tok := login(t, srv, `"email":"quota@example.com"`, "long enough pass")
 			good := fixture(t, "012_good.jpg")
+			// A resumable upload finished before the quota fills.
+			loc := create(t, srv, tok, len(good))
+			if r := patch(t, srv, loc, tok, 0, good); r.status != 204 {
+				t.Fatalf("patch: %d %s", r.status, r.body)
+			}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			got := map[string]int{}
@@ -85,15 +90,17 @@ func TestDocumentQuotaConcurrent(t *testing.T) {
 			if got["201 "] != 3 || got["409 DOCUMENT_QUOTA_EXCEEDED"] != 5 {
 				t.Fatalf("statuses %v, want 3×201 and 5×409 DOCUMENT_QUOTA_EXCEEDED", got)
 			}
-			// The resumable path goes through the same quota.
-			loc := create(t, srv, tok, len(good))
-			if r := patch(t, srv, loc, tok, 0, good); r.status != 204 {
-				t.Fatalf("patch: %d %s", r.status, r.body)
-			}
+			// The resumable path goes through the same quota: the finished
+			// upload cannot become a document, and a new upload is refused
+			// before any byte is stored.
 			id := loc[strings.LastIndex(loc, "/")+1:]
 			r := do(t, srv, "POST", "/api/v1/documents", tok, `{"kind":"id_front","upload_id":"`+id+`"}`, "Accept-Language", "zh-CN")
 			if r.status != 409 || r.code() != "DOCUMENT_QUOTA_EXCEEDED" || !strings.Contains(r.message(), "上限") {
 				t.Fatalf("from a finished upload over quota: %d %s", r.status, r.raw)
+			}
+			if r := tusDo(t, srv, "POST", "/api/v1/uploads/", tok, nil, "Upload-Length", strconv.Itoa(len(good))); r.status != 409 ||
+				!strings.Contains(r.body, "DOCUMENT_QUOTA_EXCEEDED") || r.header.Get("Location") != "" {
+				t.Fatalf("tus creation over quota: %d %s", r.status, r.body)
 			}
 			// Another user is not affected.
 			register(t, srv, `"email":"quota2@example.com"`, "long enough pass")
