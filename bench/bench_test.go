@@ -85,7 +85,8 @@ func newApp(b *testing.B, reader verification.DocumentReader, sender verificatio
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	cfg.MaxRegistrations = 0 // one client registers every applicant
 	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(b), DataDir: b.TempDir(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: sender, Poll: 50 * time.Millisecond})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: sender, Poll: 50 * time.Millisecond,
+		PhoneLimits: loopbackPhoneLimits})
 	if err != nil {
 		b.Fatal(err)
 	}

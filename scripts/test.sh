@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 
+# go.mod and go.sum must be tidy: fail before any test when `go mod tidy` would change them.
+if ! go mod tidy -diff; then
+	echo "test: go.mod/go.sum are not tidy; run 'go mod tidy' and commit the result" >&2
+	exit 1
+fi
+
 if [[ -z "${VERIWALLET_TEST_POSTGRES_URL:-}" ]] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
 	for user in postgres root; do
 		if command -v psql >/dev/null && psql "postgres://$user@127.0.0.1:5432/test?sslmode=disable" -Atqc 'select 1' >/dev/null 2>&1; then
@@ -28,3 +34,14 @@ go vet ./...
 go test -timeout 15m ./...
 # Where races could hide: concurrent sessions, stores, keys and blobs.
 go test -race -timeout 15m ./internal/sqlstore/... ./internal/identity/... ./internal/api/... ./internal/keys/... ./internal/blob/... ./internal/httpx/...
+# Fuzz targets: every `func FuzzX` runs for a few seconds beyond its seed
+# corpus (the plain `go test` above ran the seeds already). A crash fails the
+# suite and leaves the input in testdata/fuzz/FuzzX/ to commit as a test.
+# Longer: VERIWALLET_FUZZTIME=5m bash scripts/test.sh, or one target:
+#   go test -run '^$' -fuzz '^FuzzJSONRoutes$' -fuzztime 10m ./internal/api/
+fuzztime="${VERIWALLET_FUZZTIME:-2s}"
+while IFS= read -r file; do
+	for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing\.F).*/\1/p' "$file"); do
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s "./$(dirname "$file")"
+	done
+done < <(grep -rl --include='*_test.go' '^func Fuzz' internal cmd | sort)

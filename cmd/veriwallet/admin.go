@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/blob"
+	"github.com/veriwallet/veriwallet/internal/config"
 	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
@@ -44,35 +49,104 @@ func indexByte(s string, c byte) int {
 	return -1
 }
 
+// stdin is where `admin create-user` reads the password (a variable so that
+// tests can give one; run's signature stays that of the other commands).
+var stdin io.Reader = os.Stdin
+
+const createUserUsage = `usage: veriwallet admin create-user (--email E | --phone P) [--role R] [--password-file FILE] [config flags]
+
+The password is read from standard input (one line), or from --password-file;
+never from the command line, where every user of the machine can see it in
+the process list. For example:
+
+  veriwallet admin create-user --email boss@example.com --role admin < pw.txt
+  veriwallet admin create-user --email boss@example.com --role admin --password-file /run/secrets/pw
+
+flags:
+`
+
 func admin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create-user" {
-		fmt.Fprintln(stderr, "usage: veriwallet admin create-user --email E | --phone P --password PW --role customer|reviewer|support|admin [config flags]")
+		fmt.Fprint(stderr, createUserUsage[:strings.Index(createUserUsage, "\n")+1])
 		return exitCode(2)
 	}
-	mine, rest := splitFlags(args[1:], map[string]bool{"email": true, "phone": true, "password": true, "role": true})
+	mine, rest := splitFlags(args[1:], map[string]bool{"email": true, "phone": true, "password": true, "password-file": true, "role": true})
 	fs := flag.NewFlagSet("admin create-user", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	email := fs.String("email", "", "email address")
-	phone := fs.String("phone", "", "mobile number")
-	password := fs.String("password", "", "password (or VERIWALLET_NEW_PASSWORD)")
+	email := fs.String("email", "", "email address of the new account")
+	phone := fs.String("phone", "", "mainland mobile number of the new account (instead of --email)")
+	passwordFile := fs.String("password-file", "", "read the password from this file (first line) instead of standard input")
+	password := fs.String("password", "", "refused: the command line is visible to every user; pipe the password on standard input or use --password-file")
 	role := fs.String("role", "admin", "customer, reviewer, support or admin")
-	if err := fs.Parse(mine); err != nil {
+	help := func() error {
+		fmt.Fprint(stderr, createUserUsage)
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nconfiguration flags (as for serve):")
+		_, _ = config.Load("admin create-user", []string{"-h"}, getenv, stderr)
+		return exitCode(0)
+	}
+	for _, a := range rest {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return help()
+		}
+	}
+	fs.Usage = func() {}
+	if err := fs.Parse(mine); errors.Is(err, flag.ErrHelp) {
+		return help()
+	} else if err != nil {
 		return exitCode(2)
 	}
-	if *password == "" {
-		*password = getenv("VERIWALLET_NEW_PASSWORD")
+	if *password != "" {
+		return errors.New("--password is no longer accepted (the command line is visible in the process list): " +
+			"pipe the password on standard input, or use --password-file FILE")
+	}
+	if (*email == "") == (*phone == "") {
+		fmt.Fprintln(stderr, "admin create-user: give exactly one of --email and --phone")
+		return exitCode(2)
+	}
+	pw, err := readPassword(*passwordFile, stderr)
+	if err != nil {
+		return err
 	}
 	a, err := open(ctx, "admin create-user", rest, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.db.Close()
-	u, err := a.accounts.Register(ctx, identity.RegisterInput{Email: *email, Phone: *phone, Password: *password,
+	u, err := a.accounts.Register(ctx, identity.RegisterInput{Email: *email, Phone: *phone, Password: pw,
 		Role: identity.Role(*role), AcceptTermsVersion: a.cfg.TermsVersion})
 	if err != nil {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(map[string]any{"user": u})
+}
+
+// readPassword reads the new account's password: the first line of file,
+// or of standard input (with the terminal's echo off when it is one).
+func readPassword(file string, stderr io.Writer) (string, error) {
+	var r io.Reader = stdin
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return "", fmt.Errorf("password file: %w", err)
+		}
+		defer f.Close()
+		r = f
+	} else if f, ok := stdin.(*os.File); ok {
+		if restore, ok := noEcho(f); ok {
+			fmt.Fprint(stderr, "Password: ")
+			defer func() { restore(); fmt.Fprintln(stderr) }()
+		}
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password: pipe it on standard input (one line), or use --password-file FILE")
+	}
+	return line, nil
 }
 
 func keysCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -88,7 +162,7 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if a.cfg.MasterKey != "" {
 		return fmt.Errorf("the master key is configured (VERIWALLET_MASTER_KEY): rotate it in your secret store; 'keys rotate' manages only the generated key file")
 	}
-	id, err := a.keys.Rotate(a.cfg.DataDir)
+	id, err := a.keys.RotateFile(a.cfg.KeyFile)
 	if err != nil {
 		return err
 	}

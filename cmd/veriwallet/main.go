@@ -56,7 +56,7 @@ commands:
   serve                 start the server (defaults: 127.0.0.1:8080, SQLite in ./data)
   migrate               apply database migrations and exit
   version               print the version
-  admin create-user     --email E | --phone P  --password PW  --role customer|reviewer|support|admin
+  admin create-user     --email E | --phone P  --role customer|reviewer|support|admin  (password on stdin or --password-file)
   keys rotate           add a new master key and re-wrap every stored data key
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
 

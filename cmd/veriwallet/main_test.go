@@ -127,11 +127,13 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}
 	out.Reset()
-	err := run(context.Background(), []string{"admin", "create-user", "--email", "boss@example.com", "--password", "staff password 1", "--role", "reviewer"}, env, &out, &errb)
+	stdin = strings.NewReader("staff password 1\n")
+	err := run(context.Background(), []string{"admin", "create-user", "--email", "boss@example.com", "--role", "reviewer"}, env, &out, &errb)
 	if err != nil || !strings.Contains(out.String(), `"role":"reviewer"`) {
 		t.Fatalf("create-user: %v %s %s", err, out.String(), errb.String())
 	}
-	err = run(context.Background(), []string{"admin", "create-user", "--email", "boss@example.com", "--password", "staff password 1", "--role", "admin"}, env, &out, &errb)
+	stdin = strings.NewReader("staff password 1\n")
+	err = run(context.Background(), []string{"admin", "create-user", "--email", "boss@example.com", "--role", "admin"}, env, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "EMAIL_TAKEN") {
 		t.Fatalf("duplicate create-user: %v", err)
 	}
@@ -156,7 +158,8 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("second rotate: %v %s", err, out.String())
 	}
 	out.Reset()
-	err = run(context.Background(), []string{"admin", "create-user", "--email", "boss@example.com", "--password", "staff password 1", "--role", "admin"}, env, &out, &errb)
+	stdin = strings.NewReader("staff password 1\n")
+	err = run(context.Background(), []string{"admin", "create-user", "--email", "boss@example.com", "--role", "admin"}, env, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "EMAIL_TAKEN") {
 		t.Fatalf("lookup after rotation: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/config"
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/ocr"
@@ -54,7 +55,7 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	}
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
-	kr, err := keys.Open(cfg.DataDir, cfg.MasterKey, log, rand.Reader)
+	kr, err := keys.OpenFile(cfg.KeyFile, cfg.MasterKey, log, rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
@@ -117,7 +118,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version:    versionString(),
 		JobTimeout: a.cfg.JobTimeout, RescueAfter: a.cfg.RescueAfter,
-		RegisterLimit: a.cfg.RegisterLimit, AllowedOrigins: a.cfg.AllowedOrigins}
+		RegisterLimit: a.cfg.RegisterLimit, AllowedOrigins: a.cfg.AllowedOrigins,
+		PhoneLimits: &verification.PhoneLimits{PerMinute: a.cfg.SMSPerPhoneMinute, PerHour: a.cfg.SMSPerPhoneHour,
+			PerDay: a.cfg.SMSPerPhoneDay, PerUserDay: a.cfg.SMSPerUserDay, PerClientHour: a.cfg.SMSPerClientHour,
+			MaxFailures: verification.DefaultPhoneLimits.MaxFailures},
+		DocumentQuota: &document.Quota{MaxDocuments: a.cfg.DocumentQuota, MaxBytes: a.cfg.DocumentQuotaBytes},
+		RefusedTTL:    a.cfg.RefusedDocumentTTL}
 	if testOptions != nil {
 		testOptions(&opts)
 	}

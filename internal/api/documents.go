@@ -127,6 +127,12 @@ func (a *API) createDocument(w http.ResponseWriter, r *http.Request) {
 	var data []byte
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
+		// A full quota is refused before the file is read (Create checks
+		// again, race-free).
+		if err := a.Documents.CheckQuota(r.Context(), u.ID, 0); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, a.MaxUploadBytes+64<<10)
 		var err error
 		if kind, data, err = readMultipart(r, a.MaxUploadBytes); err != nil {

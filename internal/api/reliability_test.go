@@ -119,8 +119,8 @@ func TestRegistrationThrottle(t *testing.T) {
 	}
 }
 
-// newServerWith starts the whole handler with options changed by opt.
-func newServerWith(t *testing.T, engine string, opt func(*app.Options)) *httptest.Server {
+// newServerOpts starts the whole handler with options changed by opt.
+func newServerOpts(t *testing.T, engine string, opt func(*app.Options)) *httptest.Server {
 	db := sqltest.Open(t, engine)
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = fast
@@ -294,7 +294,7 @@ func TestTusCORS(t *testing.T) {
 	if r := preflight(def, "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" || r.header.Get("Access-Control-Allow-Methods") != "" {
 		t.Fatalf("default answers a foreign origin: %v", r.header)
 	}
-	srv := newServerWith(t, "sqlite", func(o *app.Options) { o.AllowedOrigins = []string{"https://app.example.com"} })
+	srv := newServerOpts(t, "sqlite", func(o *app.Options) { o.AllowedOrigins = []string{"https://app.example.com"} })
 	r := preflight(srv, "https://app.example.com")
 	if r.status >= 300 || r.header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || !strings.Contains(r.header.Get("Access-Control-Allow-Methods"), "PATCH") ||
 		!strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Upload-Length") {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/veriwallet/veriwallet/internal/upload"
 )
@@ -12,6 +13,16 @@ func (a *API) tus(w http.ResponseWriter, r *http.Request) {
 	_, u := current(r)
 	if u != nil {
 		r = r.WithContext(upload.WithOwner(r.Context(), u.ID))
+		// A full document quota refuses a new upload before any of its
+		// bytes are stored (the document's creation checks again).
+		if r.Method == http.MethodPost && a.Documents != nil {
+			size, _ := strconv.ParseInt(r.Header.Get("Upload-Length"), 10, 64)
+			if err := a.Documents.CheckQuota(r.Context(), u.ID, max(size, 0)); err != nil {
+				w.Header().Set("Tus-Resumable", "1.0.0")
+				writeError(w, r, err)
+				return
+			}
+		}
 	}
 	a.Uploads.ServeHTTP(w, r)
 }

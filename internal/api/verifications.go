@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -159,7 +160,7 @@ func (a *API) attachDocument(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) sendPhoneCode(w http.ResponseWriter, r *http.Request) {
 	_, u := current(r)
-	if err := a.Verifications.SendPhoneCode(r.Context(), u.ID, r.PathValue("id")); err != nil {
+	if err := a.Verifications.SendPhoneCode(r.Context(), u.ID, r.PathValue("id"), httpx.ClientIP(r, a.TrustProxy)); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -51,6 +51,12 @@ type Options struct {
 	RegisterLimit  int                         // registrations per client address an hour (0: identity's default)
 	AllowedOrigins []string                    // origins the upload endpoint answers CORS for (none: same origin only)
 	Now            func() time.Time
+
+	// Abuse limits (issue 11).
+	PhoneLimits   *verification.PhoneLimits // nil: verification.DefaultPhoneLimits
+	DocumentQuota *document.Quota           // nil: document.DefaultQuota
+	RefusedTTL    time.Duration             // refused documents' files kept this long (0: 24 h)
+	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
 }
 
 // App is the wired application.
@@ -64,6 +70,8 @@ type App struct {
 	Queue         *jobs.Queue
 	Webhooks      *webhook.Service
 	log           *slog.Logger
+	refusedTTL    time.Duration
+	sweepEvery    time.Duration
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -91,6 +99,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a := &App{log: o.Log}
 	a.Accounts = identity.NewService(o.DB.Accounts(), o.Accounts, o.Now, nil)
 	a.Documents = document.NewService(gate, o.DB.Documents(), sealed, o.Now)
+	if o.DocumentQuota != nil {
+		a.Documents.Quota = *o.DocumentQuota
+	}
+	a.refusedTTL, a.sweepEvery = o.RefusedTTL, o.SweepEvery
 	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
 		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
 	if err != nil {
@@ -122,7 +134,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Verifications = &verification.Service{Store: a.Cases, Levels: levels, Documents: a.Documents, Reader: o.Reader,
 		Readings:    o.DB.Readings(a.Queue),
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
-		Consent: a.Accounts}
+		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
 
 	checks := []server.Check{
@@ -161,6 +173,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return err
 	}
+	go a.sweepRefused(ctx)
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()

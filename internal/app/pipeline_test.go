@@ -94,7 +94,7 @@ func (p *pipeline) decide(a verification.Applicant, docs map[string][]byte) veri
 	if _, fes, err := v.UpdateApplicant(ctx, u.ID, c.ID, a); err != nil || len(fes) > 0 {
 		t.Fatalf("applicant: %v %+v", err, fes)
 	}
-	if err := v.SendPhoneCode(ctx, u.ID, c.ID); err != nil {
+	if err := v.SendPhoneCode(ctx, u.ID, c.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.ConfirmPhone(ctx, u.ID, c.ID, p.codes.code); err != nil {

@@ -42,6 +42,17 @@ type Config struct {
 	RescueAfter    time.Duration // a job running longer (its process died) is run again
 	RegisterLimit  int           // registrations (and *_TAKEN answers) per client address an hour
 	AllowedOrigins []string      // origins the upload endpoint answers CORS for; empty: same origin only
+
+	// Abuse limits and the keyring path (issue 11; parsed in limits.go).
+	KeyFile            string // the keyring; default DataDir/keys.json
+	SMSPerPhoneMinute  int    // one-time codes per phone number a minute
+	SMSPerPhoneHour    int    // … an hour
+	SMSPerPhoneDay     int    // … 24 hours
+	SMSPerUserDay      int    // one-time codes per user, 24 hours
+	SMSPerClientHour   int    // one-time codes per client address an hour
+	DocumentQuota      int    // stored documents per user
+	DocumentQuotaBytes int64  // bytes of stored documents per user
+	RefusedDocumentTTL time.Duration
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -73,6 +84,17 @@ var Settings = []Setting{
 	{"rescue-after", "VERIWALLET_RESCUE_AFTER", "50s", "a job still marked running this long after it started (its server died) is run again; more than job-timeout", false},
 	{"register-limit", "VERIWALLET_REGISTER_LIMIT", "10", "registration attempts per client address an hour (every EMAIL_TAKEN/PHONE_TAKEN answer counts)", false},
 	{"allowed-origins", "VERIWALLET_ALLOWED_ORIGINS", "(same origin only)", "comma-separated origins (https://app.example.com) the upload endpoint answers cross-origin requests for", false},
+
+	// Abuse limits and the keyring path (issue 11).
+	{"key-file", "VERIWALLET_KEY_FILE", "<data>/keys.json", "the keyring (master keys, generated when missing); keep it off the data volume", false},
+	{"sms-per-phone-minute", "VERIWALLET_SMS_PER_PHONE_MINUTE", "1", "one-time codes sent to one phone number per minute (0: no limit)", false},
+	{"sms-per-phone-hour", "VERIWALLET_SMS_PER_PHONE_HOUR", "5", "one-time codes sent to one phone number per hour (0: no limit)", false},
+	{"sms-per-phone-day", "VERIWALLET_SMS_PER_PHONE_DAY", "10", "one-time codes sent to one phone number per 24 hours (0: no limit)", false},
+	{"sms-per-user-day", "VERIWALLET_SMS_PER_USER_DAY", "10", "one-time codes one user may ask for per 24 hours (0: no limit)", false},
+	{"sms-per-client-hour", "VERIWALLET_SMS_PER_CLIENT_HOUR", "20", "one-time codes asked for from one client address per hour (0: no limit)", false},
+	{"document-quota", "VERIWALLET_DOCUMENT_QUOTA", "50", "documents one user may have stored (0: no limit)", false},
+	{"document-quota-bytes", "VERIWALLET_DOCUMENT_QUOTA_BYTES", "209715200", "bytes of documents one user may have stored (0: no limit)", false},
+	{"refused-document-ttl", "VERIWALLET_REFUSED_DOCUMENT_TTL", "24h", "how long a refused document's files are kept (its reasons stay)", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -162,6 +184,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}
 	}
+	if err := c.loadLimits(str); err != nil {
+		return nil, err
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -211,5 +236,5 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("allowed-origins: %q is not an origin (want scheme://host[:port])", o)
 		}
 	}
-	return nil
+	return c.validateLimits()
 }

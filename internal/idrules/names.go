@@ -32,15 +32,18 @@ func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 // (which also turns full-width letters and spaces into their ordinary
 // forms), every middle-dot look-alike turned into U+00B7, a full stop
 // between two Chinese characters taken as the middle dot, typographic
-// apostrophes and dashes turned into ASCII, invisible characters removed,
-// white space collapsed to single spaces, and no space next to a middle dot
+// apostrophes and dashes turned into ASCII, invisible characters removed
+// (zero-width ones and bidirectional controls such as U+202E), white space collapsed to single spaces, and no space next to a middle dot
 // or between two Chinese characters.
 func NormalizeName(s string) string {
 	s = norm.NFKC.String(s)
 	rs := make([]rune, 0, len(s))
 	for _, r := range s {
 		switch {
-		case r == '\u200B' || r == '\u200C' || r == '\u200D' || r == '\u2060' || r == '\uFEFF' || r == '\u00AD':
+		case r == '\u200B' || r == '\u200C' || r == '\u200D' || r == '\u2060' || r == '\uFEFF' || r == '\u00AD', IsBidiControl(r):
+			// Invisible, pasted along from other apps: dropped. Bidi
+			// controls too, so that a name never displays otherwise
+			// than it is stored (U+202E).
 			continue
 		case dotVariants[r]:
 			r = MiddleDot
@@ -128,7 +131,7 @@ func CheckName(s string) (Name, []Reason) {
 			dots++
 		case r == ' ' || r == '-' || r == '\'' || r == '.':
 		default:
-			return n, append(reasons, newReason(CodeNameCharacter, "name", "pos", strconv.Itoa(i+1), "char", string(r)))
+			return n, append(reasons, newReason(CodeNameCharacter, "name", "pos", strconv.Itoa(i+1), "char", showRune(r)))
 		}
 	}
 	switch {

@@ -52,6 +52,21 @@ type fileEntry struct {
 // Errors: ErrBadMasterKey for a malformed masterKey; ErrKeyFile for an
 // unusable keys.json or directory.
 func Open(dataDir, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring, error) {
+	if dataDir == "" && strings.TrimSpace(masterKey) == "" {
+		return nil, fmt.Errorf("%w: no data directory and no master key", ErrKeyFile)
+	}
+	path := ""
+	if dataDir != "" {
+		path = filepath.Join(dataDir, FileName)
+	}
+	return OpenFile(path, masterKey, log, rnd)
+}
+
+// OpenFile is Open with the key file at path (which may lie outside the
+// data directory, as it should: the keyring beside the data it protects
+// protects nothing against a copy of the volume). Its directory is created
+// (mode 0700) when the file is generated.
+func OpenFile(path, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -59,15 +74,14 @@ func Open(dataDir, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring,
 		rnd = rand.Reader
 	}
 	if masterKey = strings.TrimSpace(masterKey); masterKey != "" {
-		return openConfigured(dataDir, masterKey, log, rnd)
+		return openConfigured(path, masterKey, log, rnd)
 	}
-	if dataDir == "" {
-		return nil, fmt.Errorf("%w: no data directory and no master key", ErrKeyFile)
+	if path == "" {
+		return nil, fmt.Errorf("%w: no key file and no master key", ErrKeyFile)
 	}
-	path := filepath.Join(dataDir, FileName)
 	kf, err := readKeyFile(path, log)
 	if errors.Is(err, fs.ErrNotExist) {
-		kf, err = generate(dataDir, rnd)
+		kf, err = generate(path, rnd)
 		if err == nil {
 			log.Warn("GENERATED A NEW MASTER KEY: back up this file now and keep it secret; "+
 				"without it every encrypted document and personal record is lost for good",
@@ -83,12 +97,12 @@ func Open(dataDir, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring,
 	if err != nil {
 		return nil, err
 	}
-	k.dir = dataDir
+	k.path = path
 	return k, nil
 }
 
 // openConfigured builds the single-key keyring of a configured master key.
-func openConfigured(dataDir, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring, error) {
+func openConfigured(path, masterKey string, log *slog.Logger, rnd io.Reader) (*Keyring, error) {
 	key, err := decodeKey(masterKey)
 	if err != nil {
 		return nil, err
@@ -103,11 +117,11 @@ func openConfigured(dataDir, masterKey string, log *slog.Logger, rnd io.Reader) 
 		return nil, err
 	}
 	k.fromEnv = true
-	if dataDir != "" {
-		if _, err := os.Stat(filepath.Join(dataDir, FileName)); err == nil {
-			log.Warn("a master key is configured, so the key file in the data directory is ignored; "+
+	if path != "" {
+		if _, err := os.Stat(path); err == nil {
+			log.Warn("a master key is configured, so the key file is ignored; "+
 				"data sealed with the file's keys cannot be read",
-				slog.String("file", filepath.Join(dataDir, FileName)), slog.String("key_id", id))
+				slog.String("file", path), slog.String("key_id", id))
 		}
 	}
 	return k, nil
@@ -199,9 +213,9 @@ func (kf *keyFile) decode() (map[string][]byte, []byte, error) {
 	return master, index, nil
 }
 
-// generate creates dataDir/keys.json with fresh keys, never replacing an
+// generate creates the key file at path with fresh keys, never replacing an
 // existing file (fs.ErrExist then).
-func generate(dataDir string, rnd io.Reader) (*keyFile, error) {
+func generate(path string, rnd io.Reader) (*keyFile, error) {
 	var master, index [KeySize]byte
 	if _, err := io.ReadFull(rnd, master[:]); err != nil {
 		return nil, internalErr(err)
@@ -216,25 +230,26 @@ func generate(dataDir string, rnd io.Reader) (*keyFile, error) {
 		Keys:    []fileEntry{{ID: id, Key: base64.StdEncoding.EncodeToString(master[:])}},
 		Index:   base64.StdEncoding.EncodeToString(index[:]),
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyFile, err)
 	}
-	if err := writeKeyFile(dataDir, kf, false); err != nil {
+	if err := writeKeyFile(path, kf, false); err != nil {
 		return nil, err
 	}
 	return kf, nil
 }
 
-// writeKeyFile writes kf to dataDir/keys.json through a temporary file: with
+// writeKeyFile writes kf to path through a temporary file beside it: with
 // replace it renames over the old file, without it links (so an existing
 // file is never clobbered and fs.ErrExist is returned).
-func writeKeyFile(dataDir string, kf *keyFile, replace bool) error {
+func writeKeyFile(path string, kf *keyFile, replace bool) error {
+	dir := filepath.Dir(path)
 	b, err := json.MarshalIndent(kf, "", "  ")
 	if err != nil {
 		return internalErr(err)
 	}
 	b = append(b, '\n')
-	tmp, err := os.CreateTemp(dataDir, ".keys-*.tmp")
+	tmp, err := os.CreateTemp(dir, ".keys-*.tmp")
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrKeyFile, err)
 	}
@@ -255,7 +270,6 @@ func writeKeyFile(dataDir string, kf *keyFile, replace bool) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("%w: %w", ErrKeyFile, err)
 	}
-	path := filepath.Join(dataDir, FileName)
 	if replace {
 		err = os.Rename(tmp.Name(), path)
 	} else {
@@ -267,7 +281,7 @@ func writeKeyFile(dataDir string, kf *keyFile, replace bool) error {
 		}
 		return fmt.Errorf("%w: %w", ErrKeyFile, err)
 	}
-	syncDir(dataDir)
+	syncDir(dir)
 	return nil
 }
 
@@ -291,11 +305,19 @@ func syncDir(dir string) {
 // key; ErrKeyFile when the file cannot be read or written or belongs to
 // another keyring (a different index key).
 func (k *Keyring) Rotate(dataDir string) (newID string, err error) {
+	if dataDir == "" && !k.fromEnv {
+		return "", fmt.Errorf("%w: no data directory", ErrKeyFile)
+	}
+	return k.RotateFile(filepath.Join(dataDir, FileName))
+}
+
+// RotateFile is Rotate on the key file at path.
+func (k *Keyring) RotateFile(path string) (newID string, err error) {
 	if k.fromEnv {
 		return "", ErrRotateUnsupported
 	}
-	if dataDir == "" {
-		return "", fmt.Errorf("%w: no data directory", ErrKeyFile)
+	if path == "" {
+		return "", fmt.Errorf("%w: no key file", ErrKeyFile)
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -303,7 +325,7 @@ func (k *Keyring) Rotate(dataDir string) (newID string, err error) {
 		return "", errNoKeys
 	}
 
-	if err := k.mergeFileLocked(dataDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := k.mergeFileLocked(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
 	var key [KeySize]byte
@@ -321,10 +343,10 @@ func (k *Keyring) Rotate(dataDir string) (newID string, err error) {
 	kf := k.fileLocked()
 	kf.Keys = append(kf.Keys, fileEntry{ID: id, Key: base64.StdEncoding.EncodeToString(key[:])})
 	kf.Current = id
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrKeyFile, err)
 	}
-	if err := writeKeyFile(dataDir, kf, true); err != nil {
+	if err := writeKeyFile(path, kf, true); err != nil {
 		return "", err
 	}
 	if err := k.add(id, key[:]); err != nil {
@@ -339,6 +361,11 @@ func (k *Keyring) Rotate(dataDir string) (newID string, err error) {
 // process (for example `veriwallet keys rotate`). Keys are only ever added.
 // Errors: ErrRotateUnsupported for a configured master key; ErrKeyFile.
 func (k *Keyring) Reload(dataDir string) error {
+	return k.ReloadFile(filepath.Join(dataDir, FileName))
+}
+
+// ReloadFile is Reload from the key file at path.
+func (k *Keyring) ReloadFile(path string) error {
 	if k.fromEnv {
 		return ErrRotateUnsupported
 	}
@@ -347,7 +374,7 @@ func (k *Keyring) Reload(dataDir string) error {
 	if k.master == nil {
 		return errNoKeys
 	}
-	if err := k.mergeFileLocked(dataDir); err != nil {
+	if err := k.mergeFileLocked(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: %w", ErrKeyFile, err)
 		}
@@ -359,8 +386,8 @@ func (k *Keyring) Reload(dataDir string) error {
 // mergeFileLocked adds the file's keys to k and adopts its current key.
 // A missing file returns an error matching fs.ErrNotExist and changes
 // nothing. The caller holds k.mu.
-func (k *Keyring) mergeFileLocked(dataDir string) error {
-	kf, err := readKeyFile(filepath.Join(dataDir, FileName), slog.New(slog.DiscardHandler))
+func (k *Keyring) mergeFileLocked(path string) error {
+	kf, err := readKeyFile(path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -104,11 +104,11 @@ type Keyring struct {
 	rand      io.Reader
 	fromEnv   bool // built from a configured master key: never written
 
-	// dir is the data directory of a keyring loaded from its key file:
+	// path is the key file of a keyring loaded from one:
 	// meeting an unknown key id, Open reloads the file (at most once a
 	// second), so a running server reads what `veriwallet keys rotate`
 	// re-wrapped under a key it added after the server started.
-	dir        string
+	path       string
 	lastReload atomic.Int64
 }
 
@@ -505,7 +505,7 @@ func (k *Keyring) RewrapString(sealed string) (string, bool, error) {
 // reloadForUnknown reloads the key file (file-backed keyrings only, at most
 // once a second) and reports whether it did.
 func (k *Keyring) reloadForUnknown() bool {
-	if k.dir == "" || k.fromEnv {
+	if k.path == "" || k.fromEnv {
 		return false
 	}
 	now := time.Now().UnixNano()
@@ -513,5 +513,5 @@ func (k *Keyring) reloadForUnknown() bool {
 	if now-last < int64(time.Second) || !k.lastReload.CompareAndSwap(last, now) {
 		return false
 	}
-	return k.Reload(k.dir) == nil
+	return k.ReloadFile(k.path) == nil
 }

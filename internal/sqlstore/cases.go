@@ -403,45 +403,88 @@ func (s *Cases) IdentityUsers(ctx context.Context, hash, exceptUser string) ([]s
 	return out, translate(rows.Err())
 }
 
+// otpLockKey is the PostgreSQL advisory lock that serialises one-time code
+// sends (any constant unique to this use): few enough that one lock costs
+// nothing, and it covers the number, user and address counts at once with no
+// lock-order to get wrong. SQLite transactions take the write lock at BEGIN
+// (_txlock=immediate), which serialises them the same way.
+const otpLockKey = 0x76770071
+
 // SavePhoneCode implements verification.Store.
-func (s *Cases) SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now, expires time.Time, lim verification.PhoneLimits) error {
-	ph := s.db.cipher.BlindIndex("otp-phone", []byte(phone))
+func (s *Cases) SavePhoneCode(ctx context.Context, send verification.PhoneCodeSend, lim verification.PhoneLimits) error {
+	ph := s.db.cipher.BlindIndex("otp-phone", []byte(send.Phone))
+	var client []byte
+	if send.Client != "" {
+		client = s.db.cipher.BlindIndex("otp-client", []byte(send.Client))
+	}
+	now := ts(send.Now)
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		var failures, sends int
-		var windowStart, lastSent time.Time
-		err := tx.QueryRowContext(ctx, `SELECT failures, sends, window_start, last_sent_at FROM phone_codes WHERE case_id = $1`, caseID).
-			Scan(&failures, &sends, &windowStart, &lastSent)
-		if errors.Is(err, sql.ErrNoRows) {
-			_, err := tx.ExecContext(ctx, `INSERT INTO phone_codes (case_id, phone_hash, code_hash, expires_at, tries, failures, sends, window_start, last_sent_at)
-				VALUES ($1, $2, $3, $4, 0, 0, 1, $5, $5)`, caseID, ph, codeHash, ts(expires), ts(now))
-			return err
-		} else if err != nil {
+		if s.db.Engine == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(otpLockKey)); err != nil {
+				return err
+			}
+		}
+		var failures int
+		err := tx.QueryRowContext(ctx, `SELECT failures FROM phone_codes WHERE case_id = $1`, send.CaseID).Scan(&failures)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		switch {
-		case lim.MaxFailures > 0 && failures >= lim.MaxFailures:
+		if lim.MaxFailures > 0 && failures >= lim.MaxFailures {
 			return errs.New(errs.TooMany, "PHONE_CODE_LOCKED",
 				"Too many wrong codes for this verification. Contact support to confirm your number.",
 				"此认证输入错误验证码的次数过多，请联系客服确认手机号。")
-		case now.Sub(lastSent) < lim.Cooldown:
-			e := errs.New(errs.TooMany, "PHONE_CODE_TOO_SOON", "A code was sent less than a minute ago; wait for it, or ask again in a minute.",
-				"验证码刚刚已发送，请稍候查收，或一分钟后再试。")
-			e.RetryAfter = lim.Cooldown - now.Sub(lastSent)
-			return e
 		}
-		if now.Sub(windowStart) >= time.Hour {
-			windowStart, sends = now, 0
+		if _, err := tx.ExecContext(ctx, `DELETE FROM phone_code_sends WHERE sent_at <= $1`, now.Add(-24*time.Hour)); err != nil {
+			return err
 		}
-		if lim.PerHour > 0 && sends >= lim.PerHour {
-			e := errs.New(errs.TooMany, "PHONE_CODE_LIMIT", "Too many codes were sent in the last hour. Try again later.",
-				"过去一小时内发送的验证码过多，请稍后再试。")
-			e.RetryAfter = windowStart.Add(time.Hour).Sub(now)
-			return e
+		var sends verification.PhoneSends
+		if sends.Phone, err = sendTimes(ctx, tx, `phone_hash`, ph, now.Add(-24*time.Hour)); err != nil {
+			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET phone_hash = $1, code_hash = $2, expires_at = $3, tries = 0, sends = $4,
-			window_start = $5, last_sent_at = $6 WHERE case_id = $7`, ph, codeHash, ts(expires), sends+1, ts(windowStart), ts(now), caseID)
+		if sends.User, err = sendTimes(ctx, tx, `user_id`, send.UserID, now.Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		if client != nil {
+			if sends.Client, err = sendTimes(ctx, tx, `client_hash`, client, now.Add(-time.Hour)); err != nil {
+				return err
+			}
+		}
+		if err := lim.Check(now, sends); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO phone_code_sends (phone_hash, user_id, client_hash, sent_at) VALUES ($1, $2, $3, $4)`,
+			ph, send.UserID, client, now); err != nil {
+			return err
+		}
+		if !exists {
+			_, err := tx.ExecContext(ctx, `INSERT INTO phone_codes (case_id, phone_hash, code_hash, expires_at, tries, failures, sends, window_start, last_sent_at)
+				VALUES ($1, $2, $3, $4, 0, 0, 1, $5, $5)`, send.CaseID, ph, send.CodeHash, ts(send.Expires), now)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET phone_hash = $1, code_hash = $2, expires_at = $3, tries = 0, sends = sends + 1,
+			last_sent_at = $4 WHERE case_id = $5`, ph, send.CodeHash, ts(send.Expires), now, send.CaseID)
 		return err
 	})
+}
+
+// sendTimes lists the one-time code sends whose column equals v since a
+// time, oldest first. column is one of a fixed set, never input.
+func sendTimes(ctx context.Context, tx *sql.Tx, column string, v any, since time.Time) ([]time.Time, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT sent_at FROM phone_code_sends WHERE `+column+` = $1 AND sent_at > $2 ORDER BY sent_at`, v, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t.UTC())
+	}
+	return out, rows.Err()
 }
 
 // UsePhoneCode implements verification.Store. A code dies after 5 wrong

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -27,7 +28,7 @@ type quality struct {
 }
 
 // CreateDocument implements document.Store.
-func (s *Documents) CreateDocument(ctx context.Context, d *document.Document) error {
+func (s *Documents) CreateDocument(ctx context.Context, d *document.Document, quota document.Quota) error {
 	q, _ := json.Marshal(quality{Scores: d.Scores, Reasons: d.Reasons})
 	var dup any
 	if len(d.Duplicate) > 0 {
@@ -35,11 +36,76 @@ func (s *Documents) CreateDocument(ctx context.Context, d *document.Document) er
 		dup = string(b)
 	}
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, owner_id, kind, format, width, height, sha256, phash, phash_fine, accepted, quality, duplicate_of, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			d.ID, d.OwnerID, string(d.Kind), d.Format, d.Width, d.Height, d.SHA256, int64(d.PHash), fineHex(d.PHashFine), d.Accepted, string(q), dup, ts(d.CreatedAt))
+		if quota.MaxDocuments > 0 || quota.MaxBytes > 0 {
+			// One creation per owner at a time (SQLite's write lock, taken
+			// at BEGIN, does this by itself), then count in the same
+			// transaction.
+			if s.db.Engine == Postgres {
+				if _, err := tx.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, d.OwnerID); err != nil {
+					return err
+				}
+			}
+			n, b, err := storedUsage(ctx, tx, d.OwnerID)
+			if err != nil {
+				return err
+			}
+			if (quota.MaxDocuments > 0 && n >= quota.MaxDocuments) || (quota.MaxBytes > 0 && b+d.StoredBytes > quota.MaxBytes) {
+				return document.ErrQuotaExceeded(quota)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, owner_id, kind, format, width, height, sha256, phash, phash_fine, accepted, quality, duplicate_of, created_at, stored_bytes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			d.ID, d.OwnerID, string(d.Kind), d.Format, d.Width, d.Height, d.SHA256, int64(d.PHash), fineHex(d.PHashFine), d.Accepted, string(q), dup, ts(d.CreatedAt), d.StoredBytes)
 		return err
 	})
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func storedUsage(ctx context.Context, q querier, ownerID string) (int, int64, error) {
+	var n int
+	var b int64
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM documents WHERE owner_id = $1 AND purged_at IS NULL`, ownerID).Scan(&n, &b)
+	return n, b, err
+}
+
+// StoredUsage implements document.Store.
+func (s *Documents) StoredUsage(ctx context.Context, ownerID string) (int, int64, error) {
+	n, b, err := storedUsage(ctx, s.db, ownerID)
+	return n, b, translate(err)
+}
+
+// DeleteDocument implements document.Store.
+func (s *Documents) DeleteDocument(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM documents WHERE id = $1`, id)
+	return translate(err)
+}
+
+// RefusedBefore implements document.Store.
+func (s *Documents) RefusedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM documents WHERE accepted = $1 AND purged_at IS NULL AND created_at < $2 ORDER BY created_at LIMIT $3`,
+		false, ts(t), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, id)
+	}
+	return out, translate(rows.Err())
+}
+
+// MarkPurged implements document.Store.
+func (s *Documents) MarkPurged(ctx context.Context, id string, t time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE documents SET purged_at = $1, stored_bytes = 0 WHERE id = $2 AND purged_at IS NULL`, ts(t), id)
+	return translate(err)
 }
 
 // Document implements document.Store.
@@ -48,8 +114,9 @@ func (s *Documents) Document(ctx context.Context, id string) (*document.Document
 	var kind, q string
 	var ph int64
 	var dup sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT id, owner_id, kind, format, width, height, sha256, phash, accepted, quality, duplicate_of, created_at
-		FROM documents WHERE id = $1`, id).Scan(&d.ID, &d.OwnerID, &kind, &d.Format, &d.Width, &d.Height, &d.SHA256, &ph, &d.Accepted, &q, &dup, &d.CreatedAt)
+	var purged sql.NullTime
+	err := s.db.QueryRowContext(ctx, `SELECT id, owner_id, kind, format, width, height, sha256, phash, accepted, quality, duplicate_of, created_at, stored_bytes, purged_at
+		FROM documents WHERE id = $1`, id).Scan(&d.ID, &d.OwnerID, &kind, &d.Format, &d.Width, &d.Height, &d.SHA256, &ph, &d.Accepted, &q, &dup, &d.CreatedAt, &d.StoredBytes, &purged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, document.ErrNotFound
 	}
@@ -57,6 +124,10 @@ func (s *Documents) Document(ctx context.Context, id string) (*document.Document
 		return nil, translate(err)
 	}
 	d.Kind, d.PHash, d.CreatedAt = document.Kind(kind), uint64(ph), d.CreatedAt.UTC()
+	if purged.Valid {
+		t := purged.Time.UTC()
+		d.PurgedAt = &t
+	}
 	var qq quality
 	if err := json.Unmarshal([]byte(q), &qq); err != nil {
 		return nil, errs.Internalf("document quality: %w", err)

@@ -40,7 +40,7 @@ func TestReadings(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := &document.Document{ID: "doc_reading", OwnerID: u.ID, Kind: document.KindIDFront, Format: "jpeg", Accepted: true, CreatedAt: time.Now().UTC()}
-			if err := db.Documents().CreateDocument(ctx, d); err != nil {
+			if err := db.Documents().CreateDocument(ctx, d, document.Quota{}); err != nil {
 				t.Fatal(err)
 			}
 			q := &queued{}

@@ -158,7 +158,13 @@ func normSex(s string) string {
 	return strings.TrimSpace(clip(s))
 }
 
-func collapse(s string) string { return strings.Join(strings.Fields(clip(s)), " ") }
+// collapse tidies free text: white space collapsed, bidirectional
+// formatting characters (U+202E …) stripped, as names do (NormalizeName).
+// Stripped, not refused: they are invisible (often pasted along from another
+// app), so a customer told to remove them could not see what to remove, and
+// they mean nothing in an address or an occupation; stripped at the door,
+// they are never stored, so never shown reordered to a reviewer.
+func collapse(s string) string { return strings.Join(strings.Fields(idrules.StripBidi(clip(s))), " ") }
 
 // BirthDate returns the applicant's birth date: from the ID number when its
 // format carries one and it is valid, else from the typed (or MRZ) birth
@@ -430,7 +436,7 @@ func checkText(field, v string) (FieldError, bool) {
 			i18n.T("This text is too long (at most 200 characters).", "内容过长（最多 200 个字）。"), i18n.Text{}), true
 	}
 	for _, r := range v {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Co, r) || unicode.Is(unicode.Cs, r) {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Co, r) || unicode.Is(unicode.Cs, r) || idrules.IsBidiControl(r) {
 			return fieldError(CodeFieldInvalid, field, RuleTextCharacter,
 				i18n.T("This text contains characters that cannot be used.", "内容中含有无法使用的字符。"), i18n.Text{}), true
 		}

@@ -42,16 +42,35 @@ type SubmitLimit struct {
 // ErrNoAttemptsLeft is returned by SubmitCase when the limit is reached.
 var ErrNoAttemptsLeft = errs.New(errs.TooMany, "ATTEMPTS_EXCEEDED", "No attempts left for now.", "暂时没有剩余的认证次数。")
 
-// PhoneLimits bound one-time codes per case: one send per Cooldown, PerHour
-// sends an hour, and MaxFailures wrong codes in all (then support helps).
+// PhoneLimits bound one-time codes. They are counted in the database over
+// rolling windows, per phone number (by its keyed hash), per user and per
+// client address, inside the transaction that records the send, so
+// concurrent requests cannot pass them together. MaxFailures bounds the
+// wrong codes of one case in all (then support helps). Zero turns a limit off.
 type PhoneLimits struct {
-	Cooldown    time.Duration
-	PerHour     int
-	MaxFailures int
+	PerMinute     int // per phone number, one minute
+	PerHour       int // per phone number, one hour
+	PerDay        int // per phone number, 24 hours
+	PerUserDay    int // per user, 24 hours
+	PerClientHour int // per client address, one hour
+	MaxFailures   int
 }
 
-// DefaultPhoneLimits: one code a minute, five an hour, twenty wrong tries.
-var DefaultPhoneLimits = PhoneLimits{Cooldown: time.Minute, PerHour: 5, MaxFailures: 20}
+// DefaultPhoneLimits: per number one code a minute, five an hour, ten a
+// day; ten a day per user; twenty an hour per client address; twenty wrong
+// tries per case.
+var DefaultPhoneLimits = PhoneLimits{PerMinute: 1, PerHour: 5, PerDay: 10, PerUserDay: 10, PerClientHour: 20, MaxFailures: 20}
+
+// PhoneCodeSend is one one-time code about to be sent.
+type PhoneCodeSend struct {
+	CaseID   string
+	UserID   string
+	Phone    string // E.164; the store keeps only its keyed hash
+	Client   string // the client address ("" when unknown: not counted)
+	CodeHash []byte
+	Now      time.Time
+	Expires  time.Time
+}
 
 // Store persists cases. Each method is one transaction; the ones that change
 // a case take the version it was read at and fail with Conflict
@@ -89,10 +108,13 @@ type Store interface {
 	// IdentityUsers lists other users whose submitted (or decided) cases
 	// carry the identity hash.
 	IdentityUsers(ctx context.Context, hash, exceptUser string) ([]string, error)
-	// SavePhoneCode stores a new one-time code's hash for a case, within the
-	// limits: Errors: TooMany PHONE_CODE_TOO_SOON, PHONE_CODE_LIMIT (with
-	// RetryAfter), PHONE_CODE_LOCKED.
-	SavePhoneCode(ctx context.Context, caseID string, codeHash []byte, phone string, now, expires time.Time, lim PhoneLimits) error
+	// SavePhoneCode records a send and stores the new one-time code's hash
+	// for the case, within the limits, counted in the same transaction
+	// (serialised, so concurrent sends cannot pass a limit together).
+	// Errors: TooMany PHONE_CODE_TOO_SOON, PHONE_CODE_LIMIT,
+	// PHONE_CODE_USER_LIMIT, PHONE_CODE_CLIENT_LIMIT (each with RetryAfter),
+	// PHONE_CODE_LOCKED.
+	SavePhoneCode(ctx context.Context, send PhoneCodeSend, lim PhoneLimits) error
 	// UsePhoneCode checks a code: it returns whether it matched the stored
 	// one for that phone; failed tries are counted and a code is spent
 	// after 5 tries or on success.

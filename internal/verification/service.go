@@ -64,9 +64,10 @@ type Service struct {
 	// handling of sensitive personal information (PIPL art. 29);
 	// identity.Service does. The application always sets it; nil (tests
 	// of the other rules) does not check.
-	Consent SensitiveConsent
-	Now     func() time.Time
-	Log     *slog.Logger
+	Consent     SensitiveConsent
+	Now         func() time.Time
+	Log         *slog.Logger
+	PhoneLimits *PhoneLimits // nil: DefaultPhoneLimits
 }
 
 func (s *Service) now() time.Time {
@@ -219,8 +220,10 @@ func codeHash(caseID, code string) []byte {
 }
 
 // SendPhoneCode sends a 6-digit one-time code (valid 10 minutes) to the
-// case's phone number. Errors: Invalid PHONE_REQUIRED.
-func (s *Service) SendPhoneCode(ctx context.Context, userID, id string) error {
+// case's phone number, within the phone limits (counted per number, per
+// user and per client address, the caller's address). Errors: Invalid
+// PHONE_REQUIRED; TooMany as Store.SavePhoneCode.
+func (s *Service) SendPhoneCode(ctx context.Context, userID, id, client string) error {
 	c, err := s.editable(ctx, userID, id, ConfirmPhone)
 	if err != nil {
 		return err
@@ -234,7 +237,13 @@ func (s *Service) SendPhoneCode(ctx context.Context, userID, id string) error {
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	now := s.now()
-	if err := s.Store.SavePhoneCode(ctx, c.ID, codeHash(c.ID, code), c.Applicant.Phone, now, now.Add(10*time.Minute), DefaultPhoneLimits); err != nil {
+	lim := DefaultPhoneLimits
+	if s.PhoneLimits != nil {
+		lim = *s.PhoneLimits
+	}
+	send := PhoneCodeSend{CaseID: c.ID, UserID: c.UserID, Phone: c.Applicant.Phone, Client: client,
+		CodeHash: codeHash(c.ID, code), Now: now, Expires: now.Add(10 * time.Minute)}
+	if err := s.Store.SavePhoneCode(ctx, send, lim); err != nil {
 		return err
 	}
 	if err := s.Sender.SendCode(ctx, c.Applicant.Phone, code); err != nil {

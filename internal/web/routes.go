@@ -57,9 +57,8 @@ func (wb *Web) registerForm(w http.ResponseWriter, r *http.Request) {
 
 func (wb *Web) register(w http.ResponseWriter, r *http.Request) {
 	p := wb.newPage(r, "register.title")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		wb.notFound(w, r)
+	if err := parseForm(w, r); err != nil {
+		wb.fail(w, r, "register", p, err)
 		return
 	}
 	p.Form["account"] = r.PostForm.Get("account")
@@ -100,9 +99,8 @@ func (wb *Web) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (wb *Web) login(w http.ResponseWriter, r *http.Request) {
 	p := wb.newPage(r, "login.title")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		wb.notFound(w, r)
+	if err := parseForm(w, r); err != nil {
+		wb.fail(w, r, "login", p, err)
 		return
 	}
 	p.Form["account"] = r.PostForm.Get("account")
