@@ -65,7 +65,9 @@ func newPipeline(t *testing.T) *pipeline {
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	a, err := New(context.Background(), Options{DB: sqltest.Open(t, "sqlite"), Keys: sqltest.Keyring(t), DataDir: t.TempDir(),
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: codes})
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: codes,
+		// Every case here confirms the same number within a minute.
+		PhoneLimits: &verification.PhoneLimits{PerUserDay: 10, MaxFailures: 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
