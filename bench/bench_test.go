@@ -147,6 +147,10 @@ func (c *client) upload(kind string, file []byte) string {
 		Document struct{ ID string } `json:"document"`
 	}
 	json.NewDecoder(res.Body).Decode(&m)
+	if res.StatusCode != http.StatusCreated || m.Document.ID == "" {
+		// A refused upload measures nothing: say so rather than time 404s.
+		c.b.Errorf("upload %s: %d", kind, res.StatusCode)
+	}
 	return m.Document.ID
 }
 

@@ -47,6 +47,7 @@ func BenchmarkUploadToReading(b *testing.B) {
 	var login struct{ Token string }
 	c.do("POST", "/api/v1/auth/login", `{"email":"reader@example.com","password":"bench password"}`, &login)
 	c.token = login.Token
+	c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil)
 	type photo struct {
 		kind string
 		data []byte
