@@ -206,9 +206,23 @@ func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verif
 			if ev.To == "" { // only asking about a replay
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, scope, key, case_id, created_at) VALUES ($1, 'submit', $2, $3, $4)`,
-				c.UserID, idemKey, c.ID, ts(ev.At)); err != nil {
+			// A concurrent submit with the same key (PostgreSQL: both saw
+			// no row) waits here for the other to commit; then this one is
+			// its replay, not a unique violation.
+			res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, scope, key, case_id, created_at) VALUES ($1, 'submit', $2, $3, $4)
+				ON CONFLICT (user_id, scope, key) DO NOTHING`, c.UserID, idemKey, c.ID, ts(ev.At))
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if err := tx.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE user_id = $1 AND scope = 'submit' AND key = $2`, c.UserID, idemKey).Scan(&prev); err != nil {
+					return err
+				}
+				if prev != c.ID {
+					return errs.New(errs.Conflict, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another verification.", "该 Idempotency-Key 已用于另一个认证。")
+				}
+				replay = true
+				return nil
 			}
 		}
 		if ev.To == "" {
