@@ -509,20 +509,21 @@ func (s *Cases) UsePhoneCode(ctx context.Context, caseID string, codeHash []byte
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		var storedPhone, storedCode []byte
 		var expires time.Time
-		var tries int
-		err := tx.QueryRowContext(ctx, `SELECT phone_hash, code_hash, expires_at, tries FROM phone_codes WHERE case_id = $1`, caseID).
-			Scan(&storedPhone, &storedCode, &expires, &tries)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		} else if err != nil {
+		// The try is counted first, in one statement that takes the row's
+		// lock: concurrent confirmations queue behind it and see its count
+		// (PostgreSQL re-reads a row it waited for), so a burst is compared
+		// at most five times and a code is used once.
+		err := tx.QueryRowContext(ctx, `UPDATE phone_codes SET tries = tries + 1 WHERE case_id = $1 AND tries < 5
+			RETURNING phone_hash, code_hash, expires_at`, caseID).Scan(&storedPhone, &storedCode, &expires)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if tries < 5 && now.Before(expires) && subtle.ConstantTimeCompare(storedPhone, ph) == 1 && subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
+		if err == nil && now.Before(expires) && subtle.ConstantTimeCompare(storedPhone, ph) == 1 && subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
 			ok = true
 			_, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID)
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET tries = tries + 1, failures = failures + 1 WHERE case_id = $1`, caseID)
+		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET failures = failures + 1 WHERE case_id = $1`, caseID)
 		return err
 	})
 	return ok, err
