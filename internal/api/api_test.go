@@ -342,3 +342,47 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 		t.Fatalf("statuses %v: more than %d passwords were tried", got, identity.DefaultConfig.MaxFailures)
 	}
 }
+
+// TestBadCharactersInIDs: a NUL byte or invalid UTF-8 in an id (path or
+// body) is a client's mistake on both engines. Before, PostgreSQL refused
+// the query argument and eleven routes answered 500 (SQLite: 404).
+func TestBadCharactersInIDs(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) {
+			base := newServer(t, engine)
+			register(t, base, `"email":"nul@example.com"`, "long enough pass")
+			tok := login(t, base, `"email":"nul@example.com"`, "long enough pass")
+			if r := do(t, base, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); r.status >= 300 {
+				t.Fatalf("consent: %d %s", r.status, r.raw)
+			}
+			id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`))["id"])
+			for _, c := range []struct{ method, path, body string }{
+				{"GET", "/api/v1/verifications/%00", ""},
+				{"GET", "/api/v1/verifications/a%FFb", ""},
+				{"GET", "/api/v1/documents/%00", ""},
+				{"GET", "/api/v1/documents/%00/image", ""},
+				{"DELETE", "/api/v1/sessions/%00", ""},
+				{"PUT", "/api/v1/verifications/%00/applicant", `{"full_name":"周杰"}`},
+				{"POST", "/api/v1/documents", `{"kind":"id_front","upload_id":"a\u0000"}`},
+				{"POST", "/api/v1/verifications/" + id + "/documents", `{"kind":"id_front","document_id":"d\u0000"}`},
+				{"POST", "/api/v1/handoff", `{"verification_id":"v\u0000"}`},
+			} {
+				r := do(t, base, c.method, c.path, tok, c.body)
+				if r.status < 400 || r.status >= 500 || r.code() == "" {
+					t.Errorf("%s %s %s: %d %s", c.method, c.path, c.body, r.status, r.raw)
+				}
+			}
+			req, _ := http.NewRequest("HEAD", base.URL+"/api/v1/uploads/%00", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Tus-Resumable", "1.0.0")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode < 400 || res.StatusCode >= 500 {
+				t.Errorf("tus HEAD %%00: %d", res.StatusCode)
+			}
+		})
+	}
+}

@@ -151,3 +151,59 @@ func TestPhoneCodeLimitsAcrossCasesAndUsers(t *testing.T) {
 		})
 	}
 }
+
+// TestPhoneCodeConcurrentConfirms: a one-time code is compared at most as
+// often as the tries allow and used once, however many confirmations
+// arrive at the same moment. On PostgreSQL the tries were read before
+// the increment of another confirmation committed, so a burst was compared
+// in full (a parallel brute force) and one code confirmed several requests
+// (seen as extra 409 CASE_CHANGED after a 200).
+func TestPhoneCodeConcurrentConfirms(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			base := newServer(t, engine)
+			register(t, base, `"email":"burst-confirm@example.com"`, "long enough pass")
+			tok := login(t, base, `"email":"burst-confirm@example.com"`, "long enough pass")
+			for round := range 4 {
+				phone := fmt.Sprintf("+861360013601%d", round)
+				id := phoneCase(t, base, tok, phone)
+				if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 202 {
+					t.Fatalf("send: %d %s", r.status, r.raw)
+				}
+				code := testSender.code(phone)
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				got := map[string]int{}
+				for range 30 {
+					wg.Go(func() {
+						r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+code+`"}`)
+						mu.Lock()
+						got[strconv.Itoa(r.status)+" "+r.code()]++
+						mu.Unlock()
+					})
+				}
+				wg.Wait()
+				if got["200 "] != 1 || got["400 PHONE_CODE_WRONG"] != 29 {
+					t.Fatalf("round %d: statuses %v, want 1×200 and 29×400 PHONE_CODE_WRONG", round, got)
+				}
+			}
+			// Wrong guesses fired together are compared only while tries
+			// remain: the right code sent with them cannot win once five
+			// wrong ones have counted, and afterwards it is dead.
+			phone := "+8613600136020"
+			id := phoneCase(t, base, tok, phone)
+			do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, "")
+			code := testSender.code(phone)
+			var wg sync.WaitGroup
+			for i := range 30 {
+				wg.Go(func() {
+					do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, fmt.Sprintf(`{"code":"%06d"}`, (i*7919)%1000000))
+				})
+			}
+			wg.Wait()
+			if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+code+`"}`); r.status != 400 {
+				t.Fatalf("right code after 30 wrong ones: %d %s", r.status, r.raw)
+			}
+		})
+	}
+}

@@ -211,3 +211,34 @@ func TestRefusedDocumentsPurged(t *testing.T) {
 		})
 	}
 }
+
+// TestTusLengthBeforeQuota: a tus creation whose Upload-Length is not a
+// size, or is larger than any upload may be, is refused for that (400
+// UPLOAD_LENGTH_INVALID, 413 UPLOAD_TOO_LARGE), not as a full quota (before:
+// 409 DOCUMENT_QUOTA_EXCEEDED to a customer with no document stored); a
+// length that fits the upload limit but not the quota is still a quota
+// refusal.
+func TestTusLengthBeforeQuota(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			srv, _ := newServerWith(t, engine, func(o *app.Options) { o.DocumentQuota = &document.Quota{MaxBytes: 700_000} })
+			register(t, srv, `"email":"tuslen@example.com"`, "long enough pass")
+			tok := login(t, srv, `"email":"tuslen@example.com"`, "long enough pass")
+			for _, c := range []struct {
+				length string
+				status int
+				code   string
+			}{
+				{"99999999999999999999", 400, "UPLOAD_LENGTH_INVALID"},
+				{strconv.Itoa(9 << 20), 413, "UPLOAD_TOO_LARGE"},
+				{"800000", 409, "DOCUMENT_QUOTA_EXCEEDED"},
+				{"1000", 201, ""},
+			} {
+				r := tusDo(t, srv, "POST", "/api/v1/uploads/", tok, nil, "Upload-Length", c.length)
+				if r.status != c.status || !strings.Contains(r.body, c.code) {
+					t.Errorf("Upload-Length %s: %d %s, want %d %s", c.length, r.status, r.body, c.status, c.code)
+				}
+			}
+		})
+	}
+}

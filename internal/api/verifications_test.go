@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -387,6 +388,50 @@ func TestAttemptLimitUnderConcurrentSubmits(t *testing.T) {
 			// No new case is opened that could only be refused at submit.
 			if r := do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`); r.status != 429 || r.code() != "ATTEMPTS_EXCEEDED" || r.header.Get("Retry-After") == "" {
 				t.Fatalf("create at the limit: %d %s", r.status, r.raw)
+			}
+		})
+	}
+}
+
+// TestConcurrentSubmitsSameKey: a client that retries one submit with its
+// Idempotency-Key while the first is still in flight gets the same answer
+// every time (on PostgreSQL two transactions both saw no key and the second
+// insert answered 409 CONFLICT), and one attempt is spent.
+func TestConcurrentSubmitsSameKey(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) {
+			base, _ := newServerDir(t, engine)
+			register(t, base, `"email":"samekey@example.com"`, "long enough pass")
+			tok := login(t, base, `"email":"samekey@example.com"`, "long enough pass")
+			for round := range 3 {
+				id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`))["id"])
+				phone := "+86135001351" + string(rune('0'+round)) + "0"
+				do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok, `{"full_name":"周杰","id_type":"cn_resident","id_number":"110105199003072311","phone":"`+phone+`"}`)
+				do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, "")
+				if r := do(t, base, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+testSender.code(phone)+`"}`); r.status != 200 {
+					t.Fatalf("confirm: %d %s", r.status, r.raw)
+				}
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				got := map[string]int{}
+				for range 10 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						r := do(t, base, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Idempotency-Key", "same-"+id)
+						mu.Lock()
+						got[fmt.Sprint(r.status, " ", r.code())]++
+						mu.Unlock()
+					}()
+				}
+				wg.Wait()
+				if got["202 "] != 10 {
+					t.Fatalf("round %d: statuses %v, want 10×202", round, got)
+				}
+				r := view(do(t, base, "GET", "/api/v1/verifications/"+id, tok, ""))
+				if left := r["attempts_left"]; left != float64(5-round-1) {
+					t.Fatalf("round %d: attempts_left %v, want %d", round, left, 5-round-1)
+				}
 			}
 		})
 	}

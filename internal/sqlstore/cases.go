@@ -206,9 +206,23 @@ func (s *Cases) SubmitCase(ctx context.Context, c *verification.Case, from verif
 			if ev.To == "" { // only asking about a replay
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, scope, key, case_id, created_at) VALUES ($1, 'submit', $2, $3, $4)`,
-				c.UserID, idemKey, c.ID, ts(ev.At)); err != nil {
+			// A concurrent submit with the same key (PostgreSQL: both saw
+			// no row) waits here for the other to commit; then this one is
+			// its replay, not a unique violation.
+			res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, scope, key, case_id, created_at) VALUES ($1, 'submit', $2, $3, $4)
+				ON CONFLICT (user_id, scope, key) DO NOTHING`, c.UserID, idemKey, c.ID, ts(ev.At))
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if err := tx.QueryRowContext(ctx, `SELECT case_id FROM idempotency_keys WHERE user_id = $1 AND scope = 'submit' AND key = $2`, c.UserID, idemKey).Scan(&prev); err != nil {
+					return err
+				}
+				if prev != c.ID {
+					return errs.New(errs.Conflict, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another verification.", "该 Idempotency-Key 已用于另一个认证。")
+				}
+				replay = true
+				return nil
 			}
 		}
 		if ev.To == "" {
@@ -495,20 +509,21 @@ func (s *Cases) UsePhoneCode(ctx context.Context, caseID string, codeHash []byte
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		var storedPhone, storedCode []byte
 		var expires time.Time
-		var tries int
-		err := tx.QueryRowContext(ctx, `SELECT phone_hash, code_hash, expires_at, tries FROM phone_codes WHERE case_id = $1`, caseID).
-			Scan(&storedPhone, &storedCode, &expires, &tries)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		} else if err != nil {
+		// The try is counted first, in one statement that takes the row's
+		// lock: concurrent confirmations queue behind it and see its count
+		// (PostgreSQL re-reads a row it waited for), so a burst is compared
+		// at most five times and a code is used once.
+		err := tx.QueryRowContext(ctx, `UPDATE phone_codes SET tries = tries + 1 WHERE case_id = $1 AND tries < 5
+			RETURNING phone_hash, code_hash, expires_at`, caseID).Scan(&storedPhone, &storedCode, &expires)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if tries < 5 && now.Before(expires) && subtle.ConstantTimeCompare(storedPhone, ph) == 1 && subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
+		if err == nil && now.Before(expires) && subtle.ConstantTimeCompare(storedPhone, ph) == 1 && subtle.ConstantTimeCompare(storedCode, codeHash) == 1 {
 			ok = true
 			_, err := tx.ExecContext(ctx, `DELETE FROM phone_codes WHERE case_id = $1`, caseID)
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET tries = tries + 1, failures = failures + 1 WHERE case_id = $1`, caseID)
+		_, err = tx.ExecContext(ctx, `UPDATE phone_codes SET failures = failures + 1 WHERE case_id = $1`, caseID)
 		return err
 	})
 	return ok, err

@@ -219,10 +219,23 @@ func translate(err error) error {
 	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED) {
 		return errs.New(errs.Unavailable, "DB_BUSY", "The service is busy. Please try again in a moment.", "服务繁忙，请稍后重试。").Wrap(err)
 	}
+	if isBadCharacter(err) {
+		return errs.New(errs.Invalid, "INVALID_CHARACTERS",
+			"The request contains characters that cannot be used (a NUL byte or invalid UTF-8).",
+			"请求中含有无法使用的字符（NUL 字节或无效的 UTF-8）。").Wrap(err)
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return errs.New(errs.Unavailable, "CANCELED", "The request was cancelled or took too long. Please try again.", "请求已取消或超时，请重试。").Wrap(err)
 	}
 	return errs.Internalf("database: %w", err)
+}
+
+// isBadCharacter reports PostgreSQL refusing a text argument it cannot
+// hold (a NUL byte, invalid UTF-8), as in an id taken from a request's path:
+// the client's mistake, where SQLite simply finds nothing.
+func isBadCharacter(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
 }
 
 func isUnique(err error) bool {

@@ -128,21 +128,22 @@ func (ls Levels) Decide(level Level, a Applicant, checks []CheckResult, at time.
 			fs = append(fs, Finding{Code: r.Reason, Document: r.Name, Step: DocumentStep(r.Name)})
 		}
 	}
+	// What the checks found.
+	var found []Finding
+	for _, c := range checks {
+		found = append(found, checkFindings(c)...)
+	}
 	// A required check the pipeline did not run is ours, unless the customer
-	// has something to fix first (the pipeline may stop early then).
-	if !anyCustomerFault(fs) {
+	// has something to fix first (the pipeline may stop early then, or skip
+	// what cannot run: no cross-check on a photo of the wrong kind).
+	if !anyCustomerFault(fs) && !anyCustomerFault(found) {
 		for _, k := range spec.Checks {
 			if !ran(checks, k) {
 				fs = append(fs, Finding{Code: CodeCheckMissing, Check: k})
 			}
 		}
 	}
-
-	// What the checks found.
-	for _, c := range checks {
-		fs = append(fs, checkFindings(c)...)
-	}
-	fs = dedupe(fs)
+	fs = dedupe(append(fs, found...))
 
 	var review, final, retry, soft []Finding
 	for _, f := range fs {

@@ -228,6 +228,31 @@ func TestSlotChecks(t *testing.T) {
 	}
 }
 
+// TestWrongKindInTheOnlySlot: an ID card's front in a passport case's only
+// slot is DOCUMENT_WRONG_KIND, a retry naming the slot, like a passport page
+// in an ID card case. Before, the cross-check (not run on a photo of the
+// wrong kind) counted as a check we failed to run (CHECK_MISSING) and the
+// case went to a reviewer, spending an attempt the customer could have
+// used to upload the passport page (seen through the API with real OCR).
+func TestWrongKindInTheOnlySlot(t *testing.T) {
+	a := Applicant{FullName: "张三", IDType: IDPassport, IDNumber: "E12345678", Phone: "13812345678", PhoneConfirmed: true,
+		Nationality: "CHN", BirthDate: "1985-02-03"}
+	s := &Service{Levels: DefaultLevels(), Reader: stubReader{}}
+	rule, _ := slotEvidence(a, DocPassport)
+	rd := Reading{Kind: DocIDFront, KindConfidence: 0.97, Fields: ReadFields{"name": sure("张三"), "id_number": sure(adultID)}}
+	cs := append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocPassport)},
+		s.slotChecks(a, DocPassport, rule, rd, at)...)
+	d := Decide(LevelStandard, a, cs, at)
+	if d.Status != StatusRetryRequired || !slices.Equal(d.Reasons, []string{CodeDocumentWrongKind}) || d.Findings[0].Step != "documents:passport" {
+		t.Fatalf("ID card front as the passport page: %+v", d)
+	}
+	// A check missing with nothing for the customer to fix stays ours.
+	d = Decide(LevelStandard, a, []CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocPassport)}, at)
+	if d.Status != StatusManualReview || !slices.Contains(d.Reasons, CodeCheckMissing) {
+		t.Fatalf("cross-check not run, nothing wrong: %+v", d)
+	}
+}
+
 // TestReadingFindings: what the customer is told at upload.
 func TestReadingFindings(t *testing.T) {
 	fs := readingFindings(DocIDFront, Reading{Kind: DocPassport, KindConfidence: 0.97}, at, 0.9)
