@@ -665,6 +665,29 @@ func TestJourneyReadFirstAndVerdicts(t *testing.T) {
 			if name := caseJSON(ctx, t, id, "j.verification.applicant.full_name"); name != cardName {
 				t.Fatalf("name after using the reading: %q", name)
 			}
+			// Submitting with the refused back spends no attempt on a known
+			// refusal: the submit step names it (the walk-through's customer
+			// lost an attempt to an expired back refused at upload).
+			var refusedWhy string
+			if err := do(ctx,
+				chromedp.Click(css("#documents-next")),
+				chromedp.WaitVisible(css("#screen-submit")),
+				chromedp.Click(css("#submit-case")),
+				chromedp.WaitVisible(css(`#submit-missing li[data-code="DOCUMENT_WRONG_KIND"]`)),
+				into(&refusedWhy, chromedp.Text(css(`#submit-missing li[data-code="DOCUMENT_WRONG_KIND"]`))),
+			); err != nil {
+				t.Fatalf("submit with a refused back: %v\n%s", err, pageText(ctx))
+			}
+			if st, left := caseJSON(ctx, t, id, "j.verification.status"), caseJSON(ctx, t, id, "String(j.verification.attempts_left)"); st != "draft" || left != "5" ||
+				!strings.Contains(refusedWhy, pick(lang, "passport", "护照")) {
+				t.Fatalf("after submitting a refused back: status %s, attempts left %s, %q", st, left, refusedWhy)
+			}
+			if err := do(ctx,
+				chromedp.Click(css(`#submit-missing li[data-code="DOCUMENT_WRONG_KIND"] button.redo`)),
+				chromedp.WaitVisible(css("#screen-documents")),
+			); err != nil {
+				t.Fatal(err)
+			}
 			// The back again, right this time.
 			env.reader.set(document.KindIDBack, nil, "")
 			if err := do(ctx,
