@@ -678,6 +678,15 @@ func TestJourneyReadFirstAndVerdicts(t *testing.T) {
 			); err != nil {
 				t.Fatalf("submit with a refused back: %v\n%s", err, pageText(ctx))
 			}
+			// At 390 px the values of the summary keep their width: the long
+			// English labels squeezed "mainland resident ID card" and the
+			// number into a column a few letters wide.
+			if !evalBool(ctx, t, `(() => { const dl = document.getElementById('summary').getBoundingClientRect();
+				const n = document.getElementById('summary-id_number'), r = document.createRange(); r.selectNodeContents(n);
+				return n.getBoundingClientRect().width >= 0.5 * dl.width && r.getClientRects().length === 1 })()`) {
+				t.Fatalf("the submit summary's values are squeezed at 390 px: %s", evalString(ctx, t, `(() => { const n = document.getElementById('summary-id_number'), r = document.createRange(); r.selectNodeContents(n);
+					return JSON.stringify([document.getElementById('summary').getBoundingClientRect().width, n.getBoundingClientRect().width, r.getClientRects().length, r.getBoundingClientRect().width]) })()`))
+			}
 			if st, left := caseJSON(ctx, t, id, "j.verification.status"), caseJSON(ctx, t, id, "String(j.verification.attempts_left)"); st != "draft" || left != "5" ||
 				!strings.Contains(refusedWhy, pick(lang, "passport", "护照")) {
 				t.Fatalf("after submitting a refused back: status %s, attempts left %s, %q", st, left, refusedWhy)
