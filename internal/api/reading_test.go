@@ -140,3 +140,53 @@ func documentReading(t *testing.T, engine string) {
 		t.Fatalf("stored reading: %+v %v", got, err)
 	}
 }
+
+// A photo its upload-time reading refused (here an expired ID back) is
+// named at submit, before an attempt is counted: submitting it could only
+// end in a retry (found by the customer walk-through of issue 10).
+func TestSubmitRefusedAtUpload(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) { submitRefusedAtUpload(t, engine) })
+	}
+}
+
+func submitRefusedAtUpload(t *testing.T, engine string) {
+	srv := newServer(t, engine)
+	register(t, srv, `"email":"expired@example.com"`, "long enough pass")
+	tok := login(t, srv, `"email":"expired@example.com"`, "long enough pass")
+	const number = "110105199003072311"
+	testReader.set("expired", document.KindIDFront, verification.ReadFields{"name": hi(0.99, "张三丰"), "id_number": hi(0.99, number)})
+	testReader.set("expired", document.KindIDBack, verification.ReadFields{"valid_until": hi(0.99, "2020-01-01")})
+	testReader.use("expired")
+
+	id := str(view(do(t, srv, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`))["id"])
+	if r := do(t, srv, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,
+		`{"full_name":"张三丰","id_type":"cn_resident","id_number":"`+number+`","phone":"13500135017"}`); r.status != 200 {
+		t.Fatalf("applicant: %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, ""); r.status != 202 {
+		t.Fatalf("send code: %d %s", r.status, r.raw)
+	}
+	code := testSender.code("+8613500135017")
+	if r := do(t, srv, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+code+`"}`); r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+	front := uploadDoc(t, srv, tok, "id_front", "004_good.jpg")
+	back := uploadDoc(t, srv, tok, "id_back", "010_good.jpg")
+	if codes, _ := readingCodes(reading(t, srv, tok, back, "en")); len(codes) != 1 || codes[0] != "DOCUMENT_EXPIRED" {
+		t.Fatalf("expired back read as %v", codes)
+	}
+	for kind, doc := range map[string]string{"id_front": front, "id_back": back} {
+		if r := do(t, srv, "POST", "/api/v1/verifications/"+id+"/documents", tok, `{"kind":"`+kind+`","document_id":"`+doc+`"}`); r.status != 200 {
+			t.Fatalf("attach %s: %d %s", kind, r.status, r.raw)
+		}
+	}
+	r := do(t, srv, "POST", "/api/v1/verifications/"+id+"/submit", tok, "", "Accept-Language", "zh-CN")
+	if r.status != 400 || r.code() != "SUBMISSION_INCOMPLETE" || !strings.Contains(r.raw, `"code":"DOCUMENT_EXPIRED"`) ||
+		!strings.Contains(r.raw, `"field":"id_back"`) || !strings.Contains(r.raw, "2020-01-01") {
+		t.Fatalf("submit with an expired back: %d %s", r.status, r.raw)
+	}
+	if v := view(do(t, srv, "GET", "/api/v1/verifications/"+id, tok, "")); v["status"] != "draft" || v["attempts_left"] != float64(5) {
+		t.Fatalf("after the refused submit: status %v, attempts left %v", v["status"], v["attempts_left"])
+	}
+}

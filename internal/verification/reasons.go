@@ -130,7 +130,7 @@ type ReasonInfo struct {
 var (
 	neutralMsg  = i18n.T("Your verification is being reviewed by our team.", "您的实名认证正在由我们的工作人员审核。")
 	neutralHint = i18n.T("No action is needed: we will notify you when the review is done. If it takes more than 2 working days, contact support with your case number.",
-		"您无需任何操作，审核完成后我们会通知您。如超过 2 个工作日仍未完成，请联系客服并提供案件编号。")
+		"您无需任何操作，审核完成后我们会通知您。如超过 2 个工作日仍未完成，请联系客服并提供认证编号。")
 )
 
 // registry is the one table of every reason veriwallet's verification can
@@ -241,7 +241,7 @@ var registry = map[string]ReasonInfo{
 	CodeDocumentWrongKind: {
 		Disposition: Retry, Step: StepDocuments,
 		Message:  i18n.T("This photo shows a different document than the one asked for.", "照片中的证件与要求上传的证件不符。"),
-		Hint:     i18n.T("Upload the document named on this step (for example the back of the ID card, not the front).", "请上传此步骤所要求的证件（例如身份证的国徽面，而不是人像面）。"),
+		Hint:     i18n.T("Upload a photo of exactly the document and side or page asked for here, not another document or its other side.", "请上传此处要求的证件及对应的那一面或那一页，不要上传其他证件或证件的另一面。"),
 		Internal: "the classifier (internal/ocr Classify) is confident the photo is another document kind than the slot it was filed under; the customer is told what it looks like and what is needed",
 	},
 	CodeDocumentInconsistent: {
@@ -325,7 +325,7 @@ var registry = map[string]ReasonInfo{
 	CodeReviewerRejected: {
 		Disposition: Final,
 		Message:     i18n.T("After review, we cannot approve your verification.", "经审核，您的实名认证未能通过。"),
-		Hint:        i18n.T("Contact support with your case number to learn what you can do.", "请联系客服并提供案件编号，了解后续办理方式。"),
+		Hint:        i18n.T("Contact support with your case number to learn what you can do.", "请联系客服并提供认证编号，了解后续办理方式。"),
 		Internal:    "a reviewer rejected the case; the reviewer's own notes say why",
 	},
 	CodeEngineUnavailable: {

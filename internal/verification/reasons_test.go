@@ -276,3 +276,22 @@ func TestCustomerReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestReasonTextsAsCustomersReadThem holds what a walk-through of the
+// wizard found: the case number is "认证编号" on the status screen, so no
+// reason may call it "案件编号"; and the wrong-kind hint, shown under a
+// message that names the document needed, must not name a side of its own
+// (it said "for example the back, not the front" under an ID-front slot).
+func TestReasonTextsAsCustomersReadThem(t *testing.T) {
+	for _, r := range Registry() {
+		if strings.Contains(r.Message.ZH+r.Hint.ZH, "案件编号") {
+			t.Errorf("%s says 案件编号; the wizard shows the case number as 认证编号", r.Code)
+		}
+	}
+	r, _ := Lookup(CodeDocumentWrongKind)
+	for _, side := range []string{"国徽面", "人像面", "back", "front"} {
+		if strings.Contains(r.Hint.ZH+r.Hint.EN, side) {
+			t.Errorf("the wrong-kind hint names %q whatever the slot asks for: %q / %q", side, r.Hint.EN, r.Hint.ZH)
+		}
+	}
+}

@@ -315,6 +315,38 @@ func (s *Service) Missing(c *Case) []Finding {
 	return out
 }
 
+// refusedAtUpload lists what the upload-time readings of the case's
+// documents already refused (a wrong kind, an expired document): submitting
+// them would only spend an attempt on a known refusal. A reading still
+// pending, skipped or failed refuses nothing; the pipeline decides then.
+func (s *Service) refusedAtUpload(ctx context.Context, c *Case) ([]Finding, error) {
+	var out []Finding
+	kinds := make([]string, 0, len(c.Documents))
+	for kind, id := range c.Documents {
+		if id != "" {
+			kinds = append(kinds, kind)
+		}
+	}
+	slices.Sort(kinds)
+	for _, kind := range kinds {
+		r, err := s.DocumentReading(ctx, c.Documents[kind])
+		if err != nil {
+			return nil, err
+		}
+		if r == nil || r.Status != ReadingDone {
+			continue
+		}
+		for _, f := range r.Reasons {
+			f.Document = kind
+			if f.Step == "" {
+				f.Step = DocumentStep(kind)
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
 // SubmitIncomplete is the error for a submission that lacks something.
 type SubmitIncomplete struct{ Missing []Finding }
 
@@ -342,7 +374,12 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 		}
 		return nil, err
 	}
-	if missing := s.Missing(c); len(missing) > 0 {
+	missing := s.Missing(c)
+	refused, err := s.refusedAtUpload(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if missing = append(missing, refused...); len(missing) > 0 {
 		return nil, &SubmitIncomplete{Missing: missing}
 	}
 	if ev == Resubmit {

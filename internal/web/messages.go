@@ -219,4 +219,7 @@ var messages = map[string]i18n.Text{
 	"js.nationality.ph":    i18n.T("Type to search: country, code (GBR) or nationality", "输入国家名称或代码（如 英国、GBR）搜索"),
 	"support.case_id":      i18n.T("Case id", "认证记录 ID"),
 	"js.submit.unchanged":  i18n.T("Still to fix:", "仍需修改："),
+
+	// The customer walk-through (helper W).
+	"js.status.retry_spent": i18n.T("Some details need correcting. Your data and photos are kept: you can correct them and submit again from the time below.", "有些内容需要更正。您的资料和照片会保留，可在下方所示时间之后修改并重新提交。"),
 }

@@ -911,15 +911,18 @@
     var s = view.status;
     $('status-title').textContent = view.status_title || (cfg.status[s] || {}).title || s;
     $('status-title').setAttribute('data-status', s);
-    $('status-text').textContent = (cfg.status[s] || {}).text || '';
+    var spent = view.attempts_left <= 0 && !!view.next_attempt_at;
+    // At the limit, "correct and submit again" cannot be done now: say when.
+    $('status-text').textContent = s === 'retry_required' && spent ? t('status.retry_spent') : (cfg.status[s] || {}).text || '';
     var busy = s === 'submitted' || s === 'processing';
     $('status-wait').textContent = t('status.wait');
     show($('status-wait'), busy);
     var ul = $('status-reasons');
     ul.textContent = '';
-    var spent = view.attempts_left <= 0 && !!view.next_attempt_at;
     var said = false;
     (view.reasons || []).forEach(function (r) {
+      // The title and text above already say "checking, a few seconds".
+      if (r.code === 'CHECKING' && busy) { return; }
       if (r.code === 'ATTEMPTS_EXCEEDED' && spent) {
         // One time on the screen, in this device's zone, with the zone named.
         r = { code: r.code, message: t('attempts.exceeded', { time: when(view.next_attempt_at) }), hint: '' };
