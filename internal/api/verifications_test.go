@@ -466,3 +466,38 @@ func TestPhoneCodeLimits(t *testing.T) {
 		t.Fatalf("confirm: %d %s", r.status, r.raw)
 	}
 }
+
+// TestOpenDraftsBounded: 25 concurrent creates by one user open at most
+// verification.MaxOpenDrafts drafts; the rest are 429 TOO_MANY_DRAFTS.
+// Both engines.
+func TestOpenDraftsBounded(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) {
+			base, _ := newServerDir(t, engine)
+			register(t, base, `"email":"drafts@example.com"`, "long enough pass")
+			tok := login(t, base, `"email":"drafts@example.com"`, "long enough pass")
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			got := map[string]int{}
+			for range 25 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`)
+					mu.Lock()
+					got[fmt.Sprint(r.status, " ", r.code())]++
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			if got["201 "] != verification.MaxOpenDrafts || got["429 TOO_MANY_DRAFTS"] != 25-verification.MaxOpenDrafts {
+				t.Fatalf("statuses %v, want %d×201 and the rest 429 TOO_MANY_DRAFTS", got, verification.MaxOpenDrafts)
+			}
+			// One more, alone, is refused too.
+			r := do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`)
+			if r.status != 429 {
+				t.Fatalf("11th draft: %d %s", r.status, r.raw)
+			}
+		})
+	}
+}

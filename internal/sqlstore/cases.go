@@ -74,6 +74,19 @@ func (s *Cases) CreateCase(ctx context.Context, c *verification.Case, idemKey st
 				return err
 			}
 		}
+		if c.Status == verification.StatusDraft {
+			// Count the user's drafts and insert under one lock per user.
+			if err := s.db.lockKeys(ctx, tx, "drafts:"+c.UserID); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE user_id = $1 AND status = 'draft'`, c.UserID).Scan(&n); err != nil {
+				return err
+			}
+			if n >= verification.MaxOpenDrafts {
+				return verification.ErrTooManyDrafts
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO cases (id, user_id, level, status, applicant_enc, identity_hash, documents, version, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			c.ID, c.UserID, string(c.Level), string(c.Status), app, c.IdentityHash, string(docs), c.Version, ts(c.CreatedAt), ts(c.UpdatedAt))

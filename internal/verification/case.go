@@ -39,6 +39,19 @@ type SubmitLimit struct {
 	Since time.Time
 }
 
+// MaxOpenDrafts bounds the draft cases one user may hold at once: a
+// customer needs one (the wizard steers back to it), an integration a few;
+// without a bound a hostile account adds rows without end. CreateCase
+// counts them in the insert's transaction, so concurrent creates cannot
+// pass it.
+const MaxOpenDrafts = 10
+
+// ErrTooManyDrafts is returned by CreateCase when the user holds
+// MaxOpenDrafts draft cases already.
+var ErrTooManyDrafts = errs.New(errs.TooMany, "TOO_MANY_DRAFTS",
+	"You have 10 unfinished verifications already. Continue one of them (GET /api/v1/verifications lists them) instead of starting another.",
+	"您已有 10 个未完成的认证。请继续其中一个，不要再新建。")
+
 // ErrNoAttemptsLeft is returned by SubmitCase when the limit is reached.
 var ErrNoAttemptsLeft = errs.New(errs.TooMany, "ATTEMPTS_EXCEEDED", "No attempts left for now.", "暂时没有剩余的认证次数。")
 
@@ -77,7 +90,8 @@ type PhoneCodeSend struct {
 // CASE_CHANGED when someone else changed it meanwhile.
 type Store interface {
 	// CreateCase inserts c. With an idempotency key already used by the
-	// user, it returns the case created then instead.
+	// user, it returns the case created then instead. A draft is refused
+	// with ErrTooManyDrafts when the user holds MaxOpenDrafts already.
 	CreateCase(ctx context.Context, c *Case, idemKey string) (*Case, error)
 	// Case returns a case. Errors: NotFound CASE_NOT_FOUND.
 	Case(ctx context.Context, id string) (*Case, error)
