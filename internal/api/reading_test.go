@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -186,7 +187,19 @@ func submitRefusedAtUpload(t *testing.T, engine string) {
 		!strings.Contains(r.raw, `"field":"id_back"`) || !strings.Contains(r.raw, "2020-01-01") {
 		t.Fatalf("submit with an expired back: %d %s", r.status, r.raw)
 	}
-	if v := view(do(t, srv, "GET", "/api/v1/verifications/"+id, tok, "")); v["status"] != "draft" || v["attempts_left"] != float64(5) {
+	v := view(do(t, srv, "GET", "/api/v1/verifications/"+id, tok, ""))
+	if v["status"] != "draft" || v["attempts_left"] != float64(5) {
 		t.Fatalf("after the refused submit: status %v, attempts left %v", v["status"], v["attempts_left"])
+	}
+	// The case's view says the same before any submit: the refused photo is
+	// missing and its step is not done.
+	if m, _ := json.Marshal(v["missing"]); !strings.Contains(string(m), `"code":"DOCUMENT_EXPIRED"`) {
+		t.Fatalf("missing does not name the expired back: %s", m)
+	}
+	steps, _ := v["steps"].([]any)
+	for _, st := range steps {
+		if m, _ := st.(map[string]any); m["step"] == "documents:id_back" && m["done"] == true {
+			t.Fatalf("the expired back's step shows done: %v", steps)
+		}
 	}
 }

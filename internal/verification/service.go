@@ -681,6 +681,13 @@ func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, e
 	missing := map[string]bool{}
 	if c.Status.Editable() {
 		m := s.Missing(c)
+		// A photo its upload-time reading refused is not done either:
+		// the view says so, as Submit would.
+		refused, err := s.refusedAtUpload(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		m = append(m, refused...)
 		v.Missing = append(v.Missing, CustomerFindings(m, lang)...)
 		for _, f := range m {
 			missing[f.Step] = true
