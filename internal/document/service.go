@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/blob"
@@ -95,11 +97,24 @@ var DefaultQuota = Quota{MaxDocuments: 50, MaxBytes: 200 << 20}
 // itself) nor 429 (waiting does not help, except for refused photos, whose
 // files are deleted after a day).
 func ErrQuotaExceeded(q Quota) *errs.Error {
-	mb := strconv.FormatInt(q.MaxBytes>>20, 10)
-	n := strconv.Itoa(q.MaxDocuments)
+	// Name only the limits in force (0 is none), in MB with one decimal
+	// where it matters (a 3,000,000-byte quota is 2.9 MB, not 2 MB).
+	var en, zh []string
+	if q.MaxDocuments > 0 {
+		n := strconv.Itoa(q.MaxDocuments)
+		en, zh = append(en, n+" files"), append(zh, n+" 个文件")
+	}
+	if q.MaxBytes > 0 {
+		mb := strconv.FormatFloat(math.Floor(float64(q.MaxBytes)/(1<<20)*10)/10, 'f', -1, 64)
+		en, zh = append(en, mb+" MB"), append(zh, mb+" MB")
+	}
+	limit, limitZh := "", ""
+	if len(en) > 0 {
+		limit, limitZh = " ("+strings.Join(en, ", ")+")", "（"+strings.Join(zh, "，")+"）"
+	}
 	return errs.New(errs.Conflict, "DOCUMENT_QUOTA_EXCEEDED",
-		"Your account has stored as many documents as it may ("+n+" files, "+mb+" MB). Refused photos are deleted after a day; after that, or with help from support, you can upload again.",
-		"您的账户存储的证件已达上限（"+n+" 个文件，"+mb+" MB）。未通过的照片会在一天后删除，届时或经客服协助后即可再次上传。").OnField("file")
+		"Your account has stored as many documents as it may"+limit+". Refused photos are deleted after a day; after that, or with help from support, you can upload again.",
+		"您的账户存储的证件已达上限"+limitZh+"。未通过的照片会在一天后删除，届时或经客服协助后即可再次上传。").OnField("file")
 }
 
 // NewService returns the documents service. blobs must encrypt (blob.Encrypted).
