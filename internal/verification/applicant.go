@@ -164,7 +164,19 @@ func normSex(s string) string {
 // app), so a customer told to remove them could not see what to remove, and
 // they mean nothing in an address or an occupation; stripped at the door,
 // they are never stored, so never shown reordered to a reviewer.
-func collapse(s string) string { return strings.Join(strings.Fields(idrules.StripBidi(clip(s))), " ") }
+func collapse(s string) string {
+	// Invisible format characters (zero-width space, BOM, soft hyphen,
+	// bidi controls …) mean nothing in an address or an occupation, and
+	// would make what a reviewer reads differ from what is stored; other
+	// control characters stay, for validation to refuse by name.
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || idrules.IsBidiControl(r) {
+			return -1
+		}
+		return r
+	}, clip(s))
+	return strings.Join(strings.Fields(s), " ")
+}
 
 // BirthDate returns the applicant's birth date: from the ID number when its
 // format carries one and it is valid, else from the typed (or MRZ) birth
