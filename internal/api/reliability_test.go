@@ -1,11 +1,9 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,8 +15,6 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/app"
-	"github.com/veriwallet/veriwallet/internal/identity"
-	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 )
 
 // try sends one request without failing the test (for goroutines); a
@@ -121,30 +117,10 @@ func TestRegistrationThrottle(t *testing.T) {
 
 // newServerOpts starts the whole handler with options changed by opt.
 func newServerOpts(t *testing.T, engine string, opt func(*app.Options)) *httptest.Server {
-	db := sqltest.Open(t, engine)
-	cfg := identity.DefaultConfig
-	cfg.Argon2 = fast
-	o := app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: t.TempDir(),
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, MaxUpload: 8 << 20, MaxOpen: 3,
-		Reader: testReader, Sender: testSender, Poll: 20 * time.Millisecond, Version: "test"}
-	if opt != nil {
-		opt(&o)
-	}
-	a, err := app.New(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Stop(sctx)
-		stop()
+	srv, _ := newServerWith(t, engine, func(o *app.Options) {
+		if opt != nil {
+			opt(o)
+		}
 	})
 	return srv
 }

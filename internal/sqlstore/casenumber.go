@@ -12,19 +12,6 @@ var _ verification.CaseNumberStore = (*Cases)(nil)
 // CaseIDsByNumber implements verification.CaseNumberStore: a case's number
 // is the upper-cased start of its id (verification.CaseNumber).
 func (s *Cases) CaseIDsByNumber(ctx context.Context, number string, limit int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM cases WHERE substr(id, 1, 12) = $1 ORDER BY id LIMIT $2`,
+	return s.db.queryStrings(ctx, `SELECT id FROM cases WHERE substr(id, 1, 12) = $1 ORDER BY id LIMIT $2`,
 		"ver_"+strings.ToLower(number), limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, id)
-	}
-	return out, translate(rows.Err())
 }

@@ -274,3 +274,21 @@ func (db *DB) lockKeys(ctx context.Context, tx *sql.Tx, keys ...string) error {
 	}
 	return nil
 }
+
+// queryStrings runs a query whose rows are one text column each.
+func (db *DB) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
+}

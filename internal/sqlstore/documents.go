@@ -85,21 +85,8 @@ func (s *Documents) DeleteDocument(ctx context.Context, id string) error {
 
 // RefusedBefore implements document.Store.
 func (s *Documents) RefusedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM documents WHERE accepted = $1 AND purged_at IS NULL AND created_at < $2 ORDER BY created_at LIMIT $3`,
+	return s.db.queryStrings(ctx, `SELECT id FROM documents WHERE accepted = $1 AND purged_at IS NULL AND created_at < $2 ORDER BY created_at LIMIT $3`,
 		false, ts(t), limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, id)
-	}
-	return out, translate(rows.Err())
 }
 
 // MarkPurged implements document.Store.

@@ -2,6 +2,7 @@ package verification
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -19,40 +20,36 @@ type PhoneSends struct {
 // PHONE_CODE_CLIENT_LIMIT, each with RetryAfter (the wait until the oldest
 // send that counts leaves its window).
 func (l PhoneLimits) Check(now time.Time, s PhoneSends) error {
-	if wait := over(now, s.Phone, l.PerMinute, time.Minute); wait > 0 {
-		e := errs.New(errs.TooMany, "PHONE_CODE_TOO_SOON",
-			"A code was sent to this number less than a minute ago; wait for it, or ask again in "+seconds(wait)+" s.",
-			"验证码刚刚已发送到此号码，请稍候查收，或 "+seconds(wait)+" 秒后再试。")
-		e.RetryAfter = wait
-		return e
-	}
-	if wait := over(now, s.Phone, l.PerHour, time.Hour); wait > 0 {
-		e := errs.New(errs.TooMany, "PHONE_CODE_LIMIT",
-			"Too many codes were sent to this number in the last hour. Try again in "+minutes(wait)+" min.",
-			"过去一小时内发送到此号码的验证码过多，请 "+minutes(wait)+" 分钟后再试。")
-		e.RetryAfter = wait
-		return e
-	}
-	if wait := over(now, s.Phone, l.PerDay, 24*time.Hour); wait > 0 {
-		e := errs.New(errs.TooMany, "PHONE_CODE_LIMIT",
-			"Too many codes were sent to this number in the last 24 hours. Try again in "+minutes(wait)+" min.",
-			"过去 24 小时内发送到此号码的验证码过多，请 "+minutes(wait)+" 分钟后再试。")
-		e.RetryAfter = wait
-		return e
-	}
-	if wait := over(now, s.User, l.PerUserDay, 24*time.Hour); wait > 0 {
-		e := errs.New(errs.TooMany, "PHONE_CODE_USER_LIMIT",
-			"Your account asked for too many codes in the last 24 hours. Try again in "+minutes(wait)+" min, or contact support.",
-			"您的账户在过去 24 小时内获取验证码的次数过多，请 "+minutes(wait)+" 分钟后再试，或联系客服。")
-		e.RetryAfter = wait
-		return e
-	}
-	if wait := over(now, s.Client, l.PerClientHour, time.Hour); wait > 0 {
-		e := errs.New(errs.TooMany, "PHONE_CODE_CLIENT_LIMIT",
-			"Too many codes were asked for from your network in the last hour. Try again in "+minutes(wait)+" min.",
-			"过去一小时内从您的网络获取验证码的次数过多，请 "+minutes(wait)+" 分钟后再试。")
-		e.RetryAfter = wait
-		return e
+	for _, c := range []struct {
+		times  []time.Time
+		max    int
+		window time.Duration
+		code   string
+		en, zh string // {wait} stands for the wait, in unit
+		unit   func(time.Duration) string
+	}{
+		{s.Phone, l.PerMinute, time.Minute, "PHONE_CODE_TOO_SOON",
+			"A code was sent to this number less than a minute ago; wait for it, or ask again in {wait} s.",
+			"验证码刚刚已发送到此号码，请稍候查收，或 {wait} 秒后再试。", seconds},
+		{s.Phone, l.PerHour, time.Hour, "PHONE_CODE_LIMIT",
+			"Too many codes were sent to this number in the last hour. Try again in {wait} min.",
+			"过去一小时内发送到此号码的验证码过多，请 {wait} 分钟后再试。", minutes},
+		{s.Phone, l.PerDay, 24 * time.Hour, "PHONE_CODE_LIMIT",
+			"Too many codes were sent to this number in the last 24 hours. Try again in {wait} min.",
+			"过去 24 小时内发送到此号码的验证码过多，请 {wait} 分钟后再试。", minutes},
+		{s.User, l.PerUserDay, 24 * time.Hour, "PHONE_CODE_USER_LIMIT",
+			"Your account asked for too many codes in the last 24 hours. Try again in {wait} min, or contact support.",
+			"您的账户在过去 24 小时内获取验证码的次数过多，请 {wait} 分钟后再试，或联系客服。", minutes},
+		{s.Client, l.PerClientHour, time.Hour, "PHONE_CODE_CLIENT_LIMIT",
+			"Too many codes were asked for from your network in the last hour. Try again in {wait} min.",
+			"过去一小时内从您的网络获取验证码的次数过多，请 {wait} 分钟后再试。", minutes},
+	} {
+		if wait := over(now, c.times, c.max, c.window); wait > 0 {
+			w := c.unit(wait)
+			e := errs.New(errs.TooMany, c.code, strings.ReplaceAll(c.en, "{wait}", w), strings.ReplaceAll(c.zh, "{wait}", w))
+			e.RetryAfter = wait
+			return e
+		}
 	}
 	return nil
 }
