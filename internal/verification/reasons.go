@@ -581,6 +581,11 @@ func documentFindingMessage(f Finding) (i18n.Text, bool) {
 		need := neededTitle(f.Document)
 		return i18n.T("This looks like "+seen.EN+"; "+need.EN+" is needed.",
 			"这张照片看起来是"+seen.ZH+"；此处需要的是"+need.ZH+"。"), true
+	case f.Code == CodeDocumentSideMissing && (f.Document == DocIDFront || f.Document == DocIDBack):
+		// Name the side: with both missing, two reasons that say the same
+		// ("one side is missing") would be wrong twice.
+		need := neededTitle(f.Document)
+		return i18n.T("The photo of "+need.EN+" is missing.", "缺少"+need.ZH+"的照片。"), true
 	case f.Code == CodeDocumentExpired && f.Date != "":
 		if _, ok := idrules.ParseDate(f.Date); !ok {
 			return i18n.Text{}, false

@@ -295,3 +295,20 @@ func TestReasonTextsAsCustomersReadThem(t *testing.T) {
 		}
 	}
 }
+
+// TestSideMissingNamesTheSide: with both sides of an ID card missing, the
+// two reasons name the front and the back, in both languages.
+func TestSideMissingNamesTheSide(t *testing.T) {
+	fs := []Finding{{Code: CodeDocumentSideMissing, Document: DocIDFront}, {Code: CodeDocumentSideMissing, Document: DocIDBack}}
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZH} {
+		rs := CustomerFindings(fs, lang)
+		if len(rs) != 2 || rs[0].Message == rs[1].Message {
+			t.Fatalf("%s: %+v", lang, rs)
+		}
+		for i, want := range map[i18n.Lang][2]string{i18n.EN: {"front", "back"}, i18n.ZH: {"人像面", "国徽面"}}[lang] {
+			if !strings.Contains(rs[i].Message, want) {
+				t.Errorf("%s: reason %d %q does not name the %s", lang, i, rs[i].Message, want)
+			}
+		}
+	}
+}
