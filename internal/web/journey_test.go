@@ -276,6 +276,10 @@ func TestJourneyAttemptLimit(t *testing.T) {
 			if !zonedTime.MatchString(note) || evalBool(ctx, t, visible("#verify-start")) {
 				t.Fatalf("/verify at the limit: start visible %v, note %q", evalBool(ctx, t, visible("#verify-start")), note)
 			}
+			// Nothing to continue until then: the case is only to be looked at.
+			if action := evalString(ctx, t, `document.querySelector('#verify-continue').textContent`); action != pick(lang, "View your verification", "查看认证") {
+				t.Fatalf("/verify at the limit offers %q", action)
+			}
 		})
 	}
 }

@@ -215,6 +215,7 @@ var messages = map[string]i18n.Text{
 	"js.attempts.exceeded": i18n.T("You have used all your attempts for now. You can try again from {time}; your data and photos are kept.", "您的认证机会暂时已用完，请于 {time} 之后再试；您的资料和照片会保留。"),
 	"js.list.verified":     i18n.T("Your identity is verified. There is nothing more to do.", "您已通过实名认证，无需再做任何操作。"),
 	"js.list.continue":     i18n.T("You have a verification in progress: continue it below.", "您有一个进行中的认证，请点击下方按钮继续。"),
+	"js.list.view":         i18n.T("View your verification", "查看认证"),
 	"js.list.no_attempts":  i18n.T("You have used all your attempts for now. You can start again from {time}.", "您的认证机会暂时已用完，请于 {time} 之后再开始。"),
 	"js.nationality.ph":    i18n.T("Type to search: country, code (GBR) or nationality", "输入国家名称或代码（如 英国、GBR）搜索"),
 	"support.case_id":      i18n.T("Case id", "认证记录 ID"),

@@ -90,6 +90,8 @@
         show(cont, true);
       }
       if (spent) { // said at the start, not only when submitting
+        // Nothing to continue until then: the case can only be looked at.
+        cont.textContent = t('list.view');
         note.textContent = t('list.no_attempts', { time: when(spent.next_attempt_at) });
         show(note, true);
         return;
