@@ -38,14 +38,23 @@ func newServer(t *testing.T, engine string) *httptest.Server {
 
 // newServerDir also returns the data directory, for tests that look at the disk.
 func newServerDir(t *testing.T, engine string) (*httptest.Server, string) {
+	return newServerWith(t, engine, nil)
+}
+
+// newServerWith is newServerDir with options changed by set (nil: none).
+func newServerWith(t *testing.T, engine string, set func(*app.Options)) (*httptest.Server, string) {
 	db := sqltest.Open(t, engine)
 	dir := t.TempDir()
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = fast
-	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: dir,
+	o := app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: dir,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, MaxUpload: 8 << 20, MaxOpen: 3,
 		Reader: testReader, Sender: testSender, Poll: 20 * time.Millisecond, Version: "test",
-		Now: func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }})
+		Now: func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }}
+	if set != nil {
+		set(&o)
+	}
+	a, err := app.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

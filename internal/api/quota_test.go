@@ -1,11 +1,7 @@
 package api_test
 
 import (
-	"context"
 	"crypto/rand"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,39 +12,8 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/document"
-	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 )
-
-// newServerWith is newServerDir with options changed by set.
-func newServerWith(t *testing.T, engine string, set func(*app.Options)) (*httptest.Server, string) {
-	db := sqltest.Open(t, engine)
-	dir := t.TempDir()
-	cfg := identity.DefaultConfig
-	cfg.Argon2 = fast
-	o := app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: dir,
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Accounts: cfg, MaxUpload: 8 << 20, MaxOpen: 3,
-		Reader: testReader, Sender: testSender, Poll: 20 * time.Millisecond, Version: "test",
-		Now: func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }}
-	set(&o)
-	a, err := app.New(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Stop(sctx)
-		stop()
-	})
-	return srv, dir
-}
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)

@@ -117,11 +117,7 @@ func TestRegistrationThrottle(t *testing.T) {
 
 // newServerOpts starts the whole handler with options changed by opt.
 func newServerOpts(t *testing.T, engine string, opt func(*app.Options)) *httptest.Server {
-	srv, _ := newServerWith(t, engine, func(o *app.Options) {
-		if opt != nil {
-			opt(o)
-		}
-	})
+	srv, _ := newServerWith(t, engine, opt)
 	return srv
 }
 
