@@ -20,6 +20,15 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
 		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
 
+		// Account life (issue 16): recovery, changes, alerts, closing.
+		{"POST", "/api/v1/auth/password/forgot", false, http.HandlerFunc(a.forgotPassword)},
+		{"POST", "/api/v1/auth/password/reset", false, http.HandlerFunc(a.resetPassword)},
+		{"POST", "/api/v1/me/password", true, http.HandlerFunc(a.changePassword)},
+		{"POST", "/api/v1/me/phone", true, http.HandlerFunc(a.changePhone)},
+		{"POST", "/api/v1/me/phone/confirm", true, http.HandlerFunc(a.confirmPhoneChange)},
+		{"GET", "/api/v1/me/security", true, http.HandlerFunc(a.security)},
+		{"POST", "/api/v1/me/close", true, http.HandlerFunc(a.closeAccount)},
+
 		// The separate consent to sensitive personal information (PIPL art. 29).
 		{"POST", "/api/v1/consents", true, http.HandlerFunc(a.giveConsent)},
 

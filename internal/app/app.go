@@ -25,6 +25,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/web"
 	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
@@ -57,6 +58,12 @@ type Options struct {
 	DocumentQuota *document.Quota           // nil: document.DefaultQuota
 	RefusedTTL    time.Duration             // refused documents' files kept this long (0: 24 h)
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
+
+	// Accounts for real life (issue 16).
+	Mailer    identity.Mailer           // password recovery links by e-mail (nil: not sent)
+	PublicURL string                    // the site's address in e-mailed links
+	Retention time.Duration             // closed accounts' identity records kept this long (0: 5 years)
+	Blockers  []identity.ClosureBlocker // besides open reviews: balances, holds, tickets (wired as they land)
 }
 
 // App is the wired application.
@@ -136,6 +143,17 @@ func New(ctx context.Context, o Options) (*App, error) {
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
 		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
+	phoneLimits := verification.DefaultPhoneLimits
+	if o.PhoneLimits != nil {
+		phoneLimits = *o.PhoneLimits
+	}
+	a.Accounts.SetLifecycle(identity.Lifecycle{Codes: sender, Mail: o.Mailer, PublicURL: o.PublicURL, Log: o.Log,
+		// Recovery codes count like verification codes: the target is the
+		// "phone" (and the "user", unknown for a stranger), plus the client.
+		CodeLimits: func(now time.Time, target, client []time.Time) error {
+			return phoneLimits.Check(now, verification.PhoneSends{Phone: target, User: target, Client: client})
+		},
+		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases}, o.Blockers...)})
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},

@@ -42,6 +42,9 @@ type User struct {
 	Phone     string    `json:"phone,omitempty"` // E.164
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// ClosedAt is when the account was closed (nil: open). Only a login
+	// that finds no open account with its e-mail or phone finds a closed one.
+	ClosedAt *time.Time `json:"-"`
 }
 
 // Consent records that a user accepted one version of a policy document.

@@ -54,6 +54,7 @@ type Service struct {
 	// login takes as long whether or not the account exists.
 	dummyHash string
 	hashing   chan struct{} // password-hashing slots
+	life      Lifecycle     // recovery, alerts, closing (SetLifecycle)
 }
 
 // NewService returns a Service over store. now and rnd may be nil.
@@ -286,6 +287,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 			"The account or password is wrong.", "账号或密码错误。")
 	}
 	end(false)
+	if u.ClosedAt != nil {
+		return "", nil, nil, ErrAccountClosed()
+	}
 	if err := s.store.ClearLoginFailures(ctx, pairKey); err != nil {
 		return "", nil, nil, err
 	}
@@ -293,6 +297,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 	if err != nil {
 		return "", nil, nil, err
 	}
+	s.loginAlert(ctx, u, sess, in.UserAgent, in.ClientIP, now)
 	return tok, sess, u, nil
 }
 

@@ -81,13 +81,14 @@ func exists(ctx context.Context, tx *sql.Tx, q string, args ...any) bool {
 	return tx.QueryRowContext(ctx, q, args...).Scan(&one) == nil
 }
 
-const userCols = `id, email_enc, phone_enc, role, created_at, password_hash`
+const userCols = `id, email_enc, phone_enc, role, created_at, password_hash, closed_at`
 
 func (a *Accounts) scanUser(row interface{ Scan(...any) error }) (*identity.User, string, error) {
 	var u identity.User
 	var email, phone sql.NullString
 	var role, hash string
-	if err := row.Scan(&u.ID, &email, &phone, &role, &u.CreatedAt, &hash); err != nil {
+	var closed sql.NullTime
+	if err := row.Scan(&u.ID, &email, &phone, &role, &u.CreatedAt, &hash, &closed); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, "", identity.ErrUserNotFound()
 		}
@@ -95,6 +96,10 @@ func (a *Accounts) scanUser(row interface{ Scan(...any) error }) (*identity.User
 	}
 	u.Role = identity.Role(role)
 	u.CreatedAt = u.CreatedAt.UTC()
+	if closed.Valid {
+		t := closed.Time.UTC()
+		u.ClosedAt = &t
+	}
 	var err error
 	if email.Valid {
 		if u.Email, err = a.db.cipher.OpenString(email.String, "users.email:"+u.ID); err != nil {
@@ -115,8 +120,14 @@ func (a *Accounts) UserByLogin(ctx context.Context, kind identity.LoginKind, val
 	if kind == identity.ByPhone {
 		col = "phone_index"
 	}
-	row := a.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+col+` = $1`, a.index(kind, value))
-	return a.scanUser(row)
+	idx := a.index(kind, value)
+	u, hash, err := a.scanUser(a.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+col+` = $1`, idx))
+	if errs.KindOf(err) == errs.NotFound {
+		// A closed account (the latest one), so that its login is told so.
+		u, hash, err = a.scanUser(a.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE closed_`+col+` = $1
+			AND purged_at IS NULL ORDER BY closed_at DESC LIMIT 1`, idx))
+	}
+	return u, hash, err
 }
 
 // UserByID implements identity.Store.

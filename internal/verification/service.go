@@ -48,6 +48,13 @@ func (s LogSender) SendCode(ctx context.Context, phone, code string) error {
 	return nil
 }
 
+// SendText implements identity.TextSender: it logs that a notice was sent
+// (not its text, which may name a device, nor the phone number).
+func (s LogSender) SendText(ctx context.Context, phone, text string) error {
+	s.Log.Info("development SMS notice (configure an SMS gateway for production)", "chars", len([]rune(text)))
+	return nil
+}
+
 // China is UTC+8, the calendar birthdays and attempt windows are counted in.
 var China = time.FixedZone("CST", 8*3600)
 

@@ -108,3 +108,11 @@ func parseUA(ua string) (browser, version, system string) {
 	}
 	return "", "", system
 }
+
+// Device names the device of a User-Agent for login alerts: key is the
+// browser and system without versions (a new browser version is not a new
+// device); en and zh name it as the sessions list does.
+func Device(ua string) (key, en, zh string) {
+	b, _, sys := parseUA(ua)
+	return b + "|" + sys, deviceName(ua, i18n.EN), deviceName(ua, i18n.ZH)
+}
