@@ -76,6 +76,9 @@ type LifecycleStore interface {
 	// a wrong one counts a try, and a code dies at maxTries.
 	// Errors: Invalid CODE_WRONG.
 	UseCode(ctx context.Context, userID, purpose string, hash []byte, now time.Time, maxTries int) (*AccountCode, error)
+	// LinkUser returns the user of the live code of purpose with that
+	// hash (an e-mail link), without spending it. Errors: Invalid CODE_WRONG.
+	LinkUser(ctx context.Context, purpose string, hash []byte, now time.Time) (string, error)
 	// UseLink spends the live code of purpose with that hash (an e-mail
 	// link). Errors: Invalid CODE_WRONG.
 	UseLink(ctx context.Context, purpose string, hash []byte, now time.Time) (*AccountCode, error)
@@ -323,41 +326,51 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (*User, erro
 		return nil, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	var code *AccountCode
+	// The new password is checked before the code is spent, so that a
+	// refused password does not cost the customer the code.
+	var u *User
+	var spend func() error
 	switch {
 	case in.Token != "":
 		if len(in.Token) > 128 {
 			return nil, errCodeWrong
 		}
-		code, err = ls.UseLink(ctx, PurposeReset, codeHash("", PurposeReset, in.Token), now)
+		h := codeHash("", PurposeReset, in.Token)
+		uid, err := ls.LinkUser(ctx, PurposeReset, h, now)
+		if err != nil {
+			return nil, err
+		}
+		if u, err = s.store.UserByID(ctx, uid); err != nil {
+			return nil, err
+		}
+		spend = func() error { _, err := ls.UseLink(ctx, PurposeReset, h, now); return err }
 	case in.Phone != "":
-		phone, perr := NormalizePhone(in.Phone)
-		if perr != nil {
-			return nil, perr
+		phone, err := NormalizePhone(in.Phone)
+		if err != nil {
+			return nil, err
 		}
 		c := strings.TrimSpace(in.Code)
 		if len(c) != 6 {
 			return nil, errCodeWrong
 		}
-		u, _, lerr := s.store.UserByLogin(ctx, ByPhone, phone)
-		if lerr != nil && errs.KindOf(lerr) != errs.NotFound {
-			return nil, lerr
+		u, _, err = s.store.UserByLogin(ctx, ByPhone, phone)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
 		}
 		if u == nil || u.ClosedAt != nil {
 			return nil, errCodeWrong
 		}
-		code, err = ls.UseCode(ctx, u.ID, PurposeReset, codeHash(u.ID, PurposeReset, c), now, codeMaxTries)
+		spend = func() error {
+			_, err := ls.UseCode(ctx, u.ID, PurposeReset, codeHash(u.ID, PurposeReset, c), now, codeMaxTries)
+			return err
+		}
 	default:
 		return nil, errCodeWrong
 	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.store.UserByID(ctx, code.UserID)
-	if err != nil {
-		return nil, err
-	}
 	if err := CheckPassword(in.Password, personalOf(u)...); err != nil {
+		return nil, err
+	}
+	if err := spend(); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash(ctx, in.Password)

@@ -133,6 +133,17 @@ func (a *Accounts) UseCode(ctx context.Context, userID, purpose string, hash []b
 	return out, err
 }
 
+// LinkUser implements identity.LifecycleStore.
+func (a *Accounts) LinkUser(ctx context.Context, purpose string, hash []byte, now time.Time) (string, error) {
+	var uid string
+	err := a.db.QueryRowContext(ctx, `SELECT user_id FROM account_codes WHERE code_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`,
+		hash, purpose, ts(now)).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", identity.ErrCodeWrong()
+	}
+	return uid, translate(err)
+}
+
 // UseLink implements identity.LifecycleStore.
 func (a *Accounts) UseLink(ctx context.Context, purpose string, hash []byte, now time.Time) (*identity.AccountCode, error) {
 	var out *identity.AccountCode
