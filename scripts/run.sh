@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec go run ./cmd/veriwallet serve "$@"
+exec go run ./cmd/veriwallet serve --dev "$@"

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 			// the rescue, not OCR on a busy machine.
 			testOptions = func(o *app.Options) { o.Reader = quickReader{} }
 		}
-		if err := run(context.Background(), []string{"serve"}, os.Getenv, os.Stdout, io.Discard); err != nil {
+		if err := run(context.Background(), []string{"serve", "--dev"}, os.Getenv, os.Stdout, io.Discard); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)

@@ -1,6 +1,6 @@
 // Command veriwallet runs the veriwallet server and its operator tools.
 //
-//	veriwallet serve                 start the server (zero configuration: SQLite under ./data)
+//	veriwallet serve --dev           start the server (zero configuration: SQLite under ./data; --dev: codes in the log)
 //	veriwallet migrate               apply database migrations and exit
 //	veriwallet version               print the version
 //	veriwallet admin create-user     create a staff (or customer) account

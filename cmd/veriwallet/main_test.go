@@ -27,7 +27,7 @@ func startServer(t *testing.T, extraEnv map[string]string) (string, string) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, pw, io.Discard)
+		done <- run(ctx, []string{"serve", "--dev"}, func(k string) string { return env[k] }, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -143,7 +143,7 @@ func TestCommands(t *testing.T) {
 	if err := run(context.Background(), []string{}, env, &out, &errb); err != exitCode(2) {
 		t.Fatalf("no command: %v", err)
 	}
-	if err := run(context.Background(), []string{"serve", "--log-level", "loud"}, env, &out, &errb); err == nil || !strings.Contains(err.Error(), "log-level") {
+	if err := run(context.Background(), []string{"serve", "--dev", "--log-level", "loud"}, env, &out, &errb); err == nil || !strings.Contains(err.Error(), "log-level") {
 		t.Fatalf("bad config accepted: %v", err)
 	}
 	out.Reset()

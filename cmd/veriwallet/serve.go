@@ -18,6 +18,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/mail"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
@@ -112,6 +113,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var sender verification.PhoneSender
 	if a.cfg.SMSURL != "" {
 		sender = verification.HTTPSender{URL: a.cfg.SMSURL, Secret: []byte(a.cfg.SMSSecret)}
+	} else if !a.cfg.Dev {
+		return config.ErrDevSender
+	}
+	var mailer identity.Mailer
+	if a.cfg.SMTPURL != "" {
+		m, err := mail.Parse(a.cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		mailer = m
 	}
 	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
@@ -123,7 +134,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			PerDay: a.cfg.SMSPerPhoneDay, PerUserDay: a.cfg.SMSPerUserDay, PerClientHour: a.cfg.SMSPerClientHour,
 			MaxFailures: verification.DefaultPhoneLimits.MaxFailures},
 		DocumentQuota: &document.Quota{MaxDocuments: a.cfg.DocumentQuota, MaxBytes: a.cfg.DocumentQuotaBytes},
-		RefusedTTL:    a.cfg.RefusedDocumentTTL}
+		RefusedTTL:    a.cfg.RefusedDocumentTTL,
+		Mailer:        mailer, PublicURL: a.cfg.PublicURL, Retention: a.cfg.Retention, Internal: a.cfg.InternalAddr != ""}
 	if testOptions != nil {
 		testOptions(&opts)
 	}
@@ -150,8 +162,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	a.log.Info("veriwallet listening", "addr", ln.Addr().String(), "engine", a.db.Engine, "version", versionString())
 	fmt.Fprintf(stdout, "veriwallet listening on http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if application.Internal != nil {
+		iln, err := net.Listen("tcp", a.cfg.InternalAddr)
+		if err != nil {
+			return err
+		}
+		isrv := &http.Server{Handler: application.Internal, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: time.Minute, IdleTimeout: 120 * time.Second}
+		a.log.Info("internal listener (metrics, readiness details)", "addr", iln.Addr().String())
+		fmt.Fprintf(stdout, "veriwallet internal listener on http://%s\n", iln.Addr())
+		go func() { errc <- isrv.Serve(iln) }()
+		defer isrv.Close()
+	}
 	select {
 	case err := <-errc:
 		return err

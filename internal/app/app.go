@@ -64,6 +64,7 @@ type Options struct {
 	PublicURL string                    // the site's address in e-mailed links
 	Retention time.Duration             // closed accounts' identity records kept this long (0: 5 years)
 	Blockers  []identity.ClosureBlocker // besides open reviews: balances, holds, tickets (wired as they land)
+	Internal  bool                      // /metrics and /readyz details go to App.Internal (an internal listener)
 }
 
 // App is the wired application.
@@ -76,9 +77,11 @@ type App struct {
 	Cases         *sqlstore.Cases
 	Queue         *jobs.Queue
 	Webhooks      *webhook.Service
-	log           *slog.Logger
-	refusedTTL    time.Duration
-	sweepEvery    time.Duration
+	// Internal serves /metrics and /readyz details when Options.Internal.
+	Internal   http.Handler
+	log        *slog.Logger
+	refusedTTL time.Duration
+	sweepEvery time.Duration
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -180,8 +183,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
-		AllowedOrigins: o.AllowedOrigins,
+		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal,
 	})
+	if o.Internal {
+		a.Internal = server.InternalHandler(reg, checks)
+	}
 	return a, nil
 }
 

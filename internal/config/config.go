@@ -53,6 +53,13 @@ type Config struct {
 	DocumentQuota      int    // stored documents per user
 	DocumentQuotaBytes int64  // bytes of stored documents per user
 	RefusedDocumentTTL time.Duration
+
+	// Accounts for real life (issue 16; parsed in accounts.go).
+	Dev          bool          // development mode: the log SMS sender is allowed
+	InternalAddr string        // listener for /metrics and /readyz details ("": the public one serves them)
+	SMTPURL      string        // smtp://user:pass@host:port?from=… for recovery links ("": no e-mail)
+	PublicURL    string        // the site's address in e-mailed links
+	Retention    time.Duration // closed accounts' identity records are kept this long
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -95,6 +102,13 @@ var Settings = []Setting{
 	{"document-quota", "VERIWALLET_DOCUMENT_QUOTA", "50", "documents one user may have stored (0: no limit)", false},
 	{"document-quota-bytes", "VERIWALLET_DOCUMENT_QUOTA_BYTES", "209715200", "bytes of documents one user may have stored (0: no limit)", false},
 	{"refused-document-ttl", "VERIWALLET_REFUSED_DOCUMENT_TTL", "24h", "how long a refused document's files are kept (its reasons stay)", false},
+
+	// Accounts for real life (issue 16).
+	{"dev", "VERIWALLET_DEV", "false", "development mode: without --sms-url, one-time codes go to the log (serve refuses to start that way otherwise)", false},
+	{"internal-addr", "VERIWALLET_INTERNAL_ADDR", "(none: the public listener)", "address of an internal listener for /metrics and /readyz details; the public /readyz then answers only its status code", false},
+	{"smtp-url", "VERIWALLET_SMTP_URL", "(no e-mail)", "SMTP server for password recovery links: smtp://user:pass@host:587?from=noreply@example.com", true},
+	{"public-url", "VERIWALLET_PUBLIC_URL", "(relative links)", "the site's public address, for links in e-mails (https://wallet.example.com)", false},
+	{"retention", "VERIWALLET_RETENTION", "43800h", "how long a closed account's identity records and documents are kept before they are purged (5 years)", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -103,6 +117,12 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.SetOutput(stderr)
 	vals := map[string]*string{}
 	for _, s := range Settings {
+		if s.Flag == "dev" { // a switch: --dev alone means true
+			v := new(string)
+			vals[s.Flag] = v
+			fs.BoolFunc(s.Flag, s.Help+" (env "+s.Env+")", func(x string) error { *v = x; return nil })
+			continue
+		}
 		vals[s.Flag] = fs.String(s.Flag, "", s.Help+" (env "+s.Env+")")
 	}
 	if err := fs.Parse(args); err != nil {
@@ -187,6 +207,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if err := c.loadLimits(str); err != nil {
 		return nil, err
 	}
+	if err := c.loadAccounts(str); err != nil {
+		return nil, err
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -235,6 +258,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
 			return fmt.Errorf("allowed-origins: %q is not an origin (want scheme://host[:port])", o)
 		}
+	}
+	if err := c.validateAccounts(); err != nil {
+		return err
 	}
 	return c.validateLimits()
 }

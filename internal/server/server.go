@@ -55,6 +55,10 @@ type Deps struct {
 	// AllowedOrigins may make cross-origin requests to the upload endpoint
 	// (tus clients on another site); none: same origin only.
 	AllowedOrigins []string
+	// Internal moves /metrics and the details of /readyz to InternalHandler
+	// (an internal listener); the public /readyz then answers its status
+	// code and word only, for load balancers.
+	Internal bool
 }
 
 // New returns the whole HTTP handler.
@@ -89,8 +93,12 @@ func New(d Deps) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok","version":"` + d.Version + `"}` + "\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { readyz(w, r, d.Checks) })
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if d.Internal {
+		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { readyzStatus(w, r, d.Checks) })
+	} else {
+		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { readyz(w, r, d.Checks) })
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	}
 
 	cop := http.NewCrossOriginProtection()
 	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -151,3 +159,37 @@ func readyz(w http.ResponseWriter, r *http.Request, checks []Check) {
 	w.WriteHeader(st)
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": word, "checks": out})
 }
+
+// InternalHandler serves /metrics and the detailed /readyz for an internal
+// listener (Deps.Internal). reg is the registry given to New.
+func InternalHandler(reg *prometheus.Registry, checks []Check) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { readyz(w, r, checks) })
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// readyzStatus is the public /readyz when the details are internal: the
+// same status code, no component names or errors.
+func readyzStatus(w http.ResponseWriter, r *http.Request, checks []Check) {
+	rec := &statusOnly{header: http.Header{}}
+	readyz(rec, r, checks)
+	word := "ready"
+	if rec.status != http.StatusOK {
+		word = "unready"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(rec.status)
+	_, _ = w.Write([]byte(`{"status":"` + word + `"}` + "\n"))
+}
+
+// statusOnly records a response's status and drops its body.
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (s *statusOnly) Header() http.Header         { return s.header }
+func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusOnly) WriteHeader(st int)          { s.status = st }
