@@ -79,6 +79,8 @@ type App struct {
 	Webhooks      *webhook.Service
 	// Internal serves /metrics and /readyz details when Options.Internal.
 	Internal   http.Handler
+	db         *sqlstore.DB
+	now        func() time.Time
 	log        *slog.Logger
 	refusedTTL time.Duration
 	sweepEvery time.Duration
@@ -106,7 +108,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.RegisterLimit > 0 {
 		o.Accounts.MaxRegistrations = o.RegisterLimit
 	}
-	a := &App{log: o.Log}
+	a := &App{log: o.Log, db: o.DB, now: o.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
 	a.Accounts = identity.NewService(o.DB.Accounts(), o.Accounts, o.Now, nil)
 	a.Documents = document.NewService(gate, o.DB.Documents(), sealed, o.Now)
 	if o.DocumentQuota != nil {
@@ -198,6 +203,7 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	go a.sweepRefused(ctx)
+	go a.purgeClosed(ctx)
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()

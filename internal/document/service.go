@@ -304,3 +304,14 @@ func (d *Document) PublicReasons() []Reason {
 	}
 	return out
 }
+
+// DeleteFiles deletes a document's stored files (original and clean copy),
+// for the purge of a closed account; deleting missing files is no error.
+func (s *Service) DeleteFiles(ctx context.Context, id string) error {
+	for _, k := range []string{cleanKey(id), originalKey(id)} {
+		if err := s.blobs.Delete(ctx, k); err != nil && errs.KindOf(err) != errs.NotFound {
+			return err
+		}
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/audit"
@@ -362,4 +363,65 @@ func (s *Cases) ClosureBlocker(ctx context.Context, userID string) error {
 			"您有实名认证仍在审核中，审核结束后才能注销账户。")
 	}
 	return nil
+}
+
+// PurgeDue lists closed accounts whose retention period ended by now and
+// that are not purged yet, oldest first.
+func (a *Accounts) PurgeDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	return a.db.queryStrings(ctx, `SELECT id FROM users WHERE closed_at IS NOT NULL AND purged_at IS NULL AND purge_after <= $1
+		ORDER BY purge_after, id LIMIT $2`, ts(now), limit)
+}
+
+// DocumentIDs lists every document of a user (for deleting their files).
+func (a *Accounts) DocumentIDs(ctx context.Context, userID string) ([]string, error) {
+	return a.db.queryStrings(ctx, `SELECT id FROM documents WHERE owner_id = $1 ORDER BY id`, userID)
+}
+
+// Shred crypto-shreds a closed account's personal data in one transaction:
+// every sealed column of the account, its cases, checks, documents'
+// readings, uploads and notices is overwritten (the envelope holds the
+// wrapped data key, so the data can never be opened again), its keyed
+// hashes (login, duplicate identity) are cleared, its documents are marked
+// purged and the purge is audited. The rows stay, without personal data.
+// Call it after the documents' files are deleted.
+func (a *Accounts) Shred(ctx context.Context, userID string, at time.Time) error {
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		var closed sql.NullTime
+		var purged sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT closed_at, purged_at FROM users WHERE id = $1`, userID).Scan(&closed, &purged)
+		if errors.Is(err, sql.ErrNoRows) {
+			return identity.ErrUserNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		if !closed.Valid || purged.Valid {
+			return nil // open (never purged) or done already
+		}
+		now := ts(at)
+		for _, q := range []string{
+			`UPDATE users SET email_enc = NULL, phone_enc = NULL, closed_email_index = NULL, closed_phone_index = NULL,
+				password_hash = '', purged_at = $2 WHERE id = $1`,
+			`UPDATE cases SET applicant_enc = '', identity_hash = '' WHERE user_id = $1`,
+			`UPDATE case_checks SET detail_enc = '' WHERE case_id IN (SELECT id FROM cases WHERE user_id = $1)`,
+			`UPDATE document_readings SET reading_enc = '' WHERE document_id IN (SELECT id FROM documents WHERE owner_id = $1)`,
+			`UPDATE documents SET purged_at = $2 WHERE owner_id = $1 AND purged_at IS NULL`,
+			`UPDATE uploads SET meta_enc = '' WHERE owner_id = $1`,
+			`UPDATE account_notices SET body = '' WHERE user_id = $1`,
+			`DELETE FROM account_codes WHERE user_id = $1`,
+			`DELETE FROM known_logins WHERE user_id = $1`,
+			`DELETE FROM phone_codes WHERE case_id IN (SELECT id FROM cases WHERE user_id = $1)`,
+			`DELETE FROM handoffs WHERE user_id = $1`,
+		} {
+			args := []any{userID}
+			if strings.Contains(q, "$2") {
+				args = append(args, now)
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		return appendAuditTx(ctx, a.db, tx, &audit.Event{At: now, Actor: "system", Action: "account.purge", Subject: userID,
+			Detail: "retention period ended; personal data crypto-shredded, document files deleted"})
+	})
 }
