@@ -53,6 +53,8 @@ type API struct {
 	Log            *slog.Logger
 	TrustProxy     bool // take the client address from X-Forwarded-For
 	SecureCookie   bool // mark cookies Secure even without TLS (behind a TLS proxy)
+	// Exports makes personal data exports (nil: not available).
+	Exports Exports
 
 	mux *http.ServeMux
 }

@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
 )
 
 type forgotRequest struct {
@@ -160,3 +164,70 @@ func (a *API) closeAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// Exports makes personal data exports (app.App implements it).
+type Exports interface {
+	// RequestExport asks for an export built by a job (a pending one is reused).
+	RequestExport(ctx context.Context, userID string) (*sqlstore.Export, error)
+	// LatestExport returns the latest request. Errors: NotFound EXPORT_NOT_FOUND.
+	LatestExport(ctx context.Context, userID string) (*sqlstore.Export, error)
+	// DownloadExport hands out a ready export's ZIP once.
+	// Errors: NotFound EXPORT_NOT_FOUND.
+	DownloadExport(ctx context.Context, userID, id string) ([]byte, error)
+}
+
+func exportJSON(e *sqlstore.Export) map[string]any {
+	out := map[string]any{"export": e}
+	if e.Status == "ready" {
+		out["download_url"] = "/api/v1/me/export/" + e.ID + "/download"
+	}
+	return out
+}
+
+func (a *API) requestExport(w http.ResponseWriter, r *http.Request) {
+	_, u := current(r)
+	if a.Exports == nil {
+		writeError(w, r, errNotAvailable)
+		return
+	}
+	e, err := a.Exports.RequestExport(r.Context(), u.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, exportJSON(e))
+}
+
+func (a *API) getExport(w http.ResponseWriter, r *http.Request) {
+	_, u := current(r)
+	if a.Exports == nil {
+		writeError(w, r, errNotAvailable)
+		return
+	}
+	e, err := a.Exports.LatestExport(r.Context(), u.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, exportJSON(e))
+}
+
+func (a *API) downloadExport(w http.ResponseWriter, r *http.Request) {
+	_, u := current(r)
+	if a.Exports == nil {
+		writeError(w, r, errNotAvailable)
+		return
+	}
+	b, err := a.Exports.DownloadExport(r.Context(), u.ID, r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="veriwallet-export.zip"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+var errNotAvailable = errs.New(errs.Unavailable, "NOT_AVAILABLE", "This is not available.", "此功能暂不可用。")

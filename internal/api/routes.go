@@ -28,6 +28,9 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/me/phone/confirm", true, http.HandlerFunc(a.confirmPhoneChange)},
 		{"GET", "/api/v1/me/security", true, http.HandlerFunc(a.security)},
 		{"POST", "/api/v1/me/close", true, http.HandlerFunc(a.closeAccount)},
+		{"POST", "/api/v1/me/export", true, http.HandlerFunc(a.requestExport)},
+		{"GET", "/api/v1/me/export", true, http.HandlerFunc(a.getExport)},
+		{"GET", "/api/v1/me/export/{id}/download", true, http.HandlerFunc(a.downloadExport)},
 
 		// The separate consent to sensitive personal information (PIPL art. 29).
 		{"POST", "/api/v1/consents", true, http.HandlerFunc(a.giveConsent)},

@@ -18,6 +18,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/export"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
@@ -65,6 +66,9 @@ type Options struct {
 	Retention time.Duration             // closed accounts' identity records kept this long (0: 5 years)
 	Blockers  []identity.ClosureBlocker // besides open reviews: balances, holds, tickets (wired as they land)
 	Internal  bool                      // /metrics and /readyz details go to App.Internal (an internal listener)
+	// ExportSources add sections to the personal data export (tickets,
+	// transactions) after the account, verifications, documents and messages.
+	ExportSources []export.Source
 }
 
 // App is the wired application.
@@ -78,12 +82,14 @@ type App struct {
 	Queue         *jobs.Queue
 	Webhooks      *webhook.Service
 	// Internal serves /metrics and /readyz details when Options.Internal.
-	Internal   http.Handler
-	db         *sqlstore.DB
-	now        func() time.Time
-	log        *slog.Logger
-	refusedTTL time.Duration
-	sweepEvery time.Duration
+	Internal     http.Handler
+	db           *sqlstore.DB
+	now          func() time.Time
+	blobs        blob.Store // encrypting
+	extraSources []export.Source
+	log          *slog.Logger
+	refusedTTL   time.Duration
+	sweepEvery   time.Duration
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -108,7 +114,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.RegisterLimit > 0 {
 		o.Accounts.MaxRegistrations = o.RegisterLimit
 	}
-	a := &App{log: o.Log, db: o.DB, now: o.Now}
+	a := &App{log: o.Log, db: o.DB, now: o.Now, blobs: sealed, extraSources: o.ExportSources}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -151,6 +157,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
 		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
+	a.Queue.Exports = a
 	phoneLimits := verification.DefaultPhoneLimits
 	if o.PhoneLimits != nil {
 		phoneLimits = *o.PhoneLimits
@@ -188,7 +195,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
-		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal,
+		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a,
 	})
 	if o.Internal {
 		a.Internal = server.InternalHandler(reg, checks)

@@ -2,8 +2,16 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"time"
 )
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + "_" + base64.RawURLEncoding.EncodeToString(b)
+}
 
 // PurgeClosed purges the closed accounts whose retention period has ended:
 // their documents' files are deleted, then their rows crypto-shredded and
@@ -49,6 +57,9 @@ func (a *App) purgeClosed(ctx context.Context) {
 			a.log.Error("closed accounts purge", "err", err)
 		} else if n > 0 {
 			a.log.Info("closed accounts purged after their retention period", "count", n)
+		}
+		if err := a.sweepExports(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("expired exports sweep", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -214,6 +214,7 @@ func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
 type Queue struct {
 	Verification *verification.Service // set before Start
 	Webhooks     Webhooks              // nil: no webhooks
+	Exports      Exporter              // nil: exports are not built
 
 	client  *river.Client[*sql.Tx]
 	driver  riverdriver.Driver[*sql.Tx]
@@ -258,6 +259,7 @@ func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
 	river.AddWorker(workers, &verifyWorker{q: q})
 	river.AddWorker(workers, &webhookWorker{q: q})
 	river.AddWorker(workers, &readWorker{q: q})
+	river.AddWorker(workers, &exportWorker{q: q})
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
 	}
@@ -266,6 +268,7 @@ func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
 			"verify":   {MaxWorkers: 2},
 			"webhooks": {MaxWorkers: 4},
 			"read":     {MaxWorkers: 1},
+			"export":   {MaxWorkers: 1},
 		},
 		Workers:           workers,
 		FetchPollInterval: poll,

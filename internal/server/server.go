@@ -59,6 +59,8 @@ type Deps struct {
 	// (an internal listener); the public /readyz then answers its status
 	// code and word only, for load balancers.
 	Internal bool
+	// Exports makes personal data exports (nil: not available).
+	Exports api.Exports
 }
 
 // New returns the whole HTTP handler.
@@ -72,7 +74,8 @@ func New(d Deps) http.Handler {
 
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
-		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
+		Exports: d.Exports}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
 	if d.Messages != nil {
