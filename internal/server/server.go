@@ -78,6 +78,19 @@ func New(d Deps) http.Handler {
 		Exports: d.Exports}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
+	if d.Exports != nil {
+		wb.ExportState = func(ctx context.Context, userID string) (web.ExportState, error) {
+			e, err := d.Exports.LatestExport(ctx, userID)
+			if err != nil {
+				return web.ExportState{}, err
+			}
+			return web.ExportState{ID: e.ID, Status: e.Status, Expires: e.ExpiresAt}, nil
+		}
+		wb.RequestExport = func(ctx context.Context, userID string) error {
+			_, err := d.Exports.RequestExport(ctx, userID)
+			return err
+		}
+	}
 	if d.Messages != nil {
 		wb.Inbox = func(ctx context.Context, userID string) ([]web.Message, error) {
 			ms, err := d.Messages.Messages(ctx, userID, 50)

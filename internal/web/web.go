@@ -39,6 +39,9 @@ type Web struct {
 	// the inbox is empty).
 	Verifications *verification.Service
 	Inbox         func(ctx context.Context, userID string) ([]Message, error)
+	// ExportState and RequestExport serve the export page (nil: not available).
+	ExportState   func(ctx context.Context, userID string) (ExportState, error)
+	RequestExport func(ctx context.Context, userID string) error
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -57,7 +60,7 @@ func (wb *Web) load() {
 	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
-		"policy", "inbox"} {
+		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -97,6 +100,10 @@ type page struct {
 	Policy         *policyView
 	Errors         map[string]string // register: every field error at once
 	Accepted       bool              // register: the terms box was ticked
+
+	// The account's own pages (lifecycle.go).
+	Life   *lifeView
+	Notice string // a confirmation shown at the top (password reset, account closed)
 }
 
 type pageError struct{ Message, Field, Code string }
