@@ -72,6 +72,8 @@ type LifecycleStore interface {
 	// is recorded and, when code is not nil, code replaces the user's
 	// unused codes of its purpose.
 	SendCode(ctx context.Context, send CodeSend, check func(target, client []time.Time) error, code *AccountCode) error
+	// SaveCode stores code in place of the user's unused codes of its purpose.
+	SaveCode(ctx context.Context, code *AccountCode) error
 	// UseCode spends the user's live code of purpose if its hash is hash;
 	// a wrong one counts a try, and a code dies at maxTries.
 	// Errors: Invalid CODE_WRONG.
@@ -232,8 +234,8 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		u = nil
 	}
 	// The same work on both paths: a code or token is drawn and hashed,
-	// and one transaction counts the send (storing the code only when
-	// there is an account).
+	// and one transaction counts the send; storing the code and sending
+	// it happen in the background for an account that exists.
 	var secret string
 	if c.kind == ByPhone {
 		secret, err = s.sixDigits()
@@ -267,7 +269,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		}
 		return s.life.CodeLimits(now, target, client)
 	}
-	if err := ls.SendCode(ctx, CodeSend{Target: string(c.kind) + ":" + c.value, Client: in.ClientIP, At: now}, check, code); err != nil {
+	if err := ls.SendCode(ctx, CodeSend{Target: string(c.kind) + ":" + c.value, Client: in.ClientIP, At: now}, check, nil); err != nil {
 		return err
 	}
 	if u == nil {
@@ -275,23 +277,27 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	}
 	life := s.life
 	bg := context.WithoutCancel(ctx)
-	send := func() {
-		var err error
+	deliver := func() error {
 		if c.kind == ByPhone {
 			if life.Codes == nil {
-				err = fmt.Errorf("no SMS sender")
-			} else {
-				err = life.Codes.SendCode(bg, c.value, secret)
+				return fmt.Errorf("no SMS sender")
 			}
-		} else if life.Mail != nil {
-			link := strings.TrimRight(life.PublicURL, "/") + "/reset?token=" + secret
-			subject, body := "Reset your veriwallet password", "Someone (we hope you) asked to reset the password of your veriwallet account.\r\n\r\nOpen this link within 30 minutes to choose a new password:\r\n\r\n"+link+"\r\n\r\nIf it was not you, ignore this message; your password stays as it is.\r\n"
-			if in.Lang == "zh" {
-				subject, body = "重置 veriwallet 钱包密码", "有人（希望是您本人）申请重置您的 veriwallet 钱包账户密码。\r\n\r\n请在 30 分钟内打开以下链接设置新密码：\r\n\r\n"+link+"\r\n\r\n如果不是您本人操作，请忽略此邮件，您的密码不会改变。\r\n"
-			}
-			err = life.Mail.SendMail(bg, c.value, subject, body)
-		} else {
-			err = fmt.Errorf("no mailer configured")
+			return life.Codes.SendCode(bg, c.value, secret)
+		}
+		if life.Mail == nil {
+			return fmt.Errorf("no mailer configured")
+		}
+		link := strings.TrimRight(life.PublicURL, "/") + "/reset?token=" + secret
+		subject, body := "Reset your veriwallet password", "Someone (we hope you) asked to reset the password of your veriwallet account.\r\n\r\nOpen this link within 30 minutes to choose a new password:\r\n\r\n"+link+"\r\n\r\nIf it was not you, ignore this message; your password stays as it is.\r\n"
+		if in.Lang == "zh" {
+			subject, body = "重置 veriwallet 钱包密码", "有人（希望是您本人）申请重置您的 veriwallet 钱包账户密码。\r\n\r\n请在 30 分钟内打开以下链接设置新密码：\r\n\r\n"+link+"\r\n\r\n如果不是您本人操作，请忽略此邮件，您的密码不会改变。\r\n"
+		}
+		return life.Mail.SendMail(bg, c.value, subject, body)
+	}
+	send := func() {
+		err := ls.SaveCode(bg, code)
+		if err == nil {
+			err = deliver()
 		}
 		if err != nil {
 			life.Log.Error("password recovery not delivered", "user", u.ID, "by", string(c.kind), "err", err)

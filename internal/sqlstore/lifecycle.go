@@ -83,6 +83,26 @@ func (a *Accounts) SendCode(ctx context.Context, send identity.CodeSend, check f
 	})
 }
 
+// SaveCode implements identity.LifecycleStore.
+func (a *Accounts) SaveCode(ctx context.Context, code *identity.AccountCode) error {
+	var target any
+	if code.Target != "" {
+		t, err := a.db.cipher.SealString(code.Target, "account_codes.target:"+code.ID)
+		if err != nil {
+			return errs.Internalf("seal: %w", err)
+		}
+		target = t
+	}
+	return a.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM account_codes WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, code.UserID, code.Purpose); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO account_codes (id, user_id, purpose, code_hash, target, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			code.ID, code.UserID, code.Purpose, code.Hash, target, ts(code.Expires))
+		return err
+	})
+}
+
 func (a *Accounts) scanCode(row interface{ Scan(...any) error }) (*identity.AccountCode, error) {
 	var c identity.AccountCode
 	var target sql.NullString
