@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/app"
+	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/mail"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -461,4 +463,70 @@ func benchServer(b *testing.B) *httptest.Server {
 	srv := httptest.NewServer(a.Handler)
 	b.Cleanup(srv.Close)
 	return srv
+}
+
+// blockerFunc is a ClosureBlocker (a wallet with money, say).
+type blockerFunc func(ctx context.Context, userID string) error
+
+func (f blockerFunc) ClosureBlocker(ctx context.Context, userID string) error { return f(ctx, userID) }
+
+// An open review, or another package's blocker (a balance), keeps the
+// account open, and its sessions alive.
+func TestCloseAccountBlocked(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) {
+			var db *sqlstore.DB
+			rich := map[string]bool{}
+			srv, _ := newServerWith(t, engine, func(o *app.Options) {
+				db = o.DB
+				o.Blockers = []identity.ClosureBlocker{blockerFunc(func(ctx context.Context, uid string) error {
+					if rich[uid] {
+						return errs.New(errs.Conflict, "BALANCE_NOT_ZERO", "Withdraw your balance first.", "请先提取余额。")
+					}
+					return nil
+				})}
+			})
+			register(t, srv, `"email":"review@example.com"`, "long enough pass")
+			tok := login(t, srv, `"email":"review@example.com"`, "long enough pass")
+			c := do(t, srv, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`)
+			id := str(view(c)["id"])
+			if _, err := db.ExecContext(context.Background(), `UPDATE cases SET status = 'manual_review' WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+			if r := do(t, srv, "POST", "/api/v1/me/close", tok, `{"password":"long enough pass"}`); r.status != 409 || r.code() != "OPEN_REVIEW" {
+				t.Fatalf("close with an open review: %d %s", r.status, r.raw)
+			}
+			if _, err := db.ExecContext(context.Background(), `UPDATE cases SET status = 'rejected' WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+			rich[userID(t, srv, tok)] = true
+			if r := do(t, srv, "POST", "/api/v1/me/close", tok, `{"password":"long enough pass"}`); r.status != 409 || r.code() != "BALANCE_NOT_ZERO" {
+				t.Fatalf("close with a balance: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "GET", "/api/v1/me", tok, ""); r.status != 200 {
+				t.Fatalf("a refused closing revoked the session: %d", r.status)
+			}
+			rich[userID(t, srv, tok)] = false
+			if r := do(t, srv, "POST", "/api/v1/me/close", tok, `{"password":"long enough pass"}`); r.status != 204 {
+				t.Fatalf("close: %d %s", r.status, r.raw)
+			}
+		})
+	}
+}
+
+// A login from a new network (/24) with a known device is alerted too.
+func TestLoginAlertNewNetwork(t *testing.T) {
+	srv, _ := newServerWith(t, "sqlite", func(o *app.Options) { o.TrustProxy = true })
+	register(t, srv, `"email":"net@example.com"`, "long enough pass")
+	who := `{"email":"net@example.com","password":"long enough pass"}`
+	r := do(t, srv, "POST", "/api/v1/auth/login", "", who, "X-Forwarded-For", "203.0.113.7")
+	tok := r.body["token"].(string)
+	do(t, srv, "POST", "/api/v1/auth/login", "", who, "X-Forwarded-For", "203.0.113.99") // same /24
+	if ns := notices(security(t, srv, tok)); len(ns) != 0 {
+		t.Fatalf("alert within the same /24: %v", ns)
+	}
+	do(t, srv, "POST", "/api/v1/auth/login", "", who, "X-Forwarded-For", "198.51.100.1")
+	if ns := notices(security(t, srv, tok)); len(ns) != 1 || ns[0]["kind"] != "new_login" {
+		t.Fatalf("no alert for a new network: %v", ns)
+	}
 }
