@@ -120,6 +120,25 @@ func (a *API) confirmPhoneChange(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"user": u2})
 }
 
+type recoverPhoneRequest struct {
+	CaseID string `json:"case_id"`
+}
+
+func (a *API) recoverPhone(w http.ResponseWriter, r *http.Request) {
+	var in recoverPhoneRequest
+	if err := decode(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	_, u := current(r)
+	u2, err := a.Accounts.RecoverPhone(r.Context(), u, in.CaseID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": u2})
+}
+
 func (a *API) security(w http.ResponseWriter, r *http.Request) {
 	sess, u := current(r)
 	sessions, err := a.Accounts.Sessions(r.Context(), sess)

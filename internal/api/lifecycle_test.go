@@ -530,3 +530,73 @@ func TestLoginAlertNewNetwork(t *testing.T) {
 		t.Fatalf("no alert for a new network: %v", ns)
 	}
 }
+
+// A customer who lost the old number changes it through a new
+// verification of the same person, with the new number confirmed, that a
+// reviewer approved; a case of another person, or one the engine approved,
+// does not do.
+func TestRecoverLostPhone(t *testing.T) {
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) {
+			var db *sqlstore.DB
+			srv, _ := newServerWith(t, engine, func(o *app.Options) { db = o.DB })
+			ctx := context.Background()
+			who := `"phone":"13800138061"`
+			register(t, srv, who, "long enough pass")
+			tok := login(t, srv, who, "long enough pass")
+			if _, err := lastAccounts.Register(ctx, identity.RegisterInput{Email: "rev61@example.com", Password: "reviewer password", Role: identity.RoleReviewer}); err != nil {
+				t.Fatal(err)
+			}
+			rev := login(t, srv, `"email":"rev61@example.com"`, "reviewer password")
+			newCase := func(number, phone string) string {
+				t.Helper()
+				id := str(view(do(t, srv, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`))["id"])
+				if r := do(t, srv, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,
+					`{"full_name":"张三丰","id_type":"cn_resident","id_number":"`+number+`","phone":"`+phone+`"}`); r.status != 200 {
+					t.Fatalf("applicant: %d %s", r.status, r.raw)
+				}
+				do(t, srv, "POST", "/api/v1/verifications/"+id+"/phone/send", tok, "")
+				e164 := "+86" + phone
+				if r := do(t, srv, "POST", "/api/v1/verifications/"+id+"/phone/confirm", tok, `{"code":"`+testSender.code(e164)+`"}`); r.status != 200 {
+					t.Fatalf("confirm phone: %d %s", r.status, r.raw)
+				}
+				return id
+			}
+			setStatus := func(id, st string) {
+				if _, err := db.ExecContext(ctx, `UPDATE cases SET status = $1 WHERE id = $2`, st, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The account was verified once (the engine approved it).
+			first := newCase("110105199003072311", "13800138061")
+			setStatus(first, "approved")
+			time.Sleep(5 * time.Millisecond)
+			// The new verification, with the new number, waits for a reviewer.
+			fresh := newCase("110105199003072311", "13800138062")
+			if r := do(t, srv, "POST", "/api/v1/me/phone/recover", tok, `{"case_id":"`+fresh+`"}`); r.code() != "RECOVERY_CASE_NOT_APPROVED" {
+				t.Fatalf("before the review: %d %s", r.status, r.raw)
+			}
+			other := newCase("11010519491231002X", "13800138063")
+			setStatus(fresh, "manual_review")
+			setStatus(other, "manual_review")
+			for _, id := range []string{fresh, other} {
+				if r := do(t, srv, "POST", "/api/v1/review/verifications/"+id+"/decision", rev, `{"status":"approved"}`); r.status != 200 {
+					t.Fatalf("review: %d %s", r.status, r.raw)
+				}
+			}
+			if r := do(t, srv, "POST", "/api/v1/me/phone/recover", tok, `{"case_id":"`+other+`"}`); r.code() != "RECOVERY_CASE_OTHER_PERSON" {
+				t.Fatalf("another person's case: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/me/phone/recover", tok, `{"case_id":"`+first+`"}`); r.code() != "RECOVERY_CASE_NOT_APPROVED" {
+				t.Fatalf("a case the engine approved: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/me/phone/recover", rev, `{"case_id":"`+fresh+`"}`); r.status != 404 {
+				t.Fatalf("someone else's case: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/me/phone/recover", tok, `{"case_id":"`+fresh+`"}`); r.status != 200 {
+				t.Fatalf("recover: %d %s", r.status, r.raw)
+			}
+			login(t, srv, `"phone":"13800138062"`, "long enough pass")
+		})
+	}
+}

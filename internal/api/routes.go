@@ -26,6 +26,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/me/password", true, http.HandlerFunc(a.changePassword)},
 		{"POST", "/api/v1/me/phone", true, http.HandlerFunc(a.changePhone)},
 		{"POST", "/api/v1/me/phone/confirm", true, http.HandlerFunc(a.confirmPhoneChange)},
+		{"POST", "/api/v1/me/phone/recover", true, http.HandlerFunc(a.recoverPhone)},
 		{"GET", "/api/v1/me/security", true, http.HandlerFunc(a.security)},
 		{"POST", "/api/v1/me/close", true, http.HandlerFunc(a.closeAccount)},
 		{"POST", "/api/v1/me/export", true, http.HandlerFunc(a.requestExport)},

@@ -168,7 +168,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		CodeLimits: func(now time.Time, target, client []time.Time) error {
 			return phoneLimits.Check(now, verification.PhoneSends{Phone: target, User: target, Client: client})
 		},
-		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases}, o.Blockers...)})
+		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases}, o.Blockers...),
+		Recovery: recoveryCases{a}})
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},

@@ -144,6 +144,7 @@ type Lifecycle struct {
 	Device    func(ua string) (key, en, zh string)
 	Blockers  []ClosureBlocker
 	Retention time.Duration // identity records of a closed account are kept this long (0: 5 years)
+	Recovery  RecoveryCases // lost-phone recovery through a reviewed verification (nil: not available)
 	// async runs the sends of recovery (so a send to a slow gateway does
 	// not show whether the account exists); tests may set it to run inline.
 	async func(func())
@@ -711,4 +712,70 @@ func ErrAccountClosed() *errs.Error {
 	return errs.New(errs.Permission, "ACCOUNT_CLOSED",
 		"This account was closed. You may register a new account with the same e-mail address or mobile number.",
 		"该账户已注销。您可以使用相同的邮箱或手机号注册新账户。")
+}
+
+// RecoveryCase is what a lost-phone recovery needs to know of a
+// verification case of the user.
+type RecoveryCase struct {
+	Phone            string    // the case's confirmed phone number ("": not confirmed)
+	ReviewerApproved bool      // approved, and by a reviewer (not the engine)
+	SamePerson       bool      // its ID matches an earlier approved case of the user
+	DecidedAt        time.Time // when it was approved
+}
+
+// RecoveryCases reads verification cases for a lost-phone recovery (the
+// app implements it over the verification store).
+type RecoveryCases interface {
+	// RecoveryCase describes the user's case. Errors: NotFound (another user's or no case).
+	RecoveryCase(ctx context.Context, userID, caseID string) (RecoveryCase, error)
+}
+
+// recoveryMaxAge bounds how old the approval of a recovery case may be.
+const recoveryMaxAge = 30 * 24 * time.Hour
+
+// RecoverPhone changes the phone number of a user who lost the old one:
+// caseID must be a fresh verification of the same person (the same ID as
+// an earlier approved case), with new ID photos and the new number
+// confirmed by its code, approved by a reviewer. Name and ID number stay.
+// Errors: NotFound, Invalid RECOVERY_CASE_NOT_APPROVED, RECOVERY_CASE_OTHER_PERSON,
+// RECOVERY_CASE_NO_PHONE, PHONE_SAME; Conflict PHONE_TAKEN.
+func (s *Service) RecoverPhone(ctx context.Context, u *User, caseID string) (*User, error) {
+	ls, err := s.lifeStore()
+	if err != nil {
+		return nil, err
+	}
+	if s.life.Recovery == nil {
+		return nil, errs.New(errs.Unavailable, "NOT_AVAILABLE", "This is not available.", "此功能暂不可用。")
+	}
+	if caseID == "" || len(caseID) > 64 {
+		return nil, errs.New(errs.NotFound, "CASE_NOT_FOUND", "No such verification.", "认证不存在。")
+	}
+	rc, err := s.life.Recovery.RecoveryCase(ctx, u.ID, caseID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	switch {
+	case !rc.ReviewerApproved || now.Sub(rc.DecidedAt) > recoveryMaxAge:
+		return nil, errs.New(errs.Invalid, "RECOVERY_CASE_NOT_APPROVED",
+			"This verification has not been approved by our team (in the last 30 days). Wait for the review, or start a new one.",
+			"该实名认证尚未通过人工审核（或已超过 30 天）。请等待审核结果，或重新发起认证。")
+	case !rc.SamePerson:
+		return nil, errs.New(errs.Invalid, "RECOVERY_CASE_OTHER_PERSON",
+			"This verification is not of the person this account was verified for. The name and ID number of a verified account never change.",
+			"该实名认证与本账户已认证的身份不一致。已认证账户的姓名和证件号码不能更改。")
+	case rc.Phone == "":
+		return nil, errs.New(errs.Invalid, "RECOVERY_CASE_NO_PHONE", "This verification has no confirmed mobile number.", "该实名认证没有已验证的手机号。")
+	case rc.Phone == u.Phone:
+		return nil, errs.New(errs.Invalid, "PHONE_SAME", "This is your current number.", "这是您当前的手机号。").OnField("phone")
+	}
+	n := s.notice(u.ID, NoticePhoneChanged, "Your mobile number was changed at %s (China time), after a verification approved by our team.",
+		"您的手机号已于 %s（北京时间）经人工审核的实名认证后更换。", now, "")
+	if err := ls.ChangePhone(ctx, u.ID, rc.Phone, n); err != nil {
+		return nil, err
+	}
+	u2 := *u
+	u2.Phone = rc.Phone
+	s.text(ctx, &u2, n)
+	return &u2, nil
 }
