@@ -8,6 +8,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // The account's own pages (issue 16): forgotten password, reset, change of
@@ -26,10 +27,13 @@ type lifeView struct {
 	OldPhone      bool
 	BlockedUntil  *when
 	Notices       []noticeView
+	Cases         []caseOption // the phone page: approved cases that may replace a lost number
 	Export        string
 	ExportID      string
 	ExportExpires when
 }
+
+type caseOption struct{ ID, Number, Phone string }
 
 type noticeView struct {
 	Kind, Text, SessionID string
@@ -197,6 +201,45 @@ func (wb *Web) phoneForm(w http.ResponseWriter, r *http.Request) {
 	}
 	p := wb.lifePage(r, "phone.title")
 	p.User = u
+	wb.recoveryOptions(r, u, p)
+	wb.render(w, http.StatusOK, "phone", p)
+}
+
+// recoveryOptions lists the user's approved cases with a confirmed number
+// other than the current one: a lost number is replaced through one of
+// them (RecoverPhone checks the rest).
+func (wb *Web) recoveryOptions(r *http.Request, u *identity.User, p *page) {
+	if wb.Verifications == nil {
+		return
+	}
+	cs, err := wb.Verifications.List(r.Context(), u.ID)
+	if err != nil {
+		return
+	}
+	for _, c := range cs {
+		if c.Status == verification.StatusApproved && c.Applicant.PhoneConfirmed && c.Applicant.Phone != u.Phone {
+			p.Life.Cases = append(p.Life.Cases, caseOption{ID: c.ID, Number: verification.CaseNumber(c.ID), Phone: c.Applicant.Phone})
+		}
+	}
+}
+
+func (wb *Web) recoverPhone(w http.ResponseWriter, r *http.Request) {
+	_, u := wb.mustUser(w, r)
+	if u == nil {
+		return
+	}
+	p := wb.lifePage(r, "phone.title")
+	p.User = u
+	if err := parseForm(w, r); err != nil {
+		wb.fail(w, r, "phone", p, err)
+		return
+	}
+	if _, err := wb.Accounts.RecoverPhone(r.Context(), u, r.PostForm.Get("case_id")); err != nil {
+		wb.recoveryOptions(r, u, p)
+		wb.fail(w, r, "phone", p, err)
+		return
+	}
+	p.Life.Done = true
 	wb.render(w, http.StatusOK, "phone", p)
 }
 

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -215,4 +217,68 @@ func TestBrowserPasswordRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	screenshot(t, ctx, "recovery-reset-zh")
+}
+
+// TestAccountPagesRender: every account page renders in both languages
+// for a logged-in customer (the forms without a browser).
+func TestAccountPagesRender(t *testing.T) {
+	srv, _, _ := newDevServer(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"email":"pages@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+		t.Fatalf("register: %d", st)
+	}
+	res, err := c.PostForm(srv.URL+"/login", url.Values{"account": {"pages@example.com"}, "password": {"long enough pass"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Request.URL.Path != "/account" {
+		t.Fatalf("login ended at %s", res.Request.URL)
+	}
+	for _, lang := range []struct{ code, want string }{{"en", "Security"}, {"zh-CN", "账户安全"}} {
+		for path, want := range map[string]string{
+			"/forgot":           map[string]string{"en": "Forgot your password", "zh-CN": "找回密码"}[lang.code],
+			"/reset?token=abc":  map[string]string{"en": "Choose a new password", "zh-CN": "设置新密码"}[lang.code],
+			"/account/security": lang.want,
+			"/account/password": map[string]string{"en": "Change password", "zh-CN": "修改密码"}[lang.code],
+			"/account/phone":    map[string]string{"en": "Lost your old number?", "zh-CN": "原手机号已无法使用"}[lang.code],
+			"/account/close":    map[string]string{"en": "Close my account", "zh-CN": "注销我的账户"}[lang.code],
+			"/account/export":   map[string]string{"en": "Prepare my data", "zh-CN": "准备我的数据"}[lang.code],
+		} {
+			req, _ := http.NewRequest("GET", srv.URL+path, nil)
+			req.Header.Set("Accept-Language", lang.code)
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !strings.Contains(string(b), want) {
+				t.Errorf("%s %s: %d, want %q in\n%s", lang.code, path, res.StatusCode, want, b)
+			}
+		}
+	}
+	// The export page asks for an export, then offers its download.
+	res, err = c.PostForm(srv.URL+"/account/export", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := c.Get(srv.URL + "/account/export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(b), `id="export-download"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no download offered:\n%s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

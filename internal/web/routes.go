@@ -43,6 +43,7 @@ func (wb *Web) routes() []route {
 		{"GET /account/phone", http.HandlerFunc(wb.phoneForm)},
 		{"POST /account/phone", http.HandlerFunc(wb.changePhone)},
 		{"POST /account/phone/confirm", http.HandlerFunc(wb.confirmPhone)},
+		{"POST /account/phone/recover", http.HandlerFunc(wb.recoverPhone)},
 		{"GET /account/close", http.HandlerFunc(wb.closeForm)},
 		{"POST /account/close", http.HandlerFunc(wb.closeAccount)},
 		{"GET /account/export", http.HandlerFunc(wb.exportPage)},
