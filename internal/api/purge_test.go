@@ -47,9 +47,12 @@ func TestRetentionPurge(t *testing.T) {
 				t.Fatalf("close: %d %s", r.status, r.raw)
 			}
 			ctx := context.Background()
-			// Kept during the retention period: the case still opens.
-			if _, err := db.Cases(nil).Case(ctx, id); err != nil {
+			// Kept during the retention period: the case still opens, and its
+			// duplicate-identity hash still finds a new account with the same ID.
+			if c, err := db.Cases(nil).Case(ctx, id); err != nil {
 				t.Fatalf("case unreadable before the purge: %v", err)
+			} else if c.IdentityHash == "" {
+				t.Fatal("no duplicate-identity hash during the retention period")
 			}
 			time.Sleep(100 * time.Millisecond)
 			if _, err := lastApp.PurgeClosed(ctx); err != nil {
@@ -64,9 +67,9 @@ func TestRetentionPurge(t *testing.T) {
 			if _, err := db.Cases(nil).Case(ctx, id); err == nil {
 				t.Fatal("the purged case's applicant still opens")
 			}
-			var enc string
-			if err := db.QueryRowContext(ctx, `SELECT applicant_enc FROM cases WHERE id = $1`, id).Scan(&enc); err != nil || enc != "" {
-				t.Fatalf("applicant_enc %q (%v), want shredded", enc, err)
+			var enc, ih string
+			if err := db.QueryRowContext(ctx, `SELECT applicant_enc, identity_hash FROM cases WHERE id = $1`, id).Scan(&enc, &ih); err != nil || enc != "" || ih != "" {
+				t.Fatalf("applicant_enc %q, identity_hash %q (%v), want both cleared", enc, ih, err)
 			}
 			if _, err := db.Accounts().UserByID(ctx, uid); err != nil {
 				t.Fatalf("the row should stay (without personal data): %v", err)

@@ -779,3 +779,15 @@ func (s *Service) RecoverPhone(ctx context.Context, u *User, caseID string) (*Us
 	s.text(ctx, &u2, n)
 	return &u2, nil
 }
+
+// ErrSendsBlocked is the error the wallet returns for a send before until
+// (WalletSendsBlockedUntil): it says when sends open again, in China time.
+// Kind Permission, code SENDS_BLOCKED_AFTER_RESET, RetryAfter set from now.
+func ErrSendsBlocked(until, now time.Time) *errs.Error {
+	at := until.In(chinaTime).Format("2006-01-02 15:04")
+	e := errs.New(errs.Permission, "SENDS_BLOCKED_AFTER_RESET",
+		"Your password was reset recently, so sending money is paused until "+at+" (China time) to protect your wallet.",
+		"您的密码刚刚重置，为保护钱包安全，转出已暂停至 "+at+"（北京时间）。")
+	e.RetryAfter = max(until.Sub(now), time.Second)
+	return e
+}

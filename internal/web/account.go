@@ -58,6 +58,7 @@ type consentView struct {
 
 type messageView struct {
 	Text, Status, CaseURL string
+	LinkText              string // "": the verification's link text
 	At                    when
 	Read                  bool
 }
@@ -185,5 +186,6 @@ func (wb *Web) inbox(w http.ResponseWriter, r *http.Request) {
 			p.Messages = append(p.Messages, mv)
 		}
 	}
+	wb.addNotices(r, u.ID, p)
 	wb.render(w, http.StatusOK, "inbox", p)
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
@@ -393,4 +395,23 @@ func (wb *Web) requestExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/account/export", http.StatusSeeOther)
+}
+
+// addNotices merges the account's notices (password reset, new login, …)
+// into the inbox, newest first; they link to the security page.
+func (wb *Web) addNotices(r *http.Request, userID string, p *page) {
+	ns, err := wb.Accounts.Notices(r.Context(), userID)
+	if err != nil || len(ns) == 0 {
+		return
+	}
+	lang := i18n.Lang(p.Lang)
+	for _, n := range ns {
+		text := n.EN
+		if lang == i18n.ZH {
+			text = n.ZH
+		}
+		p.Messages = append(p.Messages, messageView{Text: text, At: whenOf(n.CreatedAt, lang), Read: true,
+			CaseURL: "/account/security", LinkText: p.T("security.title")})
+	}
+	slices.SortStableFunc(p.Messages, func(a, b messageView) int { return strings.Compare(b.At.ISO, a.At.ISO) })
 }

@@ -191,6 +191,14 @@ func TestBrowserPasswordRecovery(t *testing.T) {
 		t.Fatalf("security page: %q / %q", blockedText, alert)
 	}
 	screenshot(t, ctx, "recovery-security-en")
+	// The reset is in the inbox too.
+	var inbox string
+	if err := do(ctx, chromedp.Navigate(srv.URL+"/inbox"), chromedp.WaitVisible(css("#inbox")), into(&inbox, chromedp.Text(css("#inbox")))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(inbox, "Your password was reset") || !strings.Contains(inbox, "Security") {
+		t.Fatalf("inbox: %q", inbox)
+	}
 	// Recorded and exposed for the wallet.
 	_, _, u, err := a.Accounts.Login(context.Background(), identity.LoginInput{Phone: phone, Password: "my new secret words"})
 	if err != nil {
