@@ -1,0 +1,415 @@
+package screening
+
+import (
+	"math/bits"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/veriwallet/veriwallet/internal/idrules"
+)
+
+// DefaultThreshold is the score from which a match is a hit.
+const DefaultThreshold = 0.86
+
+type nameRec struct {
+	entity int32
+	alias  bool
+	text   string
+	toks   []string
+	vids   []int32 // vocab ids of toks
+}
+
+// Index finds listed entities by name. It is immutable once built and safe
+// for concurrent use.
+type Index struct {
+	// Threshold is the score from which a match is a hit (DefaultThreshold
+	// when 0).
+	Threshold float64
+	entities  []*Entity
+	names     []nameRec
+	vocab     map[string]int32
+	tokNames  [][]int32          // vocab id → names holding the token
+	deletes   map[string][]int32 // token with one letter deleted → vocab ids
+	phon      map[string][]int32 // phonetic key → vocab ids
+	roman     map[string][]int32 // pinyin of a romanisation → vocab ids
+	docs      map[string][]int32 // document number → entities
+	firstName []int32            // entity → its first name record
+	pool      sync.Pool
+}
+
+// Len returns the number of entities indexed.
+func (ix *Index) Len() int { return len(ix.entities) }
+
+// NameCount returns the number of names and aliases indexed.
+func (ix *Index) NameCount() int { return len(ix.names) }
+
+// NewIndex indexes entities (of any number of lists).
+func NewIndex(entities []*Entity) *Index {
+	ix := &Index{entities: entities, vocab: map[string]int32{}, deletes: map[string][]int32{},
+		phon: map[string][]int32{}, roman: map[string][]int32{}}
+	addTok := func(t string, name int32) int32 {
+		id, ok := ix.vocab[t]
+		if !ok {
+			id = int32(len(ix.tokNames))
+			ix.vocab[t] = id
+			ix.tokNames = append(ix.tokNames, nil)
+			if len(t) >= 4 {
+				for _, d := range deletes1(t) {
+					ix.deletes[d] = appendUniq(ix.deletes[d], id)
+				}
+				if k := phonetic(t); len(k) >= 2 {
+					ix.phon[k] = append(ix.phon[k], id)
+				}
+			}
+			for _, r := range romanKeys(t) {
+				ix.roman[r] = append(ix.roman[r], id)
+			}
+			if rk := romanKeys(t); rk == nil && len(t) <= 6 {
+				ix.roman[t] = append(ix.roman[t], id)
+			}
+		}
+		if l := ix.tokNames[id]; len(l) == 0 || l[len(l)-1] != name {
+			ix.tokNames[id] = append(l, name)
+		}
+		return id
+	}
+	ix.docs = map[string][]int32{}
+	ix.firstName = make([]int32, len(entities))
+	for ei, e := range entities {
+		ix.firstName[ei] = int32(len(ix.names))
+		for _, d := range e.Documents {
+			ix.docs[d] = append(ix.docs[d], int32(ei))
+		}
+		seen := map[string]bool{}
+		for ni, raw := range e.Names {
+			for _, toks := range nameForms(raw) {
+				key := strings.Join(toks, " ")
+				if key == "" || seen[key] || len(toks) > 24 {
+					continue
+				}
+				seen[key] = true
+				id := int32(len(ix.names))
+				ix.names = append(ix.names, nameRec{entity: int32(ei), alias: ni > 0, text: raw, toks: toks})
+				vids := make([]int32, len(toks))
+				for i, t := range toks {
+					vids[i] = addTok(t, id)
+					if i+1 < len(toks) && len(toks) <= 6 {
+						addTok(t+toks[i+1], id) // written together: xiao hong / xiaohong
+					}
+				}
+				ix.names[id].vids = vids
+			}
+		}
+	}
+	return ix
+}
+
+// nameForms returns the token lists a listed name or a query stands for:
+// its Latin tokens, and for Han characters their pinyin readings.
+func nameForms(name string) [][]string {
+	if hasHan(name) {
+		return hanReadings(name, 4)
+	}
+	t := tokens(name)
+	if len(t) == 0 {
+		return nil
+	}
+	return [][]string{t}
+}
+
+func appendUniq(l []int32, id int32) []int32 {
+	if len(l) > 0 && l[len(l)-1] == id {
+		return l
+	}
+	return append(l, id)
+}
+
+// deletes1 returns t with each one letter deleted (distinct).
+func deletes1(t string) []string {
+	out := make([]string, 0, len(t))
+	for i := 0; i < len(t); i++ {
+		if i > 0 && t[i] == t[i-1] {
+			continue
+		}
+		out = append(out, t[:i]+t[i+1:])
+	}
+	return out
+}
+
+type scratch struct {
+	mask    []uint16
+	touched []int32
+	voc     map[int32]bool
+	memo    simMemo
+}
+
+// candidates returns the names that share at least need of the query's
+// tokens (exactly, within one edit, by romanisation or phonetic key).
+func (ix *Index) candidates(q []string, sc *scratch) []int32 {
+	for _, id := range sc.touched {
+		sc.mask[id] = 0
+	}
+	sc.touched = sc.touched[:0]
+	mark := func(vid int32, bit uint16) {
+		for _, n := range ix.tokNames[vid] {
+			if sc.mask[n] == 0 {
+				sc.touched = append(sc.touched, n)
+			}
+			sc.mask[n] |= bit
+		}
+	}
+	look := func(t string, bit uint16) {
+		clear(sc.voc)
+		add := func(ids []int32) {
+			for _, id := range ids {
+				if !sc.voc[id] {
+					sc.voc[id] = true
+					mark(id, bit)
+				}
+			}
+		}
+		if id, ok := ix.vocab[t]; ok {
+			add([]int32{id})
+		}
+		for _, r := range romanKeys(t) {
+			add(ix.roman[r])
+		}
+		if len(t) <= 6 {
+			add(ix.roman[t])
+		}
+		if len(t) >= 4 {
+			add(ix.deletes[t]) // one letter inserted in the query
+			for _, d := range deletes1(t) {
+				if id, ok := ix.vocab[d]; ok {
+					add([]int32{id}) // one letter dropped from the query
+				}
+				add(ix.deletes[d]) // one letter changed or swapped
+			}
+			if k := phonetic(t); len(k) >= 2 {
+				add(ix.phon[k])
+			}
+			if wg := wadeGiles.Replace(t); wg != t {
+				if id, ok := ix.vocab[wg]; ok {
+					add([]int32{id})
+				}
+			}
+		}
+	}
+	nq := min(len(q), 15)
+	for i := 0; i < nq; i++ {
+		bit := uint16(1) << i
+		look(q[i], bit)
+		if i+1 < nq {
+			look(q[i]+q[i+1], bit|bit<<1)
+		}
+	}
+	need := min(2, nq)
+	var out []int32
+	for _, n := range sc.touched {
+		c := bits.OnesCount16(sc.mask[n])
+		if c >= need || len(ix.names[n].toks) == 1 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (ix *Index) getScratch() *scratch {
+	if s, ok := ix.pool.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{mask: make([]uint16, len(ix.names)), voc: map[int32]bool{}, memo: simMemo{}}
+}
+
+// Search returns the entities matching q with a score at or above the
+// threshold, best first, at most q.Limit (10 when 0).
+func (ix *Index) Search(q Query) []Hit {
+	th := ix.Threshold
+	if th == 0 {
+		th = DefaultThreshold
+	}
+	if q.MinScore > 0 {
+		th = q.MinScore
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	limit = min(limit, defaultListCap)
+	hits := ix.score(q, th-0.07) // birth date and nationality raise a name score by 0.07 at most
+	out := hits[:0]
+	for _, h := range hits {
+		if h.Score >= th {
+			out = append(out, h)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].EntityID < out[j].EntityID
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+// score returns, per entity, its best name match with the other fields
+// counted, for every entity whose name score reaches floor.
+func (ix *Index) score(q Query, floor float64) []Hit {
+	if len(ix.names) == 0 {
+		return nil
+	}
+	forms := nameForms(q.Name)
+	script := "latin"
+	if hasHan(q.Name) {
+		script = "pinyin"
+		// Latin letters typed beside the characters count too.
+		if lat := tokens(strings.Map(func(r rune) rune {
+			if isHan(r) {
+				return ' '
+			}
+			return r
+		}, q.Name)); len(lat) > 0 && lat[0] != "" {
+			forms = append(forms, lat)
+		}
+	}
+	sc := ix.getScratch()
+	defer ix.pool.Put(sc)
+	best := map[int32]int{} // entity → index in out
+	var out []Hit
+	type bestName struct {
+		score float64
+		name  int32
+		form  int
+	}
+	byEntity := map[int32]bestName{}
+	for fi, qt := range forms {
+		if len(qt) == 0 {
+			continue
+		}
+		clear(sc.memo)
+		for _, n := range ix.candidates(qt, sc) {
+			s, _, _ := alignWith(qt, ix.names[n].toks, ix.names[n].vids, sc.memo, false)
+			if s < floor {
+				continue
+			}
+			e := ix.names[n].entity
+			if b, ok := byEntity[e]; !ok || s > b.score || s == b.score && ix.names[n].alias == false && ix.names[b.name].alias {
+				byEntity[e] = bestName{s, n, fi}
+			}
+		}
+	}
+	qdocs := normDocs(q.Documents)
+	for _, d := range qdocs {
+		for _, e := range ix.docs[d] {
+			if _, ok := byEntity[e]; !ok {
+				n := ix.firstName[e]
+				s, _, _ := align(forms[0], ix.names[n].toks, false)
+				byEntity[e] = bestName{s, n, 0}
+			}
+		}
+	}
+	qdob := strings.TrimSpace(q.BirthDate)
+	qnat := ""
+	if q.Nationality != "" {
+		qnat, _ = idrules.ParseNationality(q.Nationality)
+	}
+	for e, b := range byEntity {
+		ent := ix.entities[e]
+		nr := ix.names[b.name]
+		s, tm, un := align(forms[b.form], nr.toks, true)
+		ex := Explanation{NameScore: round(s), Alias: nr.alias, Script: script, Tokens: tm, Unmatched: un}
+		score := s
+		if f, ok := compareDOB(qdob, ent.BirthDates); ok {
+			ex.Fields = append(ex.Fields, f)
+			score += f.Effect
+		}
+		if qnat != "" && len(ent.Nationalities) > 0 {
+			f := FieldMatch{Field: "nationality", Result: "conflict", Effect: -0.04}
+			if contains(ent.Nationalities, qnat) {
+				f = FieldMatch{Field: "nationality", Result: "agree", Effect: 0.02}
+			}
+			ex.Fields = append(ex.Fields, f)
+			score += f.Effect
+		}
+		for _, d := range qdocs {
+			if contains(ent.Documents, d) {
+				ex.Fields = append(ex.Fields, FieldMatch{Field: "document", Result: "agree", Effect: round(max(0, 0.99-score))})
+				score = max(score, 0.99)
+				break
+			}
+		}
+		score = min(max(score, 0), 1)
+		best[e] = len(out)
+		out = append(out, Hit{List: ent.List, EntityID: ent.ID, Category: ent.Category, Kind: ent.Kind,
+			Name: primary(ent), MatchedName: nr.text, Score: round(score), Explanation: ex, entity: ent})
+	}
+	return out
+}
+
+func primary(e *Entity) string {
+	if len(e.Names) > 0 {
+		return e.Names[0]
+	}
+	return ""
+}
+
+// compareDOB compares a query's birth date with an entity's.
+func compareDOB(q string, listed []string) (FieldMatch, bool) {
+	if q == "" || len(listed) == 0 || len(q) < 4 {
+		return FieldMatch{}, false
+	}
+	qy := q[:4]
+	res := FieldMatch{Field: "birth_date", Result: "conflict", Effect: -0.2}
+	for _, d := range listed {
+		if len(d) < 4 {
+			continue
+		}
+		switch {
+		case d == q || len(q) >= len(d) && strings.HasPrefix(q, d) && len(d) == 10:
+			return FieldMatch{Field: "birth_date", Result: "agree", Effect: 0.05}, true
+		case d[:4] == qy && len(d) < len(q) && strings.HasPrefix(q, d):
+			res = FieldMatch{Field: "birth_date", Result: "partial", Effect: 0.02}
+		case d[:4] == qy && res.Result == "conflict":
+			res = FieldMatch{Field: "birth_date", Result: "conflict", Effect: -0.08} // same year, other day
+		case absYear(d[:4], qy) == 1 && res.Result == "conflict" && res.Effect < -0.08:
+			res = FieldMatch{Field: "birth_date", Result: "conflict", Effect: -0.1}
+		}
+	}
+	return res, true
+}
+
+func absYear(a, b string) int {
+	var x, y int
+	for i := 0; i < 4; i++ {
+		if a[i] < '0' || a[i] > '9' || b[i] < '0' || b[i] > '9' {
+			return 99
+		}
+		x = x*10 + int(a[i]-'0')
+		y = y*10 + int(b[i]-'0')
+	}
+	if x > y {
+		return x - y
+	}
+	return y - x
+}
+
+// normDocs keeps the letters and digits of document numbers, uppercase.
+func normDocs(ds []string) []string {
+	var out []string
+	for _, d := range ds {
+		var b strings.Builder
+		for _, r := range strings.ToUpper(d) {
+			if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				b.WriteRune(r)
+			}
+		}
+		if b.Len() >= 5 {
+			out = append(out, b.String())
+		}
+	}
+	return out
+}
