@@ -29,8 +29,12 @@ type Index struct {
 	entities  []*Entity
 	names     []nameRec
 	vocab     map[string]int32
-	tokNames  [][]int32          // vocab id → names holding the token
-	deletes   map[string][]int32 // token with one letter deleted → vocab ids
+	tokNames  [][]int32 // vocab id → names holding the token
+	tokInfo   []tokInfo // vocab id → the token and its keys
+	// deletes maps the hash of a token with one letter deleted to a span of
+	// delFlat holding vocab ids: no pointers, so the collector skips it.
+	deletes   map[uint64]uint64
+	delFlat   []int32
 	phon      map[string][]int32 // phonetic key → vocab ids
 	roman     map[string][]int32 // pinyin of a romanisation → vocab ids
 	docs      map[string][]int32 // document number → entities
@@ -46,7 +50,8 @@ func (ix *Index) NameCount() int { return len(ix.names) }
 
 // NewIndex indexes entities (of any number of lists).
 func NewIndex(entities []*Entity) *Index {
-	ix := &Index{entities: entities, vocab: map[string]int32{}, deletes: map[string][]int32{},
+	dels := map[string][]int32{}
+	ix := &Index{entities: entities, vocab: map[string]int32{},
 		phon: map[string][]int32{}, roman: map[string][]int32{}}
 	addTok := func(t string, name int32) int32 {
 		id, ok := ix.vocab[t]
@@ -54,9 +59,10 @@ func NewIndex(entities []*Entity) *Index {
 			id = int32(len(ix.tokNames))
 			ix.vocab[t] = id
 			ix.tokNames = append(ix.tokNames, nil)
+			ix.tokInfo = append(ix.tokInfo, info(t))
 			if len(t) >= 4 {
 				for _, d := range deletes1(t) {
-					ix.deletes[d] = appendUniq(ix.deletes[d], id)
+					dels[d] = appendUniq(dels[d], id)
 				}
 				if k := phonetic(t); len(k) >= 2 {
 					ix.phon[k] = append(ix.phon[k], id)
@@ -102,7 +108,33 @@ func NewIndex(entities []*Entity) *Index {
 			}
 		}
 	}
+	ix.deletes = make(map[uint64]uint64, len(dels))
+	for d, ids := range dels {
+		h := hash64(d)
+		if old, ok := ix.deletes[h]; ok { // a collision: merge
+			ids = append(ids, ix.delFlat[old>>32:old>>32+old&0xffffffff]...)
+		}
+		ix.deletes[h] = uint64(len(ix.delFlat))<<32 | uint64(len(ids))
+		ix.delFlat = append(ix.delFlat, ids...)
+	}
 	return ix
+}
+
+func hash64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func (ix *Index) deleted(s string) []int32 {
+	v, ok := ix.deletes[hash64(s)]
+	if !ok {
+		return nil
+	}
+	return ix.delFlat[v>>32 : v>>32+v&0xffffffff]
 }
 
 // nameForms returns the token lists a listed name or a query stands for:
@@ -179,12 +211,12 @@ func (ix *Index) candidates(q []string, sc *scratch) []int32 {
 			add(ix.roman[t])
 		}
 		if len(t) >= 4 {
-			add(ix.deletes[t]) // one letter inserted in the query
+			add(ix.deleted(t)) // one letter inserted in the query
 			for _, d := range deletes1(t) {
 				if id, ok := ix.vocab[d]; ok {
 					add([]int32{id}) // one letter dropped from the query
 				}
-				add(ix.deletes[d]) // one letter changed or swapped
+				add(ix.deleted(d)) // one letter changed or swapped
 			}
 			if k := phonetic(t); len(k) >= 2 {
 				add(ix.phon[k])
@@ -237,7 +269,7 @@ func (ix *Index) Search(q Query) []Hit {
 		limit = 10
 	}
 	limit = min(limit, defaultListCap)
-	hits := ix.score(q, th-0.07) // birth date and nationality raise a name score by 0.07 at most
+	hits := ix.score(q, th)
 	out := hits[:0]
 	for _, h := range hits {
 		if h.Score >= th {
@@ -257,8 +289,9 @@ func (ix *Index) Search(q Query) []Hit {
 }
 
 // score returns, per entity, its best name match with the other fields
-// counted, for every entity whose name score reaches floor.
-func (ix *Index) score(q Query, floor float64) []Hit {
+// counted, for every entity whose score reaches th.
+func (ix *Index) score(q Query, th float64) []Hit {
+	floor := th - 0.07 // birth date and nationality raise a name score by 0.07 at most
 	if len(ix.names) == 0 {
 		return nil
 	}
@@ -291,8 +324,12 @@ func (ix *Index) score(q Query, floor float64) []Hit {
 			continue
 		}
 		clear(sc.memo)
+		qi := make([]tokInfo, len(qt))
+		for i, t := range qt {
+			qi[i] = info(t)
+		}
 		for _, n := range ix.candidates(qt, sc) {
-			s, _, _ := alignWith(qt, ix.names[n].toks, ix.names[n].vids, sc.memo, false)
+			s, _, _ := alignWith(qt, ix.names[n].toks, qi, ix.names[n].vids, ix.tokInfo, sc.memo, false)
 			if s < floor {
 				continue
 			}
@@ -320,8 +357,8 @@ func (ix *Index) score(q Query, floor float64) []Hit {
 	for e, b := range byEntity {
 		ent := ix.entities[e]
 		nr := ix.names[b.name]
-		s, tm, un := align(forms[b.form], nr.toks, true)
-		ex := Explanation{NameScore: round(s), Alias: nr.alias, Script: script, Tokens: tm, Unmatched: un}
+		s := b.score
+		ex := Explanation{NameScore: round(s), Alias: nr.alias, Script: script}
 		score := s
 		if f, ok := compareDOB(qdob, ent.BirthDates); ok {
 			ex.Fields = append(ex.Fields, f)
@@ -343,6 +380,10 @@ func (ix *Index) score(q Query, floor float64) []Hit {
 			}
 		}
 		score = min(max(score, 0), 1)
+		if score < th {
+			continue
+		}
+		_, ex.Tokens, ex.Unmatched = align(forms[b.form], nr.toks, true)
 		best[e] = len(out)
 		out = append(out, Hit{List: ent.List, EntityID: ent.ID, Category: ent.Category, Kind: ent.Kind,
 			Name: primary(ent), MatchedName: nr.text, Score: round(score), Explanation: ex, entity: ent})

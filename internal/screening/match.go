@@ -1,7 +1,8 @@
 package screening
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -25,7 +26,7 @@ var romanTable = map[string][]string{
 	"chung": {"zhong"}, "chong": {"zhong"}, "lai": {"lai"}, "loi": {"lai"}, "hung": {"hong"},
 	"chen": {"chen"}, "shih": {"shi"}, "sze": {"shi"}, "jen": {"ren"}, "yam": {"ren"}, "tsao": {"cao"},
 	"tso": {"cao"}, "wu": {"wu"}, "hu": {"hu"}, "woo": {"hu", "wu"}, "fu": {"fu"}, "foo": {"fu"},
-	"peng": {"peng"}, "chien": {"qian"}, "tsou": {"zou"}, 
+	"peng": {"peng"}, "chien": {"qian"}, "tsou": {"zou"},
 	"kam": {"jin"}, "kim": {"jin"}, "chi": {"qi", "ji"}, "hsin": {"xin"}, "hsiung": {"xiong"},
 	"hong": {"kang", "hong"}, "ling": {"ling"}, "mok": {"mo"}, "mo": {"mo"}, "poon": {"pan"},
 	"pun": {"pan"}, "sun": {"sun"}, "suen": {"sun"}, "wei": {"wei"}, "ngai": {"wei"},
@@ -47,7 +48,7 @@ func romanKeys(t string) []string {
 // romanClose reports whether a and b are romanisations of the same syllables.
 func romanClose(a, b string) bool {
 	ka, kb := romanKeys(a), romanKeys(b)
-	if len(ka) == 0 && len(kb) == 0 {
+	if len(ka) == 0 && len(kb) == 0 { // neither is a known romanisation
 		return false
 	}
 	if len(ka) == 0 {
@@ -139,6 +140,9 @@ func jaroWinkler(a, b string) float64 {
 	if a == b {
 		return 1
 	}
+	if ascii(a) && ascii(b) {
+		return jwBytes(a, b)
+	}
 	ra, rb := []rune(a), []rune(b)
 	if !utf8.ValidString(a) || len(ra) == 0 || len(rb) == 0 {
 		return 0
@@ -188,12 +192,50 @@ func jaroWinkler(a, b string) float64 {
 	return jaro + float64(p)*0.1*(1-jaro)
 }
 
+// tokInfo is a token with its keys computed once.
+type tokInfo struct {
+	t, wg, ph string
+	roman     []string
+}
+
+func info(t string) tokInfo {
+	ti := tokInfo{t: t, roman: romanKeys(t)}
+	if len(t) >= 4 && ascii(t) {
+		ti.wg, ti.ph = wadeGiles.Replace(t), phonetic(t)
+	}
+	return ti
+}
+
 // tokenSim scores two tokens in [0,1] and says how they matched.
 func tokenSim(q, n string) (float64, string) {
+	a, b := info(q), info(n)
+	return tokenSimInfo(&a, &b)
+}
+
+func romanCloseInfo(a, b *tokInfo) bool {
+	if a.roman == nil && b.roman == nil {
+		return false
+	}
+	if a.roman == nil {
+		return contains(b.roman, a.t)
+	}
+	if b.roman == nil {
+		return contains(a.roman, b.t)
+	}
+	for _, x := range a.roman {
+		if contains(b.roman, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func tokenSimInfo(a, b *tokInfo) (float64, string) {
+	q, n := a.t, b.t
 	if q == n {
 		return 1, "exact"
 	}
-	if romanClose(q, n) {
+	if romanCloseInfo(a, b) {
 		return 0.95, "romanisation"
 	}
 	lq, ln := len(q), len(n)
@@ -203,14 +245,17 @@ func tokenSim(q, n string) (float64, string) {
 		}
 		return 0, "none"
 	}
-	if lq >= 4 && ln >= 4 && wadeGiles.Replace(q) == wadeGiles.Replace(n) {
+	if a.wg != "" && a.wg == b.wg {
 		return 0.92, "romanisation"
+	}
+	if lq > 2*ln+1 || ln > 2*lq+1 {
+		return 0, "none" // too different in length to be a typo
 	}
 	s := jaroWinkler(q, n)
 	how := "fuzzy"
 	if min(lq, ln) <= 3 {
 		s -= 0.12 // short tokens: one letter is a different name
-	} else if lq >= 4 && ln >= 4 && s < 0.84 && q[0] == n[0] && phonetic(q) == phonetic(n) {
+	} else if s < 0.84 && a.ph != "" && q[0] == n[0] && a.ph == b.ph {
 		s, how = 0.84, "phonetic"
 	}
 	if s < 0.75 {
@@ -238,7 +283,7 @@ type pair struct {
 // adjacent ones written together: xiaohong / xiao hong), best pairs first,
 // and returns the name score with its token explanation.
 func align(q, n []string, explain bool) (float64, []TokenMatch, []string) {
-	return alignWith(q, n, nil, nil, explain)
+	return alignWith(q, n, nil, nil, nil, nil, explain)
 }
 
 // simMemo caches token similarities within one query.
@@ -249,7 +294,7 @@ type simVal struct {
 	how string
 }
 
-func alignWith(q, n []string, nv []int32, memo simMemo, explain bool) (float64, []TokenMatch, []string) {
+func alignWith(q, n []string, qi []tokInfo, nv []int32, vi []tokInfo, memo simMemo, explain bool) (float64, []TokenMatch, []string) {
 	if len(q) == 0 || len(n) == 0 {
 		return 0, nil, nil
 	}
@@ -263,7 +308,7 @@ func alignWith(q, n []string, nv []int32, memo simMemo, explain bool) (float64, 
 				k := [2]int32{int32(i), nv[j]}
 				v, ok := memo[k]
 				if !ok {
-					s, how = tokenSim(a, b)
+					s, how = tokenSimInfo(&qi[i], &vi[nv[j]])
 					v = simVal{float32(s), how}
 					memo[k] = v
 				}
@@ -279,7 +324,7 @@ func alignWith(q, n []string, nv []int32, memo simMemo, explain bool) (float64, 
 	// Joined tokens, exactly or nearly.
 	for i := range q {
 		for j := 0; j+1 < len(n); j++ {
-			if len(q[i]) >= 4 {
+			if l := len(n[j]) + len(n[j+1]); len(q[i]) >= 4 && l-1 <= len(q[i]) && len(q[i]) <= l+1 {
 				for _, c := range []string{n[j] + n[j+1], n[j+1] + n[j]} {
 					if s := joinedSim(q[i], c); s > 0 {
 						ps = append(ps, pair{i, 1, j, 2, s, "joined"})
@@ -294,6 +339,9 @@ func alignWith(q, n []string, nv []int32, memo simMemo, explain bool) (float64, 
 			continue
 		}
 		for i := 0; i+1 < len(q); i++ {
+			if l := len(q[i]) + len(q[i+1]); l-1 > len(n[j]) || len(n[j]) > l+1 {
+				continue
+			}
 			for _, c := range []string{q[i] + q[i+1], q[i+1] + q[i]} {
 				if s := joinedSim(c, n[j]); s > 0 {
 					ps = append(ps, pair{i, 2, j, 1, s, "joined"})
@@ -302,7 +350,7 @@ func alignWith(q, n []string, nv []int32, memo simMemo, explain bool) (float64, 
 			}
 		}
 	}
-	sort.SliceStable(ps, func(a, b int) bool { return ps[a].s > ps[b].s })
+	slices.SortStableFunc(ps, func(a, b pair) int { return cmp.Compare(b.s, a.s) })
 	var qused, nused [32]bool
 	if len(q) > 32 || len(n) > 32 {
 		return 0, nil, nil
@@ -387,3 +435,56 @@ func joinedSim(a, b string) float64 {
 }
 
 func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// jwBytes is jaroWinkler for ASCII strings, without allocating.
+func jwBytes(ra, rb string) float64 {
+	la, lb := len(ra), len(rb)
+	if la == 0 || lb == 0 || la > 64 || lb > 64 {
+		return 0
+	}
+	win := max(max(la, lb)/2-1, 0)
+	var ma, mb [64]bool
+	m := 0
+	for i := 0; i < la; i++ {
+		lo, hi := max(0, i-win), min(lb, i+win+1)
+		for j := lo; j < hi; j++ {
+			if !mb[j] && ra[i] == rb[j] {
+				ma[i], mb[j] = true, true
+				m++
+				break
+			}
+		}
+	}
+	if m == 0 {
+		return 0
+	}
+	tr, j := 0, 0
+	for i := 0; i < la; i++ {
+		if !ma[i] {
+			continue
+		}
+		for !mb[j] {
+			j++
+		}
+		if ra[i] != rb[j] {
+			tr++
+		}
+		j++
+	}
+	fm := float64(m)
+	jaro := (fm/float64(la) + fm/float64(lb) + (fm-float64(tr)/2)/fm) / 3
+	p := 0
+	for p < min(4, la, lb) && ra[p] == rb[p] {
+		p++
+	}
+	return jaro + float64(p)*0.1*(1-jaro)
+}
