@@ -323,6 +323,8 @@ func (ix *Index) score(q Query, th float64) []Hit {
 		if len(qt) == 0 {
 			continue
 		}
+		// A name typed in Han characters is a person's.
+		han := script == "pinyin" && fi < len(forms)-1 || script == "pinyin" && !hasLatin(q.Name)
 		clear(sc.memo)
 		qi := make([]tokInfo, len(qt))
 		for i, t := range qt {
@@ -334,6 +336,9 @@ func (ix *Index) score(q Query, th float64) []Hit {
 				continue
 			}
 			e := ix.names[n].entity
+			if han && ix.entities[e].Kind != KindPerson && ix.entities[e].Kind != KindUnknown {
+				continue
+			}
 			if b, ok := byEntity[e]; !ok || s > b.score || s == b.score && ix.names[n].alias == false && ix.names[b.name].alias {
 				byEntity[e] = bestName{s, n, fi}
 			}
@@ -453,4 +458,13 @@ func normDocs(ds []string) []string {
 		}
 	}
 	return out
+}
+
+func hasLatin(s string) bool {
+	for _, r := range s {
+		if r < 0x80 && (r|0x20 >= 'a' && r|0x20 <= 'z') {
+			return true
+		}
+	}
+	return false
 }

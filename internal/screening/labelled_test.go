@@ -40,7 +40,11 @@ type evalCount struct{ n, ok int }
 func evaluate(t testing.TB, ix *Index, set []labelled, verbose bool) (recall, fp map[string]*evalCount) {
 	recall, fp = map[string]*evalCount{}, map[string]*evalCount{}
 	bump := func(m map[string]*evalCount, k string, ok bool) {
-		for _, key := range []string{k, "all"} {
+		keys := []string{k}
+		if !strings.Contains(k, "/") {
+			keys = append(keys, "all")
+		}
+		for _, key := range keys {
 			if m[key] == nil {
 				m[key] = &evalCount{}
 			}

@@ -253,6 +253,11 @@ func tokenSimInfo(a, b *tokInfo) (float64, string) {
 	}
 	s := jaroWinkler(q, n)
 	how := "fuzzy"
+	// One typo (a letter changed, dropped, added or two swapped) in a
+	// long token is more alike than Jaro-Winkler says.
+	if min(lq, ln) >= 5 && s < 0.94 && osa1(q, n) {
+		s = 0.94
+	}
 	if min(lq, ln) <= 3 {
 		s -= 0.12 // short tokens: one letter is a different name
 	} else if s < 0.84 && a.ph != "" && q[0] == n[0] && a.ph == b.ph {
@@ -487,4 +492,30 @@ func jwBytes(ra, rb string) float64 {
 		p++
 	}
 	return jaro + float64(p)*0.1*(1-jaro)
+}
+
+// osa1 reports whether a and b are one edit apart (substitution,
+// insertion, deletion or transposition of neighbours).
+func osa1(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	la, lb := len(a), len(b)
+	if lb-la > 1 {
+		return false
+	}
+	i := 0
+	for i < la && a[i] == b[i] {
+		i++
+	}
+	if i == la {
+		return lb-la == 1
+	}
+	if la == lb {
+		if a[i+1:] == b[i+1:] {
+			return true // substitution
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	return a[i:] == b[i+1:] // deletion
 }
