@@ -12,6 +12,7 @@
 package screening
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -142,4 +143,10 @@ type FieldMatch struct {
 	Field  string  `json:"field"`
 	Result string  `json:"result"` // agree, partial, conflict
 	Effect float64 `json:"effect"` // added to the score
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + "_" + hex.EncodeToString(b)
 }
