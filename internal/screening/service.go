@@ -48,6 +48,7 @@ type Subject = verification.ScreeningSubject
 type RescreenState struct {
 	ListID   int64  `json:"list_version"`
 	Cursor   string `json:"-"` // last user id screened
+	From     string `json:"-"` // the cursor the batch began at
 	Screened int    `json:"screened"`
 	Hits     int    `json:"hits"`
 	Done     bool   `json:"done"`
