@@ -21,6 +21,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -69,6 +70,7 @@ type App struct {
 	Cases         *sqlstore.Cases
 	Queue         *jobs.Queue
 	Webhooks      *webhook.Service
+	Screening     *screening.Service
 	log           *slog.Logger
 	refusedTTL    time.Duration
 	sweepEvery    time.Duration
@@ -136,6 +138,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
 		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
+	a.Screening = &screening.Service{Store: o.DB.Screening(a.Queue), Cases: a.Verifications, Log: o.Log, Now: o.Now}
+	if err := a.Screening.Load(ctx); err != nil {
+		return nil, fmt.Errorf("screening lists: %w", err)
+	}
+	a.Verifications.Screener = a.Screening
+	a.Queue.Screening = a.Screening
+	reg.MustRegister(screeningCollector{a.Screening})
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -157,12 +166,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 	}
 	checks = append(checks, server.Check{Name: "ocr", Optional: true, Check: readerStatus})
+	checks = append(checks, screeningCheck(a.Screening))
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
-		AllowedOrigins: o.AllowedOrigins,
+		AllowedOrigins: o.AllowedOrigins, Screening: a.Screening,
 	})
 	return a, nil
 }

@@ -214,6 +214,7 @@ func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
 type Queue struct {
 	Verification *verification.Service // set before Start
 	Webhooks     Webhooks              // nil: no webhooks
+	Screening    Rescreener            // nil: re-screening jobs fail until set
 
 	client  *river.Client[*sql.Tx]
 	driver  riverdriver.Driver[*sql.Tx]
@@ -258,14 +259,16 @@ func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
 	river.AddWorker(workers, &verifyWorker{q: q})
 	river.AddWorker(workers, &webhookWorker{q: q})
 	river.AddWorker(workers, &readWorker{q: q})
+	river.AddWorker(workers, &rescreenWorker{q: q})
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
 	}
 	client, err := river.NewClient(q.driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
-			"verify":   {MaxWorkers: 2},
-			"webhooks": {MaxWorkers: 4},
-			"read":     {MaxWorkers: 1},
+			"verify":    {MaxWorkers: 2},
+			"webhooks":  {MaxWorkers: 4},
+			"read":      {MaxWorkers: 1},
+			"screening": {MaxWorkers: 1},
 		},
 		Workers:           workers,
 		FetchPollInterval: poll,
