@@ -270,7 +270,53 @@ type Parsed struct {
 // Errors: Invalid SCREENING_SOURCE_UNKNOWN, SCREENING_LIST_MALFORMED
 // (naming where), SCREENING_LIST_UNREADABLE.
 func ParseFile(source, path string) (*Parsed, error) {
+	return ParseFileProgress(source, path, nil)
+}
+
+// countingReader reports bytes read to a progress function.
+type countingReader struct {
+	r        io.Reader
+	done     *int64
+	total    int64
+	progress func(done, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.done += int64(n)
+	if c.progress != nil && n > 0 {
+		c.progress(*c.done, c.total)
+	}
+	return n, err
+}
+
+type countingFS struct {
+	fsys     fs.FS
+	done     *int64
+	total    int64
+	progress func(done, total int64)
+}
+
+type countingFile struct {
+	fs.File
+	r *countingReader
+}
+
+func (f countingFile) Read(p []byte) (int, error) { return f.r.Read(p) }
+
+func (c countingFS) Open(name string) (fs.File, error) {
+	f, err := c.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return countingFile{f, &countingReader{r: f, done: c.done, total: c.total, progress: c.progress}}, nil
+}
+
+// ParseFileProgress is ParseFile reporting the bytes read so far and the
+// total to progress (which may be nil).
+func ParseFileProgress(source, path string, progress func(done, total int64)) (*Parsed, error) {
 	h := sha256.New()
+	var done int64
 	var ents []*Entity
 	var perr error
 	switch source {
@@ -284,20 +330,26 @@ func ParseFile(source, path string) (*Parsed, error) {
 			return nil, unreadable(err)
 		}
 		defer root.Close()
+		var total int64
 		for _, n := range []string{"sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"} {
 			if b, err := fs.ReadFile(root.FS(), n); err == nil {
 				h.Write([]byte(n))
 				h.Write(b)
+				total += int64(len(b))
 			}
 		}
-		ents, perr = ParseOFAC(root.FS())
+		ents, perr = ParseOFAC(countingFS{root.FS(), &done, total, progress})
 	case SourceUN, SourceSenzing, SourceCSV:
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, unreadable(err)
 		}
 		defer f.Close()
-		r := io.TeeReader(f, h)
+		var total int64
+		if st, err := f.Stat(); err == nil {
+			total = st.Size()
+		}
+		r := io.TeeReader(&countingReader{r: f, done: &done, total: total, progress: progress}, h)
 		switch source {
 		case SourceUN:
 			ents, perr = ParseUN(r)
