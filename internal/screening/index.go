@@ -2,6 +2,7 @@ package screening
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -64,7 +65,7 @@ func NewIndex(entities []*Entity) *Index {
 				for _, d := range deletes1(t) {
 					dels[d] = appendUniq(dels[d], id)
 				}
-				if k := phonetic(t); len(k) >= 2 {
+				if k := phonetic(t); len(k) >= 3 {
 					ix.phon[k] = append(ix.phon[k], id)
 				}
 			}
@@ -174,30 +175,36 @@ type scratch struct {
 	touched []int32
 	voc     map[int32]bool
 	memo    simMemo
+	ids     []int32
+	out     []int32
 }
 
-// candidates returns the names that share at least need of the query's
-// tokens (exactly, within one edit, by romanisation or phonetic key).
-func (ix *Index) candidates(q []string, sc *scratch) []int32 {
+// commonPostings: a query token whose expansions (exact, typos,
+// romanisations, phonetic) reach more names than this (al, abd, muhammad)
+// does not generate candidates when rarer tokens of the query can; the
+// scoring still counts it.
+const commonPostings = 400
+
+// maxCandidates bounds the names scored for one query (the ones sharing
+// the most tokens are kept).
+const maxCandidates = 1500
+
+// candidates returns the names that share at least two of the query's
+// tokens (exactly, within one edit, by romanisation or phonetic key), or
+// one for one-token names, and the bits of common query tokens that were
+// not looked up (they may match any candidate).
+func (ix *Index) candidates(q []string, sc *scratch) ([]int32, uint16) {
 	for _, id := range sc.touched {
 		sc.mask[id] = 0
 	}
 	sc.touched = sc.touched[:0]
-	mark := func(vid int32, bit uint16) {
-		for _, n := range ix.tokNames[vid] {
-			if sc.mask[n] == 0 {
-				sc.touched = append(sc.touched, n)
-			}
-			sc.mask[n] |= bit
-		}
-	}
-	look := func(t string, bit uint16) {
+	gather := func(t string, joined bool, dst []int32) []int32 {
 		clear(sc.voc)
 		add := func(ids []int32) {
 			for _, id := range ids {
 				if !sc.voc[id] {
 					sc.voc[id] = true
-					mark(id, bit)
+					dst = append(dst, id)
 				}
 			}
 		}
@@ -218,33 +225,89 @@ func (ix *Index) candidates(q []string, sc *scratch) []int32 {
 				}
 				add(ix.deleted(d)) // one letter changed or swapped
 			}
-			if k := phonetic(t); len(k) >= 2 {
+			if k := phonetic(t); len(k) >= 3 && !joined {
 				add(ix.phon[k])
 			}
-			if wg := wadeGiles.Replace(t); wg != t {
+			if wg := wadeGiles.Replace(t); wg != t && !joined {
 				if id, ok := ix.vocab[wg]; ok {
 					add([]int32{id})
 				}
 			}
 		}
+		return dst
+	}
+	type look struct {
+		bits     uint16
+		ids      []int32
+		postings int
+		single   bool
 	}
 	nq := min(len(q), 15)
+	looks := make([]look, 0, 2*nq)
 	for i := 0; i < nq; i++ {
 		bit := uint16(1) << i
-		look(q[i], bit)
+		looks = append(looks, look{bits: bit, single: true})
 		if i+1 < nq {
-			look(q[i]+q[i+1], bit|bit<<1)
+			looks = append(looks, look{bits: bit | bit<<1})
 		}
 	}
-	need := min(2, nq)
-	var out []int32
+	flat := sc.ids[:0]
+	for k := range looks {
+		t := q[bits.TrailingZeros16(looks[k].bits)]
+		if !looks[k].single {
+			t += q[bits.TrailingZeros16(looks[k].bits)+1]
+		}
+		from := len(flat)
+		flat = gather(t, !looks[k].single, flat)
+		looks[k].ids = flat[from:len(flat):len(flat)]
+		for _, id := range looks[k].ids {
+			looks[k].postings += len(ix.tokNames[id])
+		}
+	}
+	sc.ids = flat
+	rare := 0
+	for _, l := range looks {
+		if l.single && l.postings <= commonPostings {
+			rare++
+		}
+	}
+	var assumed uint16
+	used := 0
+	for _, l := range looks {
+		if rare > 0 && l.postings > commonPostings {
+			if l.single {
+				assumed |= l.bits
+			}
+			continue
+		}
+		if l.single {
+			used++
+		}
+		for _, vid := range l.ids {
+			for _, n := range ix.tokNames[vid] {
+				if sc.mask[n] == 0 {
+					sc.touched = append(sc.touched, n)
+				}
+				sc.mask[n] |= l.bits
+			}
+		}
+	}
+	need := min(2, max(used, 1))
+	out := sc.out[:0]
 	for _, n := range sc.touched {
 		c := bits.OnesCount16(sc.mask[n])
 		if c >= need || len(ix.names[n].toks) == 1 {
 			out = append(out, n)
 		}
 	}
-	return out
+	if len(out) > maxCandidates {
+		slices.SortStableFunc(out, func(a, b int32) int {
+			return bits.OnesCount16(sc.mask[b]) - bits.OnesCount16(sc.mask[a])
+		})
+		out = out[:maxCandidates]
+	}
+	sc.out = out
+	return out, assumed
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -330,7 +393,26 @@ func (ix *Index) score(q Query, th float64) []Hit {
 		for i, t := range qt {
 			qi[i] = info(t)
 		}
-		for _, n := range ix.candidates(qt, sc) {
+		var qw float64
+		for _, t := range qt {
+			qw += weight(t)
+		}
+		cands, assumed := ix.candidates(qt, sc)
+		for _, n := range cands {
+			// Upper bound: the query tokens the index found in this name
+			// (or did not look up) all matching fully.
+			if len(ix.names[n].toks) > 1 {
+				m := sc.mask[n] | assumed
+				var hw float64
+				for i, t := range qt {
+					if i < 16 && m&(1<<i) != 0 {
+						hw += weight(t)
+					}
+				}
+				if hw/qw < floor {
+					continue
+				}
+			}
 			s, _, _ := alignWith(qt, ix.names[n].toks, qi, ix.names[n].vids, ix.tokInfo, sc.memo, false)
 			if s < floor {
 				continue
