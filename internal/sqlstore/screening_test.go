@@ -32,7 +32,7 @@ func scEntities(names ...string) []*screening.Entity {
 // insertApproved inserts n customers with an approved case each, directly
 // (synthetic rows: the applicant sealed as the store seals it), named
 // name(i), in batches of one transaction.
-func insertApproved(t testing.TB, db *sqlstore.DB, kr *keys.Keyring, n int, name func(int) string) {
+func insertApproved(t testing.TB, db *sqlstore.DB, kr *keys.Keyring, n int, name func(int) (string, string)) {
 	t.Helper()
 	ctx := context.Background()
 	const batch = 1000
@@ -51,8 +51,9 @@ func insertApproved(t testing.TB, db *sqlstore.DB, kr *keys.Keyring, n int, name
 				uid, []byte(uid), scT0); err != nil {
 				fail(err)
 			}
-			a, _ := json.Marshal(verification.Applicant{FullName: name(i), IDType: verification.IDPassport, IDNumber: fmt.Sprintf("P%07d", i),
-				Nationality: "GBR", BirthDate: "1970-01-01"})
+			full, dob := name(i)
+			a, _ := json.Marshal(verification.Applicant{FullName: full, IDType: verification.IDPassport, IDNumber: fmt.Sprintf("P%07d", i),
+				Nationality: "GBR", BirthDate: dob})
 			sealed, err := kr.SealString(string(a), "cases.applicant:"+cid)
 			if err != nil {
 				fail(err)
@@ -173,11 +174,11 @@ func TestRescreenResumes(t *testing.T) {
 			db := sqltest.Open(t, engine)
 			const n = 57
 			// Every third customer carries a listed name.
-			insertApproved(t, db, kr, n, func(i int) string {
+			insertApproved(t, db, kr, n, func(i int) (string, string) {
 				if i%3 == 0 {
-					return "Ivan Petrovsky"
+					return "Ivan Petrovsky", "1970-01-01"
 				}
-				return fmt.Sprintf("Customer Number%c%c", 'a'+i%26, 'a'+i/26)
+				return fmt.Sprintf("Customer Number%c%c", 'a'+i%26, 'a'+i/26), "1970-01-01"
 			})
 			fs := &failingStore{Store: db.Screening(nil), failAt: 3}
 			svc := &screening.Service{Store: fs}
