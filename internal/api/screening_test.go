@@ -36,7 +36,13 @@ func screenedCase(t *testing.T, srv *httptestServer, tok, name, idNumber, phone 
 // confirmed sanctions hit rejects the case. Reviewers search the lists;
 // customers may not.
 func TestScreening(t *testing.T) {
-	srv, _ := newServerWith(t, "sqlite", nil)
+	for _, engine := range sqltestEngines() {
+		t.Run(engine, func(t *testing.T) { screeningJourney(t, engine) })
+	}
+}
+
+func screeningJourney(t *testing.T, engine string) {
+	srv, _ := newServerWith(t, engine, nil)
 	ctx := context.Background()
 	a := lastApp
 	if r := do(t, srv, "GET", "/readyz", "", ""); !strings.Contains(r.raw, "not configured") {
