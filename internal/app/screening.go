@@ -52,12 +52,14 @@ var (
 // screeningCollector exports each list's version, age and size.
 type screeningCollector struct{ s *screening.Service }
 
+// Describe implements prometheus.Collector.
 func (c screeningCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- listVersionDesc
 	ch <- listAgeDesc
 	ch <- listSizeDesc
 }
 
+// Collect implements prometheus.Collector.
 func (c screeningCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -21,6 +21,7 @@ type ParseError struct {
 	Msg   string
 }
 
+// Error implements error.
 func (e *ParseError) Error() string { return e.Where + ": " + e.Msg }
 
 // asErr turns a ParseError into the API's error.

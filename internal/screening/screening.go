@@ -22,19 +22,30 @@ import (
 
 // Sources a list can be imported from (Entity.List, ListVersion.Source).
 const (
-	SourceOFAC     = "ofac_csv"
-	SourceUN       = "un_xml"
-	SourceSenzing  = "senzing_json"
-	SourceCSV      = "csv"
-	CategorySanc   = "sanctions"
-	CategoryPEP    = "pep"
-	KindPerson     = "person"
-	KindEntity     = "entity"
-	KindVessel     = "vessel"
-	KindAircraft   = "aircraft"
-	KindUnknown    = "unknown"
-	defaultListCap = 100
+	SourceOFAC    = "ofac_csv"     // OFAC SDN legacy CSV set
+	SourceUN      = "un_xml"       // UN Security Council consolidated list
+	SourceSenzing = "senzing_json" // OpenSanctions / Senzing entity JSON
+	SourceCSV     = "csv"          // the operator's own list
 )
+
+// Categories of listed entities (Entity.Category): a sanctions hit is
+// SANCTIONS_HIT, a PEP hit PEP_HIT.
+const (
+	CategorySanc = "sanctions"
+	CategoryPEP  = "pep"
+)
+
+// Kinds of listed entities (Entity.Kind).
+const (
+	KindPerson   = "person"
+	KindEntity   = "entity"
+	KindVessel   = "vessel"
+	KindAircraft = "aircraft"
+	KindUnknown  = "unknown"
+)
+
+// defaultListCap is the most hits one search returns.
+const defaultListCap = 100
 
 // Sources lists the importable sources.
 var Sources = []string{SourceOFAC, SourceUN, SourceSenzing, SourceCSV}
@@ -72,7 +83,9 @@ func (e *Entity) Hash() string {
 	return hex.EncodeToString(s[:16])
 }
 
-// ListVersion is one import of a list.
+// ListVersion is one import of a list: its id (the version), the source,
+// the SHA-256 of the file(s), how many entities and names it holds, and
+// when it was imported.
 type ListVersion struct {
 	ID         int64     `json:"id"`
 	Source     string    `json:"source"`
