@@ -364,6 +364,17 @@ func (s *Service) RescreenBatch(ctx context.Context, listID int64, n int) (done 
 	if err != nil {
 		return false, err
 	}
+	if !slices.ContainsFunc(vs, func(v ListVersion) bool { return v.ID == listID }) {
+		// Imported by another process since this one last looked: load it
+		// (or, if it was replaced meanwhile, the versions that replaced it).
+		if err := s.Load(ctx); err != nil {
+			return false, err
+		}
+		ix, vs, err = s.index(ctx)
+		if err != nil {
+			return false, err
+		}
+	}
 	st, subjects, err := s.Store.Rescreen(ctx, listID, n)
 	if err != nil || st.Done {
 		return st.Done, err
