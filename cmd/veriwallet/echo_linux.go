@@ -22,3 +22,14 @@ func noEcho(f *os.File) (restore func(), ok bool) {
 	}
 	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }, true
 }
+
+// isTerminal reports whether w is a terminal (a progress bar is drawn
+// there; plain lines otherwise).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

@@ -59,6 +59,7 @@ commands:
   admin create-user     --email E | --phone P  --role customer|reviewer|support|admin  (password on stdin or --password-file)
   keys rotate           add a new master key and re-wrap every stored data key
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
+  screening import|search  import a sanctions/PEP list file; search the lists for a name
 
 Run 'veriwallet <command> -h' for the flags of a command.
 `
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "screening":
+		return screeningCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -55,6 +55,9 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/review/verifications", true, http.HandlerFunc(a.reviewQueue)},
 		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
 		{"POST", "/api/v1/review/verifications/{id}/decision", true, http.HandlerFunc(a.reviewDecide)},
+		{"POST", "/api/v1/review/screening/search", true, http.HandlerFunc(a.screeningSearch)},
+		{"GET", "/api/v1/review/screening/hits", true, http.HandlerFunc(a.screeningHits)},
+		{"POST", "/api/v1/review/screening/hits/{id}", true, http.HandlerFunc(a.screeningDecide)},
 
 		// Administrators: the audit trail and webhook endpoints.
 		{"GET", "/api/v1/admin/audit", true, http.HandlerFunc(a.auditEvents)},

@@ -22,6 +22,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -90,6 +91,7 @@ type App struct {
 	log          *slog.Logger
 	refusedTTL   time.Duration
 	sweepEvery   time.Duration
+	Screening    *screening.Service
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -170,6 +172,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		},
 		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases}, o.Blockers...),
 		Recovery: recoveryCases{a}})
+	a.Screening = &screening.Service{Store: o.DB.Screening(a.Queue), Cases: a.Verifications, Log: o.Log, Now: o.Now}
+	if err := a.Screening.Load(ctx); err != nil {
+		return nil, fmt.Errorf("screening lists: %w", err)
+	}
+	a.Verifications.Screener = a.Screening
+	a.Queue.Screening = a.Screening
+	reg.MustRegister(screeningCollector{a.Screening})
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -191,12 +200,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 	}
 	checks = append(checks, server.Check{Name: "ocr", Optional: true, Check: readerStatus})
+	checks = append(checks, screeningCheck(a.Screening))
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
-		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a,
+		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a, Screening: a.Screening,
 	})
 	if o.Internal {
 		a.Internal = server.InternalHandler(reg, checks)

@@ -215,6 +215,7 @@ type Queue struct {
 	Verification *verification.Service // set before Start
 	Webhooks     Webhooks              // nil: no webhooks
 	Exports      Exporter              // nil: exports are not built
+	Screening    Rescreener            // nil: re-screening jobs fail until set
 
 	client  *river.Client[*sql.Tx]
 	driver  riverdriver.Driver[*sql.Tx]
@@ -260,15 +261,17 @@ func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
 	river.AddWorker(workers, &webhookWorker{q: q})
 	river.AddWorker(workers, &readWorker{q: q})
 	river.AddWorker(workers, &exportWorker{q: q})
+	river.AddWorker(workers, &rescreenWorker{q: q})
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
 	}
 	client, err := river.NewClient(q.driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
-			"verify":   {MaxWorkers: 2},
-			"webhooks": {MaxWorkers: 4},
-			"read":     {MaxWorkers: 1},
-			"export":   {MaxWorkers: 1},
+			"verify":    {MaxWorkers: 2},
+			"webhooks":  {MaxWorkers: 4},
+			"read":      {MaxWorkers: 1},
+			"export":    {MaxWorkers: 1},
+			"screening": {MaxWorkers: 1},
 		},
 		Workers:           workers,
 		FetchPollInterval: poll,

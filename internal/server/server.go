@@ -20,6 +20,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -32,6 +33,8 @@ type Check struct {
 	Name     string
 	Check    func(context.Context) error
 	Optional bool // reported, but does not make the service unready
+	// Info, when set, describes a ready component (list versions and ages).
+	Info func(context.Context) string
 }
 
 // Deps are what the server serves.
@@ -60,7 +63,8 @@ type Deps struct {
 	// code and word only, for load balancers.
 	Internal bool
 	// Exports makes personal data exports (nil: not available).
-	Exports api.Exports
+	Exports   api.Exports
+	Screening *screening.Service // nil: screening routes answer 503
 }
 
 // New returns the whole HTTP handler.
@@ -75,7 +79,7 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Exports: d.Exports}
+		Exports: d.Exports, Screening: d.Screening}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
 	if d.Exports != nil {
@@ -164,7 +168,11 @@ func readyz(w http.ResponseWriter, r *http.Request, checks []Check) {
 			}
 			continue
 		}
-		out[c.Name] = result{Status: "ok", Optional: c.Optional}
+		res := result{Status: "ok", Optional: c.Optional}
+		if c.Info != nil {
+			res.Detail = c.Info(ctx)
+		}
+		out[c.Name] = res
 	}
 	st, word := http.StatusOK, "ready"
 	if !ready {

@@ -331,9 +331,14 @@ func uploaded(checks []CheckResult, kinds []string) bool {
 }
 
 // ran reports whether a check of kind ran (with any outcome but skipped).
+// Screening skipped because no list is imported counts: a fresh install
+// still decides.
 func ran(checks []CheckResult, kind string) bool {
 	for _, c := range checks {
 		if c.Kind == kind && c.Outcome != OutcomeSkipped {
+			return true
+		}
+		if c.Kind == kind && kind == CheckScreening && c.Detail["reason"] == SkipNotConfigured {
 			return true
 		}
 	}

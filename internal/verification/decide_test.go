@@ -15,7 +15,7 @@ func pass(kind, doc string) CheckResult {
 // each photo classified as its slot's kind, and the fields its slot needs
 // read with confidence and matching (positive evidence).
 func goodChecks(docs ...string) []CheckResult {
-	cs := []CheckResult{pass(CheckDuplicateIdentity, "")}
+	cs := []CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckScreening, "")}
 	for _, d := range docs {
 		read := pass(CheckDocumentRead, d)
 		switch d {

@@ -213,7 +213,7 @@ func TestSlotChecks(t *testing.T) {
 	fpr := Applicant{FullName: "John Smith", IDType: IDForeignPermanent, IDNumber: "KAZ110090123105", Phone: "+447911123456", PhoneConfirmed: true}
 	frule, _ := slotEvidence(fpr, DocResidencePermit)
 	rd = Reading{Kind: DocResidencePermit, KindConfidence: 0.9, Fields: ReadFields{"name": sure("JOHN SMITH")}}
-	d = Decide(LevelStandard, fpr, append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocResidencePermit)},
+	d = Decide(LevelStandard, fpr, append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckScreening, ""), pass(CheckDocumentQuality, DocResidencePermit)},
 		s.slotChecks(fpr, DocResidencePermit, frule, rd, at)...), at)
 	if d.Status != StatusManualReview || !slices.Equal(d.Reasons, []string{CodeDocumentReviewRequired}) {
 		t.Fatalf("15-character permanent residence number: %+v", d)
@@ -240,14 +240,14 @@ func TestWrongKindInTheOnlySlot(t *testing.T) {
 	s := &Service{Levels: DefaultLevels(), Reader: stubReader{}}
 	rule, _ := slotEvidence(a, DocPassport)
 	rd := Reading{Kind: DocIDFront, KindConfidence: 0.97, Fields: ReadFields{"name": sure("张三"), "id_number": sure(adultID)}}
-	cs := append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocPassport)},
+	cs := append([]CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckScreening, ""), pass(CheckDocumentQuality, DocPassport)},
 		s.slotChecks(a, DocPassport, rule, rd, at)...)
 	d := Decide(LevelStandard, a, cs, at)
 	if d.Status != StatusRetryRequired || !slices.Equal(d.Reasons, []string{CodeDocumentWrongKind}) || d.Findings[0].Step != "documents:passport" {
 		t.Fatalf("ID card front as the passport page: %+v", d)
 	}
 	// A check missing with nothing for the customer to fix stays ours.
-	d = Decide(LevelStandard, a, []CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckDocumentQuality, DocPassport)}, at)
+	d = Decide(LevelStandard, a, []CheckResult{pass(CheckDuplicateIdentity, ""), pass(CheckScreening, ""), pass(CheckDocumentQuality, DocPassport)}, at)
 	if d.Status != StatusManualReview || !slices.Contains(d.Reasons, CodeCheckMissing) {
 		t.Fatalf("cross-check not run, nothing wrong: %+v", d)
 	}

@@ -231,13 +231,15 @@ func DefaultLevels() Levels {
 		IDHKMacauTravel:    {one(DocResidencePermit), side(DocResidencePermitBack)},
 		IDTWTravel:         {one(DocResidencePermit), side(DocResidencePermitBack)},
 	}
-	docChecks := []string{CheckDuplicateIdentity, CheckDocumentQuality, CheckDocumentRead, CheckCrossCheck}
+	// Every level screens against the sanctions and PEP lists (skipped, and
+	// not holding the case, while no list is imported).
+	docChecks := []string{CheckDuplicateIdentity, CheckDocumentQuality, CheckDocumentRead, CheckCrossCheck, CheckScreening}
 	return Levels{
 		Levels: []LevelSpec{
 			{
 				Name: LevelBasic, Title: i18n.T("Basic", "基础认证"),
 				Fields: base, ConfirmPhone: true, IDTypes: slices.Clone(IDTypes),
-				Checks: []string{CheckDuplicateIdentity},
+				Checks: []string{CheckDuplicateIdentity, CheckScreening},
 				Minor:  true,
 			},
 			{
@@ -250,7 +252,7 @@ func DefaultLevels() Levels {
 				Name: LevelEnhanced, Title: i18n.T("Enhanced", "高级认证"),
 				Fields:       append(slices.Clone(base), FieldAddress, FieldOccupation, FieldSourceOfFunds),
 				ConfirmPhone: true, IDTypes: slices.Clone(IDTypes),
-				Documents: docs, Checks: append(slices.Clone(docChecks), CheckScreening),
+				Documents: docs, Checks: slices.Clone(docChecks),
 				Minor: true, Foreigner: true, ManualReview: true,
 			},
 		},

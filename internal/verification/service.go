@@ -75,6 +75,9 @@ type Service struct {
 	Now         func() time.Time
 	Log         *slog.Logger
 	PhoneLimits *PhoneLimits // nil: DefaultPhoneLimits
+	// Screener screens every case against sanctions and PEP lists; nil:
+	// not configured (the screening check is skipped for that reason).
+	Screener Screener
 }
 
 func (s *Service) now() time.Time {
@@ -453,6 +456,7 @@ func (s *Service) Process(ctx context.Context, id string) error {
 	at := s.now().In(China)
 	checks := s.Levels.ApplicantChecks(c.Level, c.Applicant, at)
 	checks = append(checks, s.duplicateCheck(ctx, c))
+	checks = append(checks, s.screeningCheck(ctx, c, at))
 	spec, _ := s.Levels.Level(c.Level)
 	if slices.Contains(spec.Checks, CheckDocumentQuality) || len(c.Documents) > 0 {
 		docChecks, err := s.documentChecks(ctx, c, at)
