@@ -65,7 +65,9 @@ func (a *API) Handler() http.Handler {
 	if a.mux == nil {
 		a.mux = http.NewServeMux()
 		for _, rt := range a.routes() {
-			h := rt.handler
+			key := rt.method + " " + rt.path
+			p, ok := permissions[key]
+			h := a.authorize(key, p, ok, rt.handler)
 			if rt.auth {
 				h = a.authenticated(h)
 			}

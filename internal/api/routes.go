@@ -8,6 +8,9 @@ type route struct {
 	handler      http.Handler
 }
 
+// Who may call each route is in the permission table (permissions.go):
+// every route needs an entry there.
+
 // routes is every route of the API. openapi.json documents exactly these
 // (TestOpenAPIMatchesRoutes keeps the two in step).
 func (a *API) routes() []route {
@@ -19,6 +22,9 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/me", true, http.HandlerFunc(a.me)},
 		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
 		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
+		// The second factor: the enrolment token of a staff login, or a session.
+		{"POST", "/api/v1/me/totp", false, http.HandlerFunc(a.beginTOTP)},
+		{"POST", "/api/v1/me/totp/confirm", false, http.HandlerFunc(a.confirmTOTP)},
 
 		// The separate consent to sensitive personal information (PIPL art. 29).
 		{"POST", "/api/v1/consents", true, http.HandlerFunc(a.giveConsent)},
@@ -38,6 +44,8 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/messages", true, http.HandlerFunc(a.messages)},
 		{"POST", "/api/v1/handoff", true, http.HandlerFunc(a.handoff)},
 
+		// Support: a case's status and customer-visible reasons.
+		{"GET", "/api/v1/support/verifications/{id}", true, http.HandlerFunc(a.supportCase)},
 		// Reviewers (role reviewer or admin).
 		{"GET", "/api/v1/review/verifications", true, http.HandlerFunc(a.reviewQueue)},
 		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
@@ -45,6 +53,7 @@ func (a *API) routes() []route {
 
 		// Administrators: the audit trail and webhook endpoints.
 		{"GET", "/api/v1/admin/audit", true, http.HandlerFunc(a.auditEvents)},
+		{"PUT", "/api/v1/admin/users/{id}/role", true, http.HandlerFunc(a.setRole)},
 		{"POST", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.createWebhook)},
 		{"GET", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.listWebhooks)},
 		{"DELETE", "/api/v1/admin/webhooks/{id}", true, http.HandlerFunc(a.deleteWebhook)},
