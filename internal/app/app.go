@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -57,6 +58,11 @@ type Options struct {
 	DocumentQuota *document.Quota           // nil: document.DefaultQuota
 	RefusedTTL    time.Duration             // refused documents' files kept this long (0: 24 h)
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
+
+	// The back office (issue 14): where the audit chain's head is anchored.
+	AuditAnchorFile string
+	AuditAnchorURL  string
+	AnchorEvery     time.Duration // 0: a minute
 }
 
 // App is the wired application.
@@ -72,6 +78,8 @@ type App struct {
 	log           *slog.Logger
 	refusedTTL    time.Duration
 	sweepEvery    time.Duration
+	// Anchor writes the audit chain's head outside the database (nil: not configured).
+	Anchor *audit.Anchorer
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -103,6 +111,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.Documents.Quota = *o.DocumentQuota
 	}
 	a.refusedTTL, a.sweepEvery = o.RefusedTTL, o.SweepEvery
+	if o.AuditAnchorFile != "" || o.AuditAnchorURL != "" {
+		a.Anchor = &audit.Anchorer{Store: o.DB.Audit(), File: o.AuditAnchorFile, URL: o.AuditAnchorURL, Every: o.AnchorEvery, Log: o.Log, Now: o.Now}
+	}
 	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
 		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
 	if err != nil {
@@ -174,6 +185,9 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	go a.sweepRefused(ctx)
+	if a.Anchor != nil {
+		go a.Anchor.Run(ctx)
+	}
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
@@ -193,5 +207,14 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the job queue, letting running jobs finish (within ctx).
-func (a *App) Stop(ctx context.Context) error { return a.Queue.Stop(ctx) }
+// Stop stops the job queue, letting running jobs finish (within ctx), and
+// anchors the audit chain's head a last time.
+func (a *App) Stop(ctx context.Context) error {
+	err := a.Queue.Stop(ctx)
+	if a.Anchor != nil {
+		if aerr := a.Anchor.AnchorNow(ctx); aerr != nil {
+			a.log.Error("audit anchor at shutdown", "err", aerr)
+		}
+	}
+	return err
+}

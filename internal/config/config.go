@@ -53,6 +53,11 @@ type Config struct {
 	DocumentQuota      int    // stored documents per user
 	DocumentQuotaBytes int64  // bytes of stored documents per user
 	RefusedDocumentTTL time.Duration
+
+	// The back office (issue 14; parsed in backoffice.go).
+	AuditAnchorFile string // the audit chain's head is appended here every minute and at shutdown
+	AuditAnchorURL  string // … and POSTed here
+	RiskFile        string // risk rules (JSON); empty: the defaults
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -95,6 +100,11 @@ var Settings = []Setting{
 	{"document-quota", "VERIWALLET_DOCUMENT_QUOTA", "50", "documents one user may have stored (0: no limit)", false},
 	{"document-quota-bytes", "VERIWALLET_DOCUMENT_QUOTA_BYTES", "209715200", "bytes of documents one user may have stored (0: no limit)", false},
 	{"refused-document-ttl", "VERIWALLET_REFUSED_DOCUMENT_TTL", "24h", "how long a refused document's files are kept (its reasons stay)", false},
+
+	// The back office (issue 14).
+	{"audit-anchor-file", "VERIWALLET_AUDIT_ANCHOR_FILE", "", "append the audit chain's head (JSON line) to this file every minute and at shutdown; keep it off the database's host", false},
+	{"audit-anchor-url", "VERIWALLET_AUDIT_ANCHOR_URL", "", "POST the audit chain's head (JSON) to this URL every minute and at shutdown", false},
+	{"risk-file", "VERIWALLET_RISK_FILE", "", "risk rules (JSON: high-risk countries, EDD level, review periods); empty: the defaults", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -187,6 +197,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if err := c.loadLimits(str); err != nil {
 		return nil, err
 	}
+	c.loadBackoffice(str)
 	if firstErr != nil {
 		return nil, firstErr
 	}

@@ -346,3 +346,15 @@ func (s *Service) SetRole(ctx context.Context, actor, userID string, role Role, 
 	u.Role = role
 	return u, nil
 }
+
+// FindUser returns the account with that email address or mobile number
+// (for operator commands). Errors: Invalid EMAIL_OR_PHONE*, NotFound
+// USER_NOT_FOUND.
+func (s *Service) FindUser(ctx context.Context, email, phone string) (*User, error) {
+	c, err := loginOf(email, phone)
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := s.store.UserByLogin(ctx, c.kind, c.value)
+	return u, err
+}
