@@ -24,6 +24,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -45,6 +46,8 @@ type API struct {
 	Handoffs any
 	// Audit records staff reads and decisions (append-only, hash-chained).
 	Audit audit.Store
+	// Review is the back office: queue, claims, four eyes, reveals, risk.
+	Review *review.Service
 	// Webhooks manages the operator's endpoints; Redeliver queues a delivery.
 	Webhooks  *webhook.Service
 	Redeliver func(ctx context.Context, deliveryID string) error

@@ -76,6 +76,13 @@ var permissions = map[string]policy{
 	"GET /api/v1/review/verifications":                anyOf(reviewrs),
 	"GET /api/v1/review/verifications/{id}":           anyOf(reviewrs),
 	"POST /api/v1/review/verifications/{id}/decision": anyOf(reviewrs),
+	"GET /api/v1/review/queue":                        anyOf(reviewrs),
+	"POST /api/v1/review/queue/{id}/claim":            anyOf(reviewrs),
+	"POST /api/v1/review/queue/{id}/release":          anyOf(reviewrs),
+	"GET /api/v1/review/cases/{id}":                   anyOf(reviewrs),
+	"POST /api/v1/review/cases/{id}/reveal":           anyOf(reviewrs),
+	"GET /api/v1/review/customers/{id}/risk":          anyOf(reviewrs),
+	"POST /api/v1/review/customers/{id}/wallet":       anyOf(reviewrs),
 
 	"GET /api/v1/admin/audit":                              anyOf(admins),
 	"PUT /api/v1/admin/users/{id}/role":                    anyOf(admins),

@@ -32,6 +32,9 @@ GET /api/v1/documents/{id}/image                      anon:401 own:ok other:404 
 GET /api/v1/me                                        anon:401 own:ok other:ok reviewer:ok support:ok admin:ok
 GET /api/v1/messages                                  anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 GET /api/v1/openapi.json                              anon:ok own:ok other:ok reviewer:ok support:ok admin:ok
+GET /api/v1/review/cases/{id}                         anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
+GET /api/v1/review/customers/{id}/risk                anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
+GET /api/v1/review/queue                              anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 GET /api/v1/review/verifications                      anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 GET /api/v1/review/verifications/{id}                 anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 GET /api/v1/sessions                                  anon:401 own:ok other:ok reviewer:ok support:ok admin:ok
@@ -52,6 +55,10 @@ POST /api/v1/documents                                anon:401 own:ok other:ok r
 POST /api/v1/handoff                                  anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/me/totp                                  anon:401 own:ok other:ok reviewer:ok support:ok admin:ok
 POST /api/v1/me/totp/confirm                          anon:401 own:ok other:ok reviewer:ok support:ok admin:ok
+POST /api/v1/review/cases/{id}/reveal                 anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
+POST /api/v1/review/customers/{id}/wallet             anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
+POST /api/v1/review/queue/{id}/claim                  anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
+POST /api/v1/review/queue/{id}/release                anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 POST /api/v1/review/verifications/{id}/decision       anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 POST /api/v1/uploads/                                 anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/verifications                            anon:401 own:ok other:ok reviewer:403 support:403 admin:403
@@ -116,7 +123,7 @@ func TestPermissionMatrix(t *testing.T) {
 			if me := do(t, srv, "GET", "/api/v1/me", other, ""); me.status == 200 {
 				userB = me.body["user"].(map[string]any)["id"].(string)
 			}
-			ids := map[string]string{"documents": docID, "verifications": caseID, "sessions": sessID, "users": userB}
+			ids := map[string]string{"documents": docID, "verifications": caseID, "cases": caseID, "sessions": sessID, "users": userB}
 
 			var spec struct {
 				Paths map[string]map[string]any `json:"paths"`

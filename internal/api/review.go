@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -48,13 +49,19 @@ func (a *API) reviewCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// The applicant is masked: a field is revealed through
+	// POST /api/v1/review/cases/{id}/reveal, with a purpose, audited.
+	c := *d.Case
+	c.Applicant = review.MaskApplicant(c.Applicant)
+	d.Case = &c
 	writeJSON(w, http.StatusOK, map[string]any{"review": d, "user_id": d.Case.UserID})
 }
 
 type reviewDecision struct {
 	Status  string   `json:"status"`
 	Reasons []string `json:"reasons"`
-	Note    string   `json:"note"`
+	Note    string   `json:"note"`    // internal
+	Comment string   `json:"comment"` // shown to the customer
 }
 
 func (a *API) reviewDecide(w http.ResponseWriter, r *http.Request) {
@@ -64,12 +71,28 @@ func (a *API) reviewDecide(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	c, err := a.Verifications.ReviewerDecide(r.Context(), u.ID, r.PathValue("id"), verification.Status(in.Status), in.Reasons, in.Note)
+	if a.Review == nil {
+		c, err := a.Verifications.ReviewerDecide(r.Context(), u.ID, r.PathValue("id"), verification.Status(in.Status), in.Reasons, in.Note)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "status": c.Status})
+		return
+	}
+	// Four eyes: a FINAL rejection or a high-risk approval waits (202) for
+	// a second reviewer, whose same decision makes it take effect (200).
+	o, err := a.Review.Decide(r.Context(), review.DecisionInput{ReviewerID: u.ID, CaseID: r.PathValue("id"),
+		Status: verification.Status(in.Status), Reasons: in.Reasons, Note: in.Note, Comment: in.Comment})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "status": c.Status})
+	if o.Waiting {
+		writeJSON(w, http.StatusAccepted, map[string]any{"id": o.Proposal.CaseID, "status": "waiting_second_reviewer", "proposal": o.Proposal})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": o.Case.ID, "status": o.Case.Status})
 }
 
 // supportCase is what support sees of a case for a ticket: its status and

@@ -50,6 +50,14 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/review/verifications", true, http.HandlerFunc(a.reviewQueue)},
 		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
 		{"POST", "/api/v1/review/verifications/{id}/decision", true, http.HandlerFunc(a.reviewDecide)},
+		// The back office (internal/review): queue, claims, the masked case, reveals, risk, wallet actions.
+		{"GET", "/api/v1/review/queue", true, http.HandlerFunc(a.queue)},
+		{"POST", "/api/v1/review/queue/{id}/claim", true, http.HandlerFunc(a.claim)},
+		{"POST", "/api/v1/review/queue/{id}/release", true, http.HandlerFunc(a.release)},
+		{"GET", "/api/v1/review/cases/{id}", true, http.HandlerFunc(a.caseView)},
+		{"POST", "/api/v1/review/cases/{id}/reveal", true, http.HandlerFunc(a.reveal)},
+		{"GET", "/api/v1/review/customers/{id}/risk", true, http.HandlerFunc(a.customerRisk)},
+		{"POST", "/api/v1/review/customers/{id}/wallet", true, http.HandlerFunc(a.walletAction)},
 
 		// Administrators: the audit trail and webhook endpoints.
 		{"GET", "/api/v1/admin/audit", true, http.HandlerFunc(a.auditEvents)},

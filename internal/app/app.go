@@ -22,6 +22,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -62,7 +63,8 @@ type Options struct {
 	// The back office (issue 14): where the audit chain's head is anchored.
 	AuditAnchorFile string
 	AuditAnchorURL  string
-	AnchorEvery     time.Duration // 0: a minute
+	AnchorEvery     time.Duration     // 0: a minute
+	Risk            *review.RiskRules // nil: review.DefaultRiskRules
 }
 
 // App is the wired application.
@@ -80,6 +82,9 @@ type App struct {
 	sweepEvery    time.Duration
 	// Anchor writes the audit chain's head outside the database (nil: not configured).
 	Anchor *audit.Anchorer
+	// Review is the back office (queue, claims, four eyes, risk); the
+	// wallet and screening plug in through its Sources, Wallets and Freeze.
+	Review *review.Service
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -147,6 +152,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
 		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
+	// The back office: queue, claims, four eyes, reveals, risk.
+	rules := review.DefaultRiskRules()
+	if o.Risk != nil {
+		rules = *o.Risk
+	}
+	a.Review = &review.Service{Store: o.DB.Backoffice(), Cases: a.Verifications, Audit: o.DB.Audit(), Risk: rules, Now: o.Now}
+	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications}
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -171,7 +183,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
-		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Review: a.Review,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins,
 	})
@@ -188,6 +200,14 @@ func (a *App) Start(ctx context.Context) error {
 	if a.Anchor != nil {
 		go a.Anchor.Run(ctx)
 	}
+	// The daily job that raises periodic reviews that fell due.
+	go a.Review.RunDaily(ctx, 24*time.Hour, func(n int, err error) {
+		if err != nil {
+			a.log.Error("periodic reviews", "err", err)
+		} else {
+			a.log.Info("periodic reviews due", "count", n)
+		}
+	})
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
