@@ -136,12 +136,15 @@ func clip(s string) string {
 // Unavailable WALLET_UNAVAILABLE (no wallet wired), Invalid
 // REASON_REQUIRED, WALLET_ACTION_INVALID, Permission FOUR_EYES_SAME_REVIEWER.
 func (s *Service) WalletAction(ctx context.Context, reviewerID, userID, action, reason string) (*Outcome, error) {
-	if s.Freeze == nil {
-		return nil, errs.New(errs.Unavailable, "WALLET_UNAVAILABLE", "There is no wallet to freeze here.", "此处没有可冻结的钱包。")
+	if action != "freeze" && action != "unfreeze" {
+		return nil, errs.New(errs.Invalid, "WALLET_ACTION_INVALID", "The action is freeze or unfreeze.", "操作只能是 freeze 或 unfreeze。").OnField("action")
 	}
 	reason = clip(reason)
 	if utf8.RuneCountInString(reason) < 3 {
 		return nil, errs.New(errs.Invalid, "REASON_REQUIRED", "Give a reason.", "请填写原因。").OnField("reason")
+	}
+	if s.Freeze == nil {
+		return nil, errs.New(errs.Unavailable, "WALLET_UNAVAILABLE", "There is no wallet to freeze here.", "此处没有可冻结的钱包。")
 	}
 	switch action {
 	case "freeze":
