@@ -19,6 +19,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -39,6 +40,9 @@ type Web struct {
 	// the inbox is empty).
 	Verifications *verification.Service
 	Inbox         func(ctx context.Context, userID string) ([]Message, error)
+	// Review is the back office behind the reviewer console (nil: the
+	// console answers that it is unavailable).
+	Review *review.Service
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -54,10 +58,16 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url}).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url,
+		// The console's filters, and the enrolment QR code (a data: URL this server made).
+		"kinds": func() []string {
+			return []string{review.KindManualReview, review.KindSecondReviewer, review.KindPeriodicReview, review.KindScreeningHit, review.KindWalletAlert}
+		},
+		"risks":   func() []string { return []string{review.RiskLow, review.RiskMedium, review.RiskHigh} },
+		"safeURL": func(s string) template.URL { return template.URL(s) }}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
-		"policy", "inbox"} {
+		"policy", "inbox", "totp", "console", "case", "sar"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -69,7 +79,7 @@ func (wb *Web) Handler() http.Handler {
 	mux.HandleFunc("GET /static/{path...}", func(w http.ResponseWriter, r *http.Request) { wb.static.serve(w, r, r.PathValue("path")) })
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { wb.static.serve(w, r, "favicon.ico") })
 	for _, rt := range wb.routes() {
-		mux.Handle(rt.pattern, rt.handler)
+		mux.Handle(rt.pattern, wb.guard(rt.pattern, rt.handler))
 	}
 	return mux
 }
@@ -97,6 +107,13 @@ type page struct {
 	Policy         *policyView
 	Errors         map[string]string // register: every field error at once
 	Accepted       bool              // register: the terms box was ticked
+
+	// The reviewer console and the staff second factor.
+	Recovery []string       // recovery codes, shown once after enrolment
+	Queue    *review.Page   // the queue page
+	Case     *caseData      // the case page
+	Report   map[string]any // the suspicious-activity report draft
+	Flash    string         // a one-line notice after an action
 }
 
 type pageError struct{ Message, Field, Code string }
