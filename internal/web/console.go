@@ -239,7 +239,7 @@ func (wb *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, rv
 	cd := &caseData{Case: *d.Case, Detail: d, Revealed: rv}
 	m := review.MaskApplicant(d.Case.Applicant)
 	for _, f := range []fieldRow{{"full_name", "field.full_name", m.FullName}, {"id_number", "field.id_number", m.IDNumber},
-		{"phone", "field.phone", m.Phone}, {"birth_date", "field.birth_date", m.BirthDate}, {"address", "field.address", m.Address}} {
+		{"phone", "field.phone", m.Phone}, {"birth_date", "console.birth_date", m.BirthDate}, {"address", "field.address", m.Address}} {
 		if rv != nil && rv.Field == f.Name {
 			f.Value = rv.Value
 		}

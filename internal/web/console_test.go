@@ -139,6 +139,7 @@ func staffLogin(t *testing.T, ctx context.Context, base, email, secret string) s
 		into(&secret, chromedp.Text(css("#totp-secret")))); err != nil {
 		t.Fatalf("enrolment page: %v\n%s", err, pageText(ctx))
 	}
+	screenshot(t, ctx, "console-totp-enrol-"+strings.SplitN(email, "@", 2)[0])
 	if err := do(ctx, chromedp.SendKeys(css("#code"), identity.TOTPCodeBase32(secret, time.Now())), chromedp.Click(css("#totp-confirm")),
 		chromedp.WaitVisible(css("#recovery-codes"))); err != nil {
 		t.Fatalf("enrolment: %v\n%s", err, pageText(ctx))
