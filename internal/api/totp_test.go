@@ -148,8 +148,23 @@ func TestStaffTOTP(t *testing.T) {
 			}
 			// A customer logs in with a password alone.
 			register(t, srv, `"email":"plain@example.com"`, "long enough pass")
-			if r := do(t, srv, "POST", "/api/v1/auth/login", "", `{"email":"plain@example.com","password":"long enough pass"}`); r.status != 200 {
-				t.Fatalf("customer login: %d %s", r.status, r.raw)
+			cr := do(t, srv, "POST", "/api/v1/auth/login", "", `{"email":"plain@example.com","password":"long enough pass"}`)
+			if cr.status != 200 {
+				t.Fatalf("customer login: %d %s", cr.status, cr.raw)
+			}
+			// A customer may opt in from a session (issue 16), and then needs the code too.
+			ctok := cr.body["token"].(string)
+			b := do(t, srv, "POST", "/api/v1/me/totp", ctok, "")
+			csecret, _ := b.body["secret"].(string)
+			ckey := srv.URL + " customer"
+			if c := do(t, srv, "POST", "/api/v1/me/totp/confirm", ctok, `{"code":"`+nextTOTP(ckey, csecret)+`"}`); c.status != 200 || c.body["token"] != nil {
+				t.Fatalf("customer opt-in: %d %s", c.status, c.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/auth/login", "", `{"email":"plain@example.com","password":"long enough pass"}`); errorCode(r) != "TOTP_REQUIRED" {
+				t.Fatalf("customer with TOTP logs in without it: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/auth/login", "", `{"email":"plain@example.com","password":"long enough pass","totp_code":"`+nextTOTP(ckey, csecret)+`"}`); r.status != 200 {
+				t.Fatalf("customer with a code: %d %s", r.status, r.raw)
 			}
 		})
 	}

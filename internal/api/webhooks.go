@@ -21,6 +21,11 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// A configuration change: audited (after the change; see the report).
+	if err := a.record(r, "config.webhook.create", ep.ID, ""); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	// The secret is shown this once; it signs every delivery.
 	writeJSON(w, http.StatusCreated, map[string]any{"endpoint": ep, "secret": secret})
 }
@@ -36,6 +41,10 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	if err := a.Webhooks.Delete(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := a.record(r, "config.webhook.delete", r.PathValue("id"), ""); err != nil {
 		writeError(w, r, err)
 		return
 	}
