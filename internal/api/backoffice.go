@@ -195,3 +195,28 @@ func (a *API) walletAction(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "done", "action": in.Action})
 }
+
+type sarRequest struct {
+	Narrative string `json:"narrative"`
+}
+
+// sarDraft drafts a suspicious-activity report from a case (audited).
+func (a *API) sarDraft(w http.ResponseWriter, r *http.Request) {
+	if !a.backoffice(w, r) {
+		return
+	}
+	_, u := current(r)
+	var in sarRequest
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &in); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	rep, err := a.Review.SARDraft(r.Context(), u.ID, r.PathValue("id"), in.Narrative)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"report": rep})
+}

@@ -133,6 +133,11 @@ func TestBackOffice(t *testing.T) {
 			if strings.Join(redo, ",") != "documents:id_front" {
 				t.Fatalf("the steps opened again: %v (want only documents:id_front) %s", redo, raw)
 			}
+			// A suspicious-activity report draft: the identity in clear, audited.
+			if r := do(t, base, "POST", "/api/v1/review/cases/"+cid+"/report", holder, `{"narrative":"两个账户使用同一身份。"}`); r.status != 201 ||
+				!strings.Contains(r.raw, `"full_name":"李四"`) || !strings.Contains(r.raw, "两个账户使用同一身份。") {
+				t.Fatalf("report: %d %s", r.status, r.raw)
+			}
 			if r := do(t, base, "POST", "/api/v1/review/queue/"+item+"/release", holder, ""); r.status != 204 {
 				t.Fatalf("release: %d %s", r.status, r.raw)
 			}

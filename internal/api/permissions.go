@@ -81,6 +81,7 @@ var permissions = map[string]policy{
 	"POST /api/v1/review/queue/{id}/release":          anyOf(reviewrs),
 	"GET /api/v1/review/cases/{id}":                   anyOf(reviewrs),
 	"POST /api/v1/review/cases/{id}/reveal":           anyOf(reviewrs),
+	"POST /api/v1/review/cases/{id}/report":           anyOf(reviewrs),
 	"GET /api/v1/review/customers/{id}/risk":          anyOf(reviewrs),
 	"POST /api/v1/review/customers/{id}/wallet":       anyOf(reviewrs),
 

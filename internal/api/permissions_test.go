@@ -55,6 +55,7 @@ POST /api/v1/documents                                anon:401 own:ok other:ok r
 POST /api/v1/handoff                                  anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/me/totp                                  anon:401 own:ok other:ok reviewer:ok support:ok admin:ok
 POST /api/v1/me/totp/confirm                          anon:401 own:ok other:ok reviewer:ok support:ok admin:ok
+POST /api/v1/review/cases/{id}/report                 anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 POST /api/v1/review/cases/{id}/reveal                 anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 POST /api/v1/review/customers/{id}/wallet             anon:401 own:403 other:403 reviewer:ok support:403 admin:ok
 POST /api/v1/review/queue/{id}/claim                  anon:401 own:403 other:403 reviewer:ok support:403 admin:ok

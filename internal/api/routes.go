@@ -56,6 +56,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/review/queue/{id}/release", true, http.HandlerFunc(a.release)},
 		{"GET", "/api/v1/review/cases/{id}", true, http.HandlerFunc(a.caseView)},
 		{"POST", "/api/v1/review/cases/{id}/reveal", true, http.HandlerFunc(a.reveal)},
+		{"POST", "/api/v1/review/cases/{id}/report", true, http.HandlerFunc(a.sarDraft)},
 		{"GET", "/api/v1/review/customers/{id}/risk", true, http.HandlerFunc(a.customerRisk)},
 		{"POST", "/api/v1/review/customers/{id}/wallet", true, http.HandlerFunc(a.walletAction)},
 

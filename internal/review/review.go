@@ -139,6 +139,7 @@ type Service struct {
 	Sources []Source // extra queue sources (screening hits, wallet alerts)
 	Wallets WalletStates
 	Freeze  Freezer
+	Txns    Transactions // for suspicious-activity reports (nil: none listed)
 	Risk    RiskRules
 	Now     func() time.Time
 }

@@ -332,36 +332,24 @@ func (wb *Web) decideCase(w http.ResponseWriter, r *http.Request) {
 }
 
 // sarReport is the draft of a suspicious-activity report (可疑交易报告)
-// from a case: the customer's identity (in clear: the report goes to the
-// authority; opening it is audited), the transactions (from the wallet,
-// when wired) and the reviewer's narrative. ?format=json gives JSON.
+// from a case, as a printable page or (?format=json) JSON.
 func (wb *Web) sarReport(w http.ResponseWriter, r *http.Request) {
 	u := wb.consoleUser(r)
 	p := wb.newPage(r, "console.sar")
 	p.User = u
-	if wb.Review == nil || wb.Verifications == nil {
+	if wb.Review == nil {
 		wb.fail(w, r, "console", p, errs.New(errs.Unavailable, "BACKOFFICE_UNAVAILABLE", "The back office is not available.", "审核后台不可用。"))
 		return
 	}
-	c, err := wb.Verifications.Get(r.Context(), "", true, r.PathValue("id"))
+	rep, err := wb.Review.SARDraft(r.Context(), u.ID, r.PathValue("id"), r.URL.Query().Get("narrative"))
 	if err != nil {
 		wb.fail(w, r, "console", p, err)
 		return
 	}
-	if _, err := wb.Review.Reveal(r.Context(), u.ID, c.ID, "full_name", "suspicious-activity report draft"); err != nil {
-		wb.fail(w, r, "console", p, err)
-		return
-	}
-	rep := map[string]any{"kind": "suspicious_activity_report_draft", "case_id": c.ID, "customer_id": c.UserID,
-		"identity": map[string]string{"full_name": c.Applicant.FullName, "id_type": c.Applicant.IDType, "id_number": c.Applicant.IDNumber,
-			"nationality": c.Applicant.Nationality}, "transactions": []any{}, "narrative": r.URL.Query().Get("narrative"), "prepared_by": u.ID}
-	if rk, err := wb.Review.RiskOf(r.Context(), c.UserID); err == nil {
-		rep["risk"] = rk
-	}
 	if r.URL.Query().Get("format") == "json" {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Disposition", `attachment; filename="sar-`+c.ID+`.json"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="sar-`+rep.CaseID+`.json"`)
 		_ = jsonEncode(w, rep)
 		return
 	}

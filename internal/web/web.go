@@ -112,7 +112,7 @@ type page struct {
 	Recovery []string       // recovery codes, shown once after enrolment
 	Queue    *review.Page   // the queue page
 	Case     *caseData      // the case page
-	Report   map[string]any // the suspicious-activity report draft
+	Report   *review.SAR    // the suspicious-activity report draft
 	Flash    string         // a one-line notice after an action
 }
 
