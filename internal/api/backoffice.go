@@ -94,6 +94,9 @@ func (a *API) caseView(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	_, u := current(r)
+	// Working on the case keeps one's claim on it alive.
+	_ = a.Review.Store.TouchClaim(r.Context(), review.KindManualReview+":"+d.Case.ID, u.ID, time.Now())
 	c := *d.Case
 	c.Applicant = review.MaskApplicant(c.Applicant)
 	out := map[string]any{"case": c, "user_id": c.UserID, "checks": d.Checks, "decision": d.Decision, "events": d.Events,

@@ -268,6 +268,11 @@ func TestConsole(t *testing.T) {
 				t.Fatalf("after the second reviewer: %v", st)
 			}
 			screenshot(t, ctx, "console-confirmed-"+lang)
+			// A tablet held upright: one column.
+			if err := do(ctx, chromedp.EmulateViewport(820, 1180), chromedp.Navigate(base+"/review/cases/"+dupID), chromedp.WaitVisible(css("#decide"))); err != nil {
+				t.Fatal(err)
+			}
+			screenshot(t, ctx, "console-tablet-"+lang)
 		})
 	}
 }
