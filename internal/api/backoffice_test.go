@@ -187,7 +187,7 @@ func TestHighRiskCase(t *testing.T) {
 			}
 			// The EDD data given, the case goes to a person, not to approval.
 			if r := do(t, base, "PUT", "/api/v1/verifications/"+cid+"/applicant", tok,
-				`{"full_name":"王五","id_type":"cn_resident","id_number":"`+number+`","phone":"13800138003","occupation":"engineer","source_of_funds":"salary"}`); r.status != 200 {
+				`{"full_name":"王五","id_type":"cn_resident","id_number":"`+number+`","phone":"13800138003","address":"北京市朝阳区","occupation":"engineer","source_of_funds":"salary"}`); r.status != 200 {
 				t.Fatalf("EDD data: %d %s", r.status, r.raw)
 			}
 			if r := do(t, base, "POST", "/api/v1/verifications/"+cid+"/submit", tok, ""); r.status != 202 {

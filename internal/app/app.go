@@ -158,7 +158,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		rules = *o.Risk
 	}
 	a.Review = &review.Service{Store: o.DB.Backoffice(), Cases: a.Verifications, Audit: o.DB.Audit(), Risk: rules, Now: o.Now}
-	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications}
+	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications, Levels: &a.Verifications.Levels}
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},

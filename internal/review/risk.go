@@ -196,6 +196,7 @@ type CaseHistory interface {
 type Scorer struct {
 	*Service
 	History      CaseHistory
+	Levels       *verification.Levels // the EDD level's fields (nil: address, occupation, source of funds)
 	Hits, Alerts func(ctx context.Context, userID string) (int, error) // screening hits, wallet alerts (nil: none)
 }
 
@@ -233,8 +234,7 @@ func (s *Scorer) Route(ctx context.Context, c *verification.Case, checks []verif
 		return d, nil
 	}
 	edd := s.Risk.EDDLevel
-	hasEDD := c.Applicant.Occupation != "" && c.Applicant.SourceOfFunds != ""
-	if edd != "" && string(c.Level) != edd && !hasEDD {
+	if edd != "" && string(c.Level) != edd && !s.hasEDDData(c) {
 		return verification.RouteDecision(d, verification.StatusRetryRequired, verification.CodeEDDRequired), nil
 	}
 	return verification.RouteDecision(d, verification.StatusManualReview, verification.CodeRiskHigh), nil
@@ -289,4 +289,21 @@ func (s *Service) RunDaily(ctx context.Context, every time.Duration, log func(n 
 		case <-t.C:
 		}
 	}
+}
+
+// hasEDDData reports whether the case holds every field the EDD level asks
+// for: at a lower level, EDD_REQUIRED opens the applicant step for them.
+func (s *Scorer) hasEDDData(c *verification.Case) bool {
+	fields := []string{verification.FieldAddress, verification.FieldOccupation, verification.FieldSourceOfFunds}
+	if s.Levels != nil {
+		if spec, ok := s.Levels.Level(verification.Level(s.Risk.EDDLevel)); ok {
+			fields = spec.Fields
+		}
+	}
+	for _, f := range fields {
+		if strings.TrimSpace(c.Applicant.Value(f)) == "" {
+			return false
+		}
+	}
+	return true
 }

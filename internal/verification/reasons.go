@@ -335,8 +335,8 @@ var registry = map[string]ReasonInfo{
 	},
 	CodeEDDRequired: {
 		Disposition: Retry, Step: StepApplicant,
-		Message: i18n.T("We need a few more details about you (enhanced due diligence): your occupation and the source of your funds.",
-			"我们需要您补充一些信息（强化尽职调查）：职业和资金来源。"),
+		Message: i18n.T("We need a few more details about you (enhanced due diligence): your address, occupation and the source of your funds.",
+			"我们需要您补充一些信息（强化尽职调查）：住址、职业和资金来源。"),
 		Hint:     i18n.T("Open the applicant step, fill in the new fields and submit again.", "请打开个人信息步骤，填写新增的字段后重新提交。"),
 		Internal: "risk is high and the case's level is below the EDD level: the customer gives the EDD level's data, then a reviewer decides",
 	},
