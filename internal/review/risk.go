@@ -196,7 +196,7 @@ type CaseHistory interface {
 type Scorer struct {
 	*Service
 	History      CaseHistory
-	Levels       *verification.Levels // the EDD level's fields (nil: address, occupation, source of funds)
+	Levels       *verification.Levels                                  // the EDD level's fields (nil: address, occupation, source of funds)
 	Hits, Alerts func(ctx context.Context, userID string) (int, error) // screening hits, wallet alerts (nil: none)
 }
 

@@ -109,11 +109,11 @@ type page struct {
 	Accepted       bool              // register: the terms box was ticked
 
 	// The reviewer console and the staff second factor.
-	Recovery []string       // recovery codes, shown once after enrolment
-	Queue    *review.Page   // the queue page
-	Case     *caseData      // the case page
-	Report   *review.SAR    // the suspicious-activity report draft
-	Flash    string         // a one-line notice after an action
+	Recovery []string     // recovery codes, shown once after enrolment
+	Queue    *review.Page // the queue page
+	Case     *caseData    // the case page
+	Report   *review.SAR  // the suspicious-activity report draft
+	Flash    string       // a one-line notice after an action
 }
 
 type pageError struct{ Message, Field, Code string }
