@@ -73,7 +73,7 @@ func New(d Deps) http.Handler {
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Review: d.Review}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Verifications: d.Verification, Review: d.Review}
+		Verifications: d.Verification, Review: d.Review, Audit: d.Audit}
 	if d.Messages != nil {
 		wb.Inbox = func(ctx context.Context, userID string) ([]web.Message, error) {
 			ms, err := d.Messages.Messages(ctx, userID, 50)

@@ -103,6 +103,10 @@ func (wb *Web) totpLogin(w http.ResponseWriter, r *http.Request) {
 		wb.fail(w, r, "login", p, err)
 		return
 	}
+	if err := wb.staffLogin(r, u, ws); err != nil {
+		wb.fail(w, r, "login", p, err)
+		return
+	}
 	httpx.SetSessionCookie(w, r, wtok, ws.ExpiresAt, wb.SecureCookie)
 	p.User = u
 	p.Recovery = codes

@@ -206,12 +206,15 @@ func TestConsole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			found := false
+			found, logins := false, 0
 			for _, e := range evs {
 				found = found || e.Action == "case.reveal" && e.Subject == dupID && strings.HasPrefix(e.Detail, "full_name: compare")
+				if e.Action == "staff.login" && strings.HasSuffix(e.Detail, "(web)") {
+					logins++
+				}
 			}
-			if !found {
-				t.Fatal("no audit entry for the reveal")
+			if !found || logins != 2 {
+				t.Fatalf("audit: reveal recorded %v, %d staff logins (want 2)", found, logins)
 			}
 			screenshot(t, ctx, "console-case-"+lang)
 			// Ask for a new photo of the ID's front, with a message.

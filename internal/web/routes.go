@@ -131,6 +131,10 @@ func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, email, phone
 		wb.fail(w, r, page, p, err)
 		return
 	}
+	if err := wb.staffLogin(r, u, sess); err != nil {
+		wb.fail(w, r, page, p, err)
+		return
+	}
 	httpx.SetSessionCookie(w, r, tok, sess.ExpiresAt, wb.SecureCookie)
 	to := "/account"
 	if u.Role == identity.RoleReviewer || u.Role == identity.RoleAdmin {

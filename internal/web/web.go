@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
@@ -43,6 +44,8 @@ type Web struct {
 	// Review is the back office behind the reviewer console (nil: the
 	// console answers that it is unavailable).
 	Review *review.Service
+	// Audit records staff logins through the pages (nil: not recorded).
+	Audit audit.Store
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -194,4 +197,14 @@ func localPath(p string) string {
 		return "/"
 	}
 	return path
+}
+
+// staffLogin records a staff member's login in the audit trail (fails
+// closed: no session cookie without the record).
+func (wb *Web) staffLogin(r *http.Request, u *identity.User, sess *identity.Session) error {
+	if wb.Audit == nil || !u.Role.Staff() {
+		return nil
+	}
+	return wb.Audit.Append(r.Context(), &audit.Event{At: time.Now(), Actor: "user:" + u.ID + " (" + string(u.Role) + ")",
+		Action: "staff.login", Subject: u.ID, Detail: "session " + sess.ID + " (web)", RequestID: httpx.RequestID(r.Context())})
 }
