@@ -122,3 +122,51 @@ func TestBackofficeStore(t *testing.T) {
 		})
 	}
 }
+
+type fakeFreezer struct{ frozen map[string]bool }
+
+func (f *fakeFreezer) Freeze(ctx context.Context, actor, user, reason string) error {
+	f.frozen[user] = true
+	return nil
+}
+
+func (f *fakeFreezer) Unfreeze(ctx context.Context, actor, user, reason string) error {
+	f.frozen[user] = false
+	return nil
+}
+
+// TestUnfreezeFourEyes: a freeze takes effect at once; an unfreeze waits
+// for a second reviewer, and its proposer cannot confirm it.
+func TestUnfreezeFourEyes(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			db := sqltest.Open(t, engine)
+			ctx := context.Background()
+			for _, id := range []string{"usr_r1", "usr_r2", "usr_c"} {
+				if err := db.Accounts().CreateUser(ctx, &identity.User{ID: id, Email: id + "@example.com", Role: identity.RoleReviewer, CreatedAt: time.Now()}, "h", nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f := &fakeFreezer{frozen: map[string]bool{}}
+			s := &review.Service{Store: db.Backoffice(), Audit: db.Audit(), Freeze: f}
+			if _, err := s.WalletAction(ctx, "usr_r1", "usr_c", "freeze", "x"); errs.As(err).Code != "REASON_REQUIRED" {
+				t.Fatalf("freeze without a reason: %v", err)
+			}
+			if o, err := s.WalletAction(ctx, "usr_r1", "usr_c", "freeze", "AML alert 42"); err != nil || o.Waiting || !f.frozen["usr_c"] {
+				t.Fatalf("freeze: %+v %v", o, err)
+			}
+			if o, err := s.WalletAction(ctx, "usr_r1", "usr_c", "unfreeze", "cleared"); err != nil || !o.Waiting || !f.frozen["usr_c"] {
+				t.Fatalf("unfreeze proposal: %+v %v", o, err)
+			}
+			if _, err := s.WalletAction(ctx, "usr_r1", "usr_c", "unfreeze", "cleared"); errs.As(err).Code != "FOUR_EYES_SAME_REVIEWER" || !f.frozen["usr_c"] {
+				t.Fatalf("the proposer confirmed: %v", err)
+			}
+			if o, err := s.WalletAction(ctx, "usr_r2", "usr_c", "unfreeze", "agreed"); err != nil || o.Waiting || f.frozen["usr_c"] {
+				t.Fatalf("second reviewer: %+v %v", o, err)
+			}
+			if _, err := db.Backoffice().Proposal(ctx, "wallet:usr_c"); errs.KindOf(err) != errs.NotFound {
+				t.Fatalf("proposal left behind: %v", err)
+			}
+		})
+	}
+}
