@@ -199,7 +199,10 @@ type caseData struct {
 	Retryable []string
 }
 
-type fieldRow struct{ Name, Label, Value string }
+type fieldRow struct {
+	Name, Label, Value string
+	Revealed           bool // shown in clear on this response
+}
 type imageRow struct{ Kind, URL string }
 
 // checkRow is one check, with the reading beside the typed value when the
@@ -242,10 +245,11 @@ func (wb *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, rv
 	}
 	cd := &caseData{Case: *d.Case, Detail: d, Revealed: rv}
 	m := review.MaskApplicant(d.Case.Applicant)
-	for _, f := range []fieldRow{{"full_name", "field.full_name", m.FullName}, {"id_number", "field.id_number", m.IDNumber},
-		{"phone", "field.phone", m.Phone}, {"birth_date", "console.birth_date", m.BirthDate}, {"address", "field.address", m.Address}} {
+	for _, f := range []fieldRow{{Name: "full_name", Label: "field.full_name", Value: m.FullName},
+		{Name: "id_number", Label: "field.id_number", Value: m.IDNumber}, {Name: "phone", Label: "field.phone", Value: m.Phone},
+		{Name: "birth_date", Label: "console.birth_date", Value: m.BirthDate}, {Name: "address", Label: "field.address", Value: m.Address}} {
 		if rv != nil && rv.Field == f.Name {
-			f.Value = rv.Value
+			f.Value, f.Revealed = rv.Value, true
 		}
 		cd.Fields = append(cd.Fields, f)
 	}

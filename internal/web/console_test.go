@@ -195,8 +195,8 @@ func TestConsole(t *testing.T) {
 			if err := do(ctx, into(&masked, chromedp.Text(css(`td[data-field="full_name"]`))),
 				chromedp.SendKeys(css(`#applicant tr:first-child input[name="purpose"]`), "compare with the linked account"),
 				chromedp.Click(css(`#applicant tr:first-child button`)),
-				chromedp.WaitVisible(css(`td[data-field="full_name"]`)),
-				into(&shown, chromedp.Text(css(`td[data-field="full_name"]`)))); err != nil {
+				chromedp.WaitVisible(css(`td[data-field="full_name"][data-revealed]`)),
+				into(&shown, chromedp.Text(css(`td[data-field="full_name"][data-revealed]`)))); err != nil {
 				t.Fatalf("reveal: %v\n%s", err, pageText(ctx))
 			}
 			if masked != "张**" || shown != cardName {
@@ -276,6 +276,22 @@ func TestConsole(t *testing.T) {
 				t.Fatal(err)
 			}
 			screenshot(t, ctx, "console-tablet-"+lang)
+
+			// The customer's status page shows the reason asked for.
+			logout(t, ctx, base)
+			var status string
+			if err := do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/login"), chromedp.WaitVisible(css("#account")),
+				chromedp.SendKeys(css("#account"), "dup-"+lang+"@example.com"), chromedp.SendKeys(css("#password"), "long enough pass"),
+				chromedp.Click(css("#submit")), chromedp.WaitVisible(css("#account-login")),
+				chromedp.Navigate(base+"/verify/"+dupID), chromedp.WaitVisible(css("#screen-status")),
+				chromedp.Sleep(300*time.Millisecond),
+				into(&status, chromedp.Text(css("#screen-status")))); err != nil {
+				t.Fatalf("customer's status page: %v\n%s", err, pageText(ctx))
+			}
+			if want := map[string]string{"en": "We could not read your document clearly", "zh-CN": "我们无法清楚识别您的证件"}[lang]; !strings.Contains(status, want) {
+				t.Fatalf("the status page does not show the reason %q:\n%s", want, status)
+			}
+			screenshot(t, ctx, "console-customer-status-"+lang)
 		})
 	}
 }
