@@ -221,7 +221,7 @@ func TestConsole(t *testing.T) {
 			if err := do(ctx, chromedp.Click(css(`input[name="status"][value="retry_required"]`)),
 				chromedp.Click(css(`input[name="reason"][value="DOCUMENT_UNREADABLE@id_front"]`)),
 				chromedp.SendKeys(css("#comment"), "请在光线充足处重新拍摄人像面。"),
-				chromedp.SendKeys(css("#note"), "glare"),
+				chromedp.SendKeys(css("#note"), "internal: glare on the hologram"),
 				chromedp.Click(css("#decide-submit")), chromedp.WaitVisible(css("#flash"))); err != nil {
 				t.Fatalf("ask for a photo: %v\n%s", err, pageText(ctx))
 			}
@@ -288,8 +288,9 @@ func TestConsole(t *testing.T) {
 				into(&status, chromedp.Text(css("#screen-status")))); err != nil {
 				t.Fatalf("customer's status page: %v\n%s", err, pageText(ctx))
 			}
-			if want := map[string]string{"en": "We could not read your document clearly", "zh-CN": "我们无法清楚识别您的证件"}[lang]; !strings.Contains(status, want) {
-				t.Fatalf("the status page does not show the reason %q:\n%s", want, status)
+			if want := map[string]string{"en": "We could not read your document clearly", "zh-CN": "我们无法清楚识别您的证件"}[lang]; !strings.Contains(status, want) ||
+				!strings.Contains(status, "请在光线充足处重新拍摄人像面。") || strings.Contains(status, "hologram") {
+				t.Fatalf("the status page does not show the reason %q and the reviewer's message (only):\n%s", want, status)
 			}
 			screenshot(t, ctx, "console-customer-status-"+lang)
 		})

@@ -282,6 +282,7 @@ var messages = map[string]i18n.Text{
 	"console.transactions": i18n.T("Transactions", "交易"),
 	"console.narrative":    i18n.T("Reviewer's narrative", "审核员陈述"),
 	"console.update":       i18n.T("Update", "更新"),
+	"js.status.comment":    i18n.T("Message from our reviewer:", "审核员留言："),
 	"console.birth_date":   i18n.T("Date of birth", "出生日期"),
 	"kind.manual_review":   i18n.T("Manual review", "人工审核"),
 	"kind.second_reviewer": i18n.T("Second reviewer", "复核确认"),
