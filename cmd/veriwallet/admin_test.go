@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/veriwallet/veriwallet/internal/config"
+	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
@@ -50,11 +51,15 @@ func TestCreateUserPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.db.Close()
-	if _, _, _, err := w.accounts.Login(ctx, loginInput("in@example.com", "", "staff password 1")); err != nil {
+	// Staff: a right password answers that the second factor is to be set up.
+	if _, _, _, err := w.accounts.Login(ctx, loginInput("in@example.com", "", "staff password 1")); errs.As(err).Code != "TOTP_ENROLMENT_REQUIRED" {
 		t.Fatalf("login with the stdin password: %v", err)
 	}
-	if _, _, _, err := w.accounts.Login(ctx, loginInput("", "13800138000", "another staff pw 2")); err != nil {
+	if _, _, _, err := w.accounts.Login(ctx, loginInput("", "13800138000", "another staff pw 2")); errs.As(err).Code != "TOTP_ENROLMENT_REQUIRED" {
 		t.Fatalf("login with the file password: %v", err)
+	}
+	if _, _, _, err := w.accounts.Login(ctx, loginInput("", "13800138000", "wrong staff pw 2")); errs.As(err).Code != "INVALID_CREDENTIALS" {
+		t.Fatalf("login with a wrong password: %v", err)
 	}
 
 	// --help lists the command's flags and every configuration flag.

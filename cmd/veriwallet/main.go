@@ -5,6 +5,8 @@
 //	veriwallet version               print the version
 //	veriwallet admin create-user     create a staff (or customer) account
 //	veriwallet keys rotate           add a new master key and re-wrap stored data keys
+//	veriwallet admin set-role        change an account's role (audited)
+//	veriwallet audit verify|export   check the audit chain (and its anchors); export it as JSON lines
 //	veriwallet check …               check ID numbers, MRZs, names, phones, images
 //
 // main only wires: configuration, adapters and services are put together here
@@ -57,7 +59,10 @@ commands:
   migrate               apply database migrations and exit
   version               print the version
   admin create-user     --email E | --phone P  --role customer|reviewer|support|admin  (password on stdin or --password-file)
+  admin set-role        --email E | --phone P  --role R  (audited; the account's sessions end)
   keys rotate           add a new master key and re-wrap every stored data key
+  audit verify          [--anchor FILE]: walk the audit chain, name the first broken event
+  audit export          --from T --to T: the audit events as JSON lines
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
   screening import|search  import a sanctions/PEP list file; search the lists for a name
 
@@ -81,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
 	case "screening":

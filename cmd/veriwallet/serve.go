@@ -21,6 +21,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/mail"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -124,10 +125,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		mailer = m
 	}
+	rules, err := review.LoadRiskRules(a.cfg.RiskFile)
+	if err != nil {
+		return err
+	}
 	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
-		Version:    versionString(),
+		Version:         versionString(),
+		AuditAnchorFile: a.cfg.AuditAnchorFile, AuditAnchorURL: a.cfg.AuditAnchorURL, Risk: &rules,
 		JobTimeout: a.cfg.JobTimeout, RescueAfter: a.cfg.RescueAfter,
 		RegisterLimit: a.cfg.RegisterLimit, AllowedOrigins: a.cfg.AllowedOrigins,
 		PhoneLimits: &verification.PhoneLimits{PerMinute: a.cfg.SMSPerPhoneMinute, PerHour: a.cfg.SMSPerPhoneHour,

@@ -25,6 +25,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/screening"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -46,6 +47,8 @@ type API struct {
 	Handoffs any
 	// Audit records staff reads and decisions (append-only, hash-chained).
 	Audit audit.Store
+	// Review is the back office: queue, claims, four eyes, reveals, risk.
+	Review *review.Service
 	// Webhooks manages the operator's endpoints; Redeliver queues a delivery.
 	Webhooks  *webhook.Service
 	Redeliver func(ctx context.Context, deliveryID string) error
@@ -71,7 +74,9 @@ func (a *API) Handler() http.Handler {
 	if a.mux == nil {
 		a.mux = http.NewServeMux()
 		for _, rt := range a.routes() {
-			h := rt.handler
+			key := rt.method + " " + rt.path
+			p, ok := permissions[key]
+			h := a.authorize(key, p, ok, rt.handler)
 			if rt.auth {
 				h = a.authenticated(h)
 			}

@@ -138,9 +138,14 @@ func register(t *testing.T, srv *httptest.Server, who, pw string) {
 func login(t *testing.T, srv *httptest.Server, who, pw string) string {
 	t.Helper()
 	r := do(t, srv, "POST", "/api/v1/auth/login", "", `{`+who+`,"password":"`+pw+`"}`)
+	// Staff: the second factor, enrolled at the first login (totp_test.go).
+	r = staffSecondFactor(t, srv, who, pw, r)
 	tok, _ := r.body["token"].(string)
 	if r.status != 200 || tok == "" {
 		t.Fatalf("login %s: %d %s", who, r.status, r.raw)
+	}
+	if u, _ := r.body["user"].(map[string]any); u != nil && u["role"] != "customer" {
+		return tok // the consent is the customers'
 	}
 	// The separate consent to sensitive personal information, which a
 	// verification needs before an ID number or a photo.

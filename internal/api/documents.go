@@ -186,7 +186,7 @@ func (a *API) createDocument(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) getDocument(w http.ResponseWriter, r *http.Request) {
 	_, u := current(r)
-	d, err := a.Documents.Get(r.Context(), u.ID, u.Role.Staff(), r.PathValue("id"))
+	d, err := a.Documents.Get(r.Context(), u.ID, anyResource(r), r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -207,7 +207,7 @@ func (a *API) getDocument(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) getDocumentImage(w http.ResponseWriter, r *http.Request) {
 	_, u := current(r)
-	d, img, err := a.Documents.Image(r.Context(), u.ID, u.Role.Staff(), r.PathValue("id"))
+	d, img, err := a.Documents.Image(r.Context(), u.ID, anyResource(r), r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, err)
 		return

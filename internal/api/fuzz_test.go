@@ -77,12 +77,18 @@ func FuzzJSONRoutes(f *testing.F) {
 		return w
 	}
 	ctx := context.Background()
-	if _, err := a.Accounts.Register(ctx, identity.RegisterInput{Email: "admin@example.com", Password: "long enough pass",
-		Role: identity.RoleAdmin, AcceptTermsVersion: cfg.TermsVersion}); err != nil {
+	adm, err := a.Accounts.Register(ctx, identity.RegisterInput{Email: "admin@example.com", Password: "long enough pass",
+		Role: identity.RoleAdmin, AcceptTermsVersion: cfg.TermsVersion})
+	if err != nil {
+		f.Fatal(err)
+	}
+	en, _, err := a.Accounts.EnrolTOTP(ctx, adm)
+	if err != nil {
 		f.Fatal(err)
 	}
 	token := func(who string) string {
-		w := call("POST", "/api/v1/auth/login", "", "application/json", []byte(`{"email":"`+who+`","password":"long enough pass"}`))
+		code := identity.TOTPCodeBase32(en.Secret, time.Now())
+		w := call("POST", "/api/v1/auth/login", "", "application/json", []byte(`{"email":"`+who+`","password":"long enough pass","totp_code":"`+code+`"}`))
 		var out struct{ Token string }
 		if json.Unmarshal(w.Body.Bytes(), &out); out.Token == "" {
 			f.Fatalf("login %s: %d %s", who, w.Code, w.Body.String())

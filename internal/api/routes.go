@@ -8,6 +8,9 @@ type route struct {
 	handler      http.Handler
 }
 
+// Who may call each route is in the permission table (permissions.go):
+// every route needs an entry there.
+
 // routes is every route of the API. openapi.json documents exactly these
 // (TestOpenAPIMatchesRoutes keeps the two in step).
 func (a *API) routes() []route {
@@ -19,6 +22,9 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/me", true, http.HandlerFunc(a.me)},
 		{"GET", "/api/v1/sessions", true, http.HandlerFunc(a.listSessions)},
 		{"DELETE", "/api/v1/sessions/{id}", true, http.HandlerFunc(a.revokeSession)},
+		// The second factor: the enrolment token of a staff login, or a session.
+		{"POST", "/api/v1/me/totp", false, http.HandlerFunc(a.beginTOTP)},
+		{"POST", "/api/v1/me/totp/confirm", false, http.HandlerFunc(a.confirmTOTP)},
 
 		// Account life (issue 16): recovery, changes, alerts, closing.
 		{"POST", "/api/v1/auth/password/forgot", false, http.HandlerFunc(a.forgotPassword)},
@@ -51,6 +57,8 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/messages", true, http.HandlerFunc(a.messages)},
 		{"POST", "/api/v1/handoff", true, http.HandlerFunc(a.handoff)},
 
+		// Support: a case's status and customer-visible reasons.
+		{"GET", "/api/v1/support/verifications/{id}", true, http.HandlerFunc(a.supportCase)},
 		// Reviewers (role reviewer or admin).
 		{"GET", "/api/v1/review/verifications", true, http.HandlerFunc(a.reviewQueue)},
 		{"GET", "/api/v1/review/verifications/{id}", true, http.HandlerFunc(a.reviewCase)},
@@ -58,9 +66,19 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/review/screening/search", true, http.HandlerFunc(a.screeningSearch)},
 		{"GET", "/api/v1/review/screening/hits", true, http.HandlerFunc(a.screeningHits)},
 		{"POST", "/api/v1/review/screening/hits/{id}", true, http.HandlerFunc(a.screeningDecide)},
+		// The back office (internal/review): queue, claims, the masked case, reveals, risk, wallet actions.
+		{"GET", "/api/v1/review/queue", true, http.HandlerFunc(a.queue)},
+		{"POST", "/api/v1/review/queue/{id}/claim", true, http.HandlerFunc(a.claim)},
+		{"POST", "/api/v1/review/queue/{id}/release", true, http.HandlerFunc(a.release)},
+		{"GET", "/api/v1/review/cases/{id}", true, http.HandlerFunc(a.caseView)},
+		{"POST", "/api/v1/review/cases/{id}/reveal", true, http.HandlerFunc(a.reveal)},
+		{"POST", "/api/v1/review/cases/{id}/report", true, http.HandlerFunc(a.sarDraft)},
+		{"GET", "/api/v1/review/customers/{id}/risk", true, http.HandlerFunc(a.customerRisk)},
+		{"POST", "/api/v1/review/customers/{id}/wallet", true, http.HandlerFunc(a.walletAction)},
 
 		// Administrators: the audit trail and webhook endpoints.
 		{"GET", "/api/v1/admin/audit", true, http.HandlerFunc(a.auditEvents)},
+		{"PUT", "/api/v1/admin/users/{id}/role", true, http.HandlerFunc(a.setRole)},
 		{"POST", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.createWebhook)},
 		{"GET", "/api/v1/admin/webhooks", true, http.HandlerFunc(a.listWebhooks)},
 		{"DELETE", "/api/v1/admin/webhooks/{id}", true, http.HandlerFunc(a.deleteWebhook)},

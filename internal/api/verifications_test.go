@@ -266,9 +266,9 @@ func verificationFlow(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 	rev := login(t, base, `"email":"rev@example.com"`, "reviewer password")
-	own := str(view(do(t, base, "POST", "/api/v1/verifications", rev, ""))["id"])
-	if r := do(t, base, "POST", "/api/v1/review/verifications/"+own+"/decision", rev, `{"status":"approved"}`); r.status != 403 || r.code() != "REVIEW_OWN_CASE" {
-		t.Fatalf("reviewer decided their own case: %d %s", r.status, r.raw)
+	// Staff have no cases of their own (the permission table).
+	if r := do(t, base, "POST", "/api/v1/verifications", rev, ""); r.status != 403 || r.code() != "FORBIDDEN" {
+		t.Fatalf("reviewer opened a case: %d %s", r.status, r.raw)
 	}
 	if r := do(t, base, "GET", "/api/v1/review/verifications", copycat, ""); r.status != 403 {
 		t.Fatalf("customer reached the review queue: %d", r.status)
@@ -278,11 +278,32 @@ func verificationFlow(t *testing.T, engine string) {
 		t.Fatalf("review queue: %s", q.raw)
 	}
 	d := do(t, base, "GET", "/api/v1/review/verifications/"+cid, rev, "")
-	if !strings.Contains(d.raw, "linked_users") || !strings.Contains(d.raw, "张三丰") {
-		t.Fatalf("review detail lacks the linked account or applicant: %s", d.raw)
+	// The applicant is masked; a field is revealed with a purpose, audited.
+	if !strings.Contains(d.raw, "linked_users") || strings.Contains(d.raw, "张三丰") || !strings.Contains(d.raw, `"full_name":"张**"`) {
+		t.Fatalf("review detail lacks the linked account, or shows the applicant unmasked: %s", d.raw)
 	}
-	if r := do(t, base, "POST", "/api/v1/review/verifications/"+cid+"/decision", rev, `{"status":"rejected","reasons":["DUPLICATE_IDENTITY"],"note":"same person as another account"}`); r.status != 200 {
+	if r := do(t, base, "POST", "/api/v1/review/cases/"+cid+"/reveal", rev, `{"field":"full_name","purpose":""}`); r.status != 400 || r.code() != "PURPOSE_REQUIRED" {
+		t.Fatalf("reveal without a purpose: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/review/cases/"+cid+"/reveal", rev, `{"field":"full_name","purpose":"compare with the linked account"}`); r.status != 200 || r.body["value"] != "张三丰" {
+		t.Fatalf("reveal: %d %s", r.status, r.raw)
+	}
+	// A rejection is FINAL: it waits for a second reviewer (four eyes).
+	if r := do(t, base, "POST", "/api/v1/review/verifications/"+cid+"/decision", rev, `{"status":"rejected","reasons":["DUPLICATE_IDENTITY"],"note":"same person as another account"}`); r.status != 202 || r.body["status"] != "waiting_second_reviewer" {
 		t.Fatalf("reviewer decision: %d %s", r.status, r.raw)
+	}
+	if r := do(t, base, "POST", "/api/v1/review/verifications/"+cid+"/decision", rev, `{"status":"rejected","reasons":["DUPLICATE_IDENTITY"]}`); r.status != 403 || r.code() != "FOUR_EYES_SAME_REVIEWER" {
+		t.Fatalf("the proposer confirmed their own rejection: %d %s", r.status, r.raw)
+	}
+	if cv := do(t, base, "GET", "/api/v1/review/cases/"+cid, rev, ""); cv.body["waiting_second_reviewer"] == nil {
+		t.Fatalf("the case does not show it waits for a second reviewer: %s", cv.raw)
+	}
+	if _, err := lastAccounts.Register(context.Background(), identity.RegisterInput{Email: "rev2nd@example.com", Password: "reviewer password", Role: identity.RoleReviewer}); err != nil {
+		t.Fatal(err)
+	}
+	rev2 := login(t, base, `"email":"rev2nd@example.com"`, "reviewer password")
+	if r := do(t, base, "POST", "/api/v1/review/verifications/"+cid+"/decision", rev2, `{"status":"rejected"}`); r.status != 200 || r.body["status"] != "rejected" {
+		t.Fatalf("second reviewer's confirmation: %d %s", r.status, r.raw)
 	}
 	if d := do(t, base, "GET", "/api/v1/review/verifications/"+cid, rev, ""); !strings.Contains(d.raw, "same person as another account") {
 		t.Fatalf("the reviewer's note is not readable back: %s", d.raw)
@@ -301,7 +322,9 @@ func verificationFlow(t *testing.T, engine string) {
 	}
 	au := do(t, base, "GET", "/api/v1/admin/audit", boss, "")
 	if au.body["chain_ok"] != true || !strings.Contains(au.raw, `"action":"case.review.read","subject":"`+cid) ||
-		!strings.Contains(au.raw, `"action":"case.review.decide","subject":"`+cid) || strings.Contains(au.raw, "张三丰") {
+		!strings.Contains(au.raw, `"action":"case.review.decide","subject":"`+cid) || strings.Contains(au.raw, "张三丰") ||
+		!strings.Contains(au.raw, `"action":"case.reveal","subject":"`+cid) || !strings.Contains(au.raw, `"action":"case.review.propose","subject":"`+cid) ||
+		!strings.Contains(au.raw, `"action":"staff.login"`) || !strings.Contains(au.raw, `"detail":"manual_review -> rejected"`) {
 		t.Fatalf("audit trail: %s", au.raw)
 	}
 }

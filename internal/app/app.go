@@ -16,12 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/veriwallet/veriwallet/internal/api"
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/blob"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/export"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
@@ -70,6 +72,11 @@ type Options struct {
 	// ExportSources add sections to the personal data export (tickets,
 	// transactions) after the account, verifications, documents and messages.
 	ExportSources []export.Source
+	// The back office (issue 14): where the audit chain's head is anchored.
+	AuditAnchorFile string
+	AuditAnchorURL  string
+	AnchorEvery     time.Duration     // 0: a minute
+	Risk            *review.RiskRules // nil: review.DefaultRiskRules
 }
 
 // App is the wired application.
@@ -92,6 +99,11 @@ type App struct {
 	refusedTTL   time.Duration
 	sweepEvery   time.Duration
 	Screening    *screening.Service
+	// Anchor writes the audit chain's head outside the database (nil: not configured).
+	Anchor *audit.Anchorer
+	// Review is the back office (queue, claims, four eyes, risk); the
+	// wallet and screening plug in through its Sources, Wallets and Freeze.
+	Review *review.Service
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -126,6 +138,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.Documents.Quota = *o.DocumentQuota
 	}
 	a.refusedTTL, a.sweepEvery = o.RefusedTTL, o.SweepEvery
+	if o.AuditAnchorFile != "" || o.AuditAnchorURL != "" {
+		a.Anchor = &audit.Anchorer{Store: o.DB.Audit(), File: o.AuditAnchorFile, URL: o.AuditAnchorURL, Every: o.AnchorEvery, Log: o.Log, Now: o.Now}
+	}
 	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
 		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
 	if err != nil {
@@ -179,6 +194,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Verifications.Screener = a.Screening
 	a.Queue.Screening = a.Screening
 	reg.MustRegister(screeningCollector{a.Screening})
+	// The back office: queue, claims, four eyes, reveals, risk.
+	rules := review.DefaultRiskRules()
+	if o.Risk != nil {
+		rules = *o.Risk
+	}
+	a.Review = &review.Service{Store: o.DB.Backoffice(), Cases: a.Verifications, Audit: o.DB.Audit(), Risk: rules, Now: o.Now}
+	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications, Levels: &a.Verifications.Levels}
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -204,7 +226,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
-		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Review: a.Review,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a, Screening: a.Screening,
 	})
@@ -222,6 +244,17 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	go a.sweepRefused(ctx)
 	go a.purgeClosed(ctx)
+	if a.Anchor != nil {
+		go a.Anchor.Run(ctx)
+	}
+	// The daily job that raises periodic reviews that fell due.
+	go a.Review.RunDaily(ctx, 24*time.Hour, func(n int, err error) {
+		if err != nil {
+			a.log.Error("periodic reviews", "err", err)
+		} else {
+			a.log.Info("periodic reviews due", "count", n)
+		}
+	})
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
@@ -241,5 +274,14 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the job queue, letting running jobs finish (within ctx).
-func (a *App) Stop(ctx context.Context) error { return a.Queue.Stop(ctx) }
+// Stop stops the job queue, letting running jobs finish (within ctx), and
+// anchors the audit chain's head a last time.
+func (a *App) Stop(ctx context.Context) error {
+	err := a.Queue.Stop(ctx)
+	if a.Anchor != nil {
+		if aerr := a.Anchor.AnchorNow(ctx); aerr != nil {
+			a.log.Error("audit anchor at shutdown", "err", aerr)
+		}
+	}
+	return err
+}

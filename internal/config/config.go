@@ -60,6 +60,10 @@ type Config struct {
 	SMTPURL      string        // smtp://user:pass@host:port?from=… for recovery links ("": no e-mail)
 	PublicURL    string        // the site's address in e-mailed links
 	Retention    time.Duration // closed accounts' identity records are kept this long
+	// The back office (issue 14; parsed in backoffice.go).
+	AuditAnchorFile string // the audit chain's head is appended here every minute and at shutdown
+	AuditAnchorURL  string // … and POSTed here
+	RiskFile        string // risk rules (JSON); empty: the defaults
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -109,6 +113,10 @@ var Settings = []Setting{
 	{"smtp-url", "VERIWALLET_SMTP_URL", "(no e-mail)", "SMTP server for password recovery links: smtp://user:pass@host:587?from=noreply@example.com", true},
 	{"public-url", "VERIWALLET_PUBLIC_URL", "(relative links)", "the site's public address, for links in e-mails (https://wallet.example.com)", false},
 	{"retention", "VERIWALLET_RETENTION", "43800h", "how long a closed account's identity records and documents are kept before they are purged (5 years)", false},
+	// The back office (issue 14).
+	{"audit-anchor-file", "VERIWALLET_AUDIT_ANCHOR_FILE", "", "append the audit chain's head (JSON line) to this file every minute and at shutdown; keep it off the database's host", false},
+	{"audit-anchor-url", "VERIWALLET_AUDIT_ANCHOR_URL", "", "POST the audit chain's head (JSON) to this URL every minute and at shutdown", false},
+	{"risk-file", "VERIWALLET_RISK_FILE", "", "risk rules (JSON: high-risk countries, EDD level, review periods); empty: the defaults", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -210,6 +218,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if err := c.loadAccounts(str); err != nil {
 		return nil, err
 	}
+	c.loadBackoffice(str)
 	if firstErr != nil {
 		return nil, firstErr
 	}

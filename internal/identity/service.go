@@ -219,12 +219,19 @@ type LoginInput struct {
 	Kind                   string // SessionWeb or SessionAPI
 	UserAgent              string
 	ClientIP               string
+	// TOTPCode is the second factor: a 6-digit code or a recovery code
+	// (required for users who enrolled, and for every staff member).
+	TOTPCode string
 }
 
 // Login checks credentials and opens a session, returning its secret token
 // (shown once, stored only as a hash).
 // Errors: Invalid (EMAIL_OR_PHONE_REQUIRED, …), Unauthenticated
-// INVALID_CREDENTIALS, TooMany LOGIN_THROTTLED (with RetryAfter).
+// INVALID_CREDENTIALS, TOTP_REQUIRED, TOTP_INVALID (a failure, throttled
+// like a wrong password), TooMany LOGIN_THROTTLED (with RetryAfter).
+// A staff member without a second factor gets Unauthenticated
+// TOTP_ENROLMENT_REQUIRED together with the token and session of a
+// short-lived enrolment session (kind SessionEnrolment).
 func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *User, error) {
 	c, err := loginOf(in.Email, in.Phone)
 	if err != nil {
@@ -286,12 +293,32 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *Session, *
 		return "", nil, nil, errs.New(errs.Unauthenticated, "INVALID_CREDENTIALS",
 			"The account or password is wrong.", "账号或密码错误。")
 	}
+	enrolled, ok, err := s.checkSecondFactor(ctx, u, in.TOTPCode)
+	if err != nil {
+		end(false)
+		return "", nil, nil, err
+	}
+	if enrolled && !ok {
+		if strings.TrimSpace(in.TOTPCode) == "" {
+			end(false)
+			return "", nil, nil, errTOTPRequired
+		}
+		end(true)
+		return "", nil, nil, errTOTPInvalid
+	}
 	end(false)
 	if u.ClosedAt != nil {
 		return "", nil, nil, ErrAccountClosed()
 	}
 	if err := s.store.ClearLoginFailures(ctx, pairKey); err != nil {
 		return "", nil, nil, err
+	}
+	if _, has := s.store.(TOTPStore); has && !enrolled && u.Role.Staff() {
+		tok, sess, err := s.openSession(ctx, u, SessionEnrolment, in.UserAgent, now)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		return tok, sess, u, ErrEnrolmentRequired()
 	}
 	tok, sess, err := s.openSession(ctx, u, in.Kind, in.UserAgent, now)
 	if err != nil {
@@ -366,7 +393,12 @@ func (s *Service) takeRegistration(ctx context.Context, addr string, now time.Ti
 }
 
 func (s *Service) openSession(ctx context.Context, u *User, kind, ua string, now time.Time) (string, *Session, error) {
-	if kind != SessionWeb {
+	ttl := s.cfg.SessionTTL
+	switch kind {
+	case SessionWeb:
+	case SessionEnrolment:
+		ttl = EnrolmentTTL
+	default:
 		kind = SessionAPI
 	}
 	raw := make([]byte, 32)
@@ -379,7 +411,7 @@ func (s *Service) openSession(ctx context.Context, u *User, kind, ua string, now
 	}
 	now = now.Truncate(time.Microsecond)
 	sess := &Session{ID: s.newID("ses"), UserID: u.ID, Kind: kind, UserAgent: strings.ToValidUTF8(ua, ""),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
 	if err := s.store.CreateSession(ctx, sess, TokenHash(tok)); err != nil {
 		return "", nil, err
 	}
@@ -407,7 +439,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *Us
 		return nil, nil, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	if !now.Before(sess.ExpiresAt) {
+	if !now.Before(sess.ExpiresAt) || sess.Kind == SessionEnrolment {
 		return nil, nil, unauth
 	}
 	// Write the new expiry at most once a minute per session.

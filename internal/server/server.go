@@ -21,6 +21,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/screening"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -47,6 +48,7 @@ type Deps struct {
 	Handoffs     identity.HandoffStore
 	Webhooks     *webhook.Service
 	Audit        audit.Store
+	Review       *review.Service // the back office (nil: its routes answer 503)
 	Redeliver    func(ctx context.Context, deliveryID string) error
 	MaxUpload    int64
 	Log          *slog.Logger
@@ -79,9 +81,9 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Exports: d.Exports, Screening: d.Screening}
+		Exports: d.Exports, Screening: d.Screening, Review: d.Review}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Verifications: d.Verification}
+		Verifications: d.Verification, Review: d.Review, Audit: d.Audit}
 	if d.Exports != nil {
 		wb.ExportState = func(ctx context.Context, userID string) (web.ExportState, error) {
 			e, err := d.Exports.LatestExport(ctx, userID)

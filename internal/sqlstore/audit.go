@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/audit"
 )
@@ -71,4 +72,38 @@ func (db *DB) auditKey() []byte { return db.cipher.BlindIndex("audit-chain-key",
 // Verify implements audit.Store.
 func (a *Audit) Verify(events []audit.Event) (int64, error) {
 	return audit.Verify(a.db.auditKey(), events)
+}
+
+var _ audit.HeadReader = (*Audit)(nil)
+
+// Head implements audit.HeadReader.
+func (a *Audit) Head(ctx context.Context) (audit.Anchor, error) {
+	var h audit.Anchor
+	err := a.db.QueryRowContext(ctx, `SELECT seq, hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&h.Seq, &h.Hash, &h.At)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Anchor{}, nil
+	}
+	h.At = h.At.UTC()
+	return h, translate(err)
+}
+
+// EventsBetween returns the events with from <= at < to, oldest first, at
+// most limit after seq afterSeq (for `veriwallet audit export`).
+func (a *Audit) EventsBetween(ctx context.Context, from, to time.Time, afterSeq int64, limit int) ([]audit.Event, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT seq, at, actor, action, subject, detail, request_id, prev_hash, hash
+		FROM audit_events WHERE at >= $1 AND at < $2 AND seq > $3 ORDER BY seq LIMIT $4`, ts(from), ts(to), afterSeq, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []audit.Event{}
+	for rows.Next() {
+		var e audit.Event
+		if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &e.Action, &e.Subject, &e.Detail, &e.RequestID, &e.PrevHash, &e.Hash); err != nil {
+			return nil, translate(err)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
 }

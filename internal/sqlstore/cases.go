@@ -195,9 +195,27 @@ func (s *Cases) insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev v
 			return errs.Internalf("seal: %w", err)
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, from_status, to_status, actor, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		caseID, string(ev.From), string(ev.To), ev.Actor, note, ts(ev.At))
-	return err
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, from_status, to_status, actor, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		caseID, string(ev.From), string(ev.To), ev.Actor, note, ts(ev.At)); err != nil {
+		return err
+	}
+	if ev.From == ev.To {
+		return nil
+	}
+	// Every status change is in the audit trail too, in the same transaction.
+	return appendAuditTx(ctx, s.db, tx, &audit.Event{At: ev.At, Actor: auditActor(ev.Actor), Action: "case.status",
+		Subject: caseID, Detail: string(ev.From) + " -> " + string(ev.To)})
+}
+
+// auditActor names a case event's actor as the audit trail does.
+func auditActor(a string) string {
+	if id, ok := strings.CutPrefix(a, "reviewer:"); ok {
+		return "user:" + id + " (reviewer)"
+	}
+	if a == "" {
+		return "system"
+	}
+	return a
 }
 
 // SubmitCase implements verification.Store.

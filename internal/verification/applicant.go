@@ -500,3 +500,6 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Value returns one field of the applicant by its name (FieldAddress…).
+func (a Applicant) Value(field string) string { return a.values()[field] }

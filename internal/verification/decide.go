@@ -76,6 +76,9 @@ type Decision struct {
 	// data), so that a step asked for again counts as done once changed,
 	// and a resubmission that changed nothing is refused before it counts.
 	Basis map[string]string `json:"basis,omitempty"`
+	// Comment is a reviewer's message to the customer (shown to them,
+	// unlike the internal note of the case event).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Decide decides a case of a default level (see Levels.Decide).

@@ -96,6 +96,11 @@ const (
 	// The reviewer's own outcome.
 	CodeReviewerRejected = "REVIEWER_REJECTED"
 
+	// Risk (the back office's scoring): a high-risk case waits for a
+	// person; at a level below the EDD level it is asked for more first.
+	CodeRiskHigh    = "RISK_HIGH"
+	CodeEDDRequired = "EDD_REQUIRED"
+
 	// Internal: our fault, never the customer's; the case goes to a reviewer.
 	CodeEngineUnavailable = "ENGINE_UNAVAILABLE"
 	CodeCheckMissing      = "CHECK_MISSING"
@@ -321,6 +326,19 @@ var registry = map[string]ReasonInfo{
 		Message:     i18n.T("We are checking your details; this usually takes a few seconds.", "正在核验您的信息，通常只需几秒钟。"),
 		Hint:        i18n.T("No action is needed: this page updates by itself.", "您无需任何操作，本页面会自动更新。"),
 		Internal:    "submitted or processing: the pipeline has not decided yet and no person is involved",
+	},
+	CodeRiskHigh: {
+		Disposition: Review, Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the risk score is high (see the case's risk reasons): a reviewer decides, and an approval needs a second reviewer",
+	},
+	CodeEDDRequired: {
+		Disposition: Retry, Step: StepApplicant,
+		Message: i18n.T("We need a few more details about you (enhanced due diligence): your address, occupation and the source of your funds.",
+			"我们需要您补充一些信息（强化尽职调查）：住址、职业和资金来源。"),
+		Hint:     i18n.T("Open the applicant step, fill in the new fields and submit again.", "请打开个人信息步骤，填写新增的字段后重新提交。"),
+		Internal: "risk is high and the case's level is below the EDD level: the customer gives the EDD level's data, then a reviewer decides",
 	},
 	CodeReviewerRejected: {
 		Disposition: Final,

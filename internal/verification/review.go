@@ -63,11 +63,29 @@ func (s *Service) Review(ctx context.Context, id string) (*ReviewDetail, error) 
 // Decide records a reviewer's outcome for a case in manual review or on
 // hold. Errors: Conflict INVALID_TRANSITION, Invalid (reasons), NotFound.
 func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to Status, reasons []string, note string) (*Case, error) {
+	return s.ReviewerDecideWith(ctx, ReviewerInput{ReviewerID: reviewerID, CaseID: id, To: to, Reasons: reasons, Note: note})
+}
+
+// ReviewerInput is a reviewer's decision: the outcome, its reason codes,
+// the internal note and the customer-visible comment. Confirmer is the
+// second reviewer of a four-eyes decision ("" for one reviewer).
+type ReviewerInput struct {
+	ReviewerID, CaseID string
+	To                 Status
+	Reasons            []string
+	Note, Comment      string
+	Confirmer          string
+}
+
+// ReviewerDecideWith is ReviewerDecide with a customer-visible comment and
+// a second reviewer. Errors: as ReviewerDecide.
+func (s *Service) ReviewerDecideWith(ctx context.Context, in ReviewerInput) (*Case, error) {
+	reviewerID, id, to, reasons, note := in.ReviewerID, in.CaseID, in.To, in.Reasons, in.Note
 	c, err := s.Store.Case(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if c.UserID == reviewerID {
+	if c.UserID == reviewerID || in.Confirmer != "" && c.UserID == in.Confirmer {
 		return nil, errs.New(errs.Permission, "REVIEW_OWN_CASE", "You cannot decide your own verification; another reviewer must.",
 			"不能审核自己的认证，请由其他审核员处理。")
 	}
@@ -81,9 +99,14 @@ func (s *Service) ReviewerDecide(ctx context.Context, reviewerID, id string, to 
 	if c.Decision != nil {
 		d.Basis = c.Decision.Basis // the reviewer decided on the same submission
 	}
+	d.Comment = truncateRunes(strings.ToValidUTF8(strings.TrimSpace(in.Comment), ""), 1000)
 	now := s.now()
 	note = truncateRunes(strings.ToValidUTF8(note, ""), 1000)
-	ev := CaseEvent{From: c.Status, To: d.Status, Actor: "reviewer:" + reviewerID, Note: note, At: now}
+	actor := "reviewer:" + reviewerID
+	if in.Confirmer != "" {
+		actor += "+" + in.Confirmer // four eyes: proposer and confirmer
+	}
+	ev := CaseEvent{From: c.Status, To: d.Status, Actor: actor, Note: note, At: now}
 	if err := s.Store.SaveDecision(ctx, c, nil, d, ev); err != nil {
 		return nil, err
 	}

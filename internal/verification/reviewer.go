@@ -2,6 +2,7 @@ package verification
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 )
@@ -33,12 +34,14 @@ func ReviewerOutcome(to Status, reasons []string) (Decision, error) {
 		}
 		var fs []Finding
 		steps := map[string]bool{}
-		for _, c := range reasons {
+		for _, code := range reasons {
+			// "DOCUMENT_UNREADABLE@id_front" asks for that one document again.
+			c, doc, _ := strings.Cut(code, "@")
 			r, ok := registry[c]
-			if !ok || r.Disposition != Retry || r.Step == "" || r.Sensitive {
+			if !ok || r.Disposition != Retry || r.Step == "" || r.Sensitive || doc != "" && (r.Step != StepDocuments || !validDocSlot(doc)) {
 				return Decision{}, ErrReviewReasons
 			}
-			f := Finding{Code: c, Field: r.Field}
+			f := Finding{Code: c, Field: r.Field, Document: doc}
 			f.Step = stepFor(r, f)
 			steps[f.Step] = true
 			fs = append(fs, f)
@@ -64,4 +67,17 @@ func ReviewerOutcome(to Status, reasons []string) (Decision, error) {
 		return decision(StatusRejected, dedupe(fs)), nil
 	}
 	return Decision{}, invalid(StatusManualReview, ReviewerDecision(to))
+}
+
+// validDocSlot reports whether s can name a document slot (id_front, passport…).
+func validDocSlot(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
 }

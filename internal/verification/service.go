@@ -67,6 +67,9 @@ type Service struct {
 	Readings    ReadingStore   // nil: no upload-time readings (the pipeline reads)
 	IdentityKey []byte         // server secret for IdentityHash
 	Sender      PhoneSender
+	// Risk scores a case after the machine decided it and may route it
+	// (the back office's risk rules; nil: no scoring).
+	Risk RiskGate
 	// Consent says whether a user gave the separate consent to the
 	// handling of sensitive personal information (PIPL art. 29);
 	// identity.Service does. The application always sets it; nil (tests
@@ -467,6 +470,11 @@ func (s *Service) Process(ctx context.Context, id string) error {
 	}
 	d := s.Levels.Decide(c.Level, c.Applicant, checks, at)
 	d.Basis = s.fingerprints(c)
+	if s.Risk != nil {
+		if d, err = s.Risk.Route(ctx, c, checks, d); err != nil {
+			return err
+		}
+	}
 	return s.Store.SaveDecision(ctx, c, checks, d, CaseEvent{From: c.Status, To: d.Status, Actor: "system", At: s.now()})
 }
 
@@ -668,6 +676,8 @@ type View struct {
 	CreatedAt     time.Time         `json:"created_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
 	SubmittedAt   *time.Time        `json:"submitted_at"`
+	// ReviewerComment is the reviewer's message to the customer, if any.
+	ReviewerComment string `json:"reviewer_comment,omitempty"`
 }
 
 // StepView is one wizard step and whether it is done.
@@ -689,6 +699,9 @@ func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, e
 		findings = c.Decision.Findings
 	}
 	v.Reasons = append(v.Reasons, CustomerReasons(c.Status, findings, lang)...)
+	if c.Decision != nil && c.Decision.Status == c.Status {
+		v.ReviewerComment = c.Decision.Comment
+	}
 	missing := map[string]bool{}
 	if c.Status.Editable() {
 		m := s.Missing(c)
@@ -874,4 +887,36 @@ func (s *Service) CurrentLevel(ctx context.Context, userID string) (Level, error
 		}
 	}
 	return best, nil
+}
+
+// RiskGate scores a case after the machine decided it and returns the
+// decision to save: a high-risk case is never approved by the machine
+// alone. internal/review implements it.
+type RiskGate interface {
+	Route(ctx context.Context, c *Case, checks []CheckResult, d Decision) (Decision, error)
+}
+
+// RouteDecision rebuilds a decision with extra reasons and a new status
+// (for a RiskGate): the findings keep their steps and the retry steps
+// follow the reasons.
+func RouteDecision(d Decision, to Status, codes ...string) Decision {
+	fs := d.Findings
+	for _, c := range codes {
+		fs = append(fs, Finding{Code: c})
+	}
+	nd := decision(to, fs)
+	nd.Basis, nd.Comment = d.Basis, d.Comment
+	if to == StatusRetryRequired {
+		steps := map[string]bool{}
+		for _, f := range nd.Findings {
+			if f.Step != "" {
+				steps[f.Step] = true
+			}
+		}
+		for st := range steps {
+			nd.RetrySteps = append(nd.RetrySteps, st)
+		}
+		slices.Sort(nd.RetrySteps)
+	}
+	return nd
 }

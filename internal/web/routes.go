@@ -50,6 +50,14 @@ func (wb *Web) routes() []route {
 		{"POST /account/export", http.HandlerFunc(wb.requestExport)},
 		{"GET /terms", http.HandlerFunc(wb.terms)},
 		{"GET /privacy", http.HandlerFunc(wb.privacy)},
+		// The staff second factor's enrolment, and the reviewer console.
+		{"POST /login/totp", http.HandlerFunc(wb.totpLogin)},
+		{"GET /review", http.HandlerFunc(wb.queuePage)},
+		{"POST /review/claim", http.HandlerFunc(wb.claimItem)},
+		{"GET /review/cases/{id}", http.HandlerFunc(wb.casePage)},
+		{"POST /review/cases/{id}/reveal", http.HandlerFunc(wb.revealField)},
+		{"POST /review/cases/{id}/decision", http.HandlerFunc(wb.decideCase)},
+		{"GET /review/cases/{id}/report", http.HandlerFunc(wb.sarReport)},
 		{"/", http.HandlerFunc(wb.notFound)},
 	}
 }
@@ -125,14 +133,28 @@ func (wb *Web) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, email, phone, pw, page string, p *page) {
-	tok, sess, _, err := wb.Accounts.Login(r.Context(), identity.LoginInput{Email: email, Phone: phone, Password: pw,
-		Kind: identity.SessionWeb, UserAgent: r.UserAgent(), ClientIP: httpx.ClientIP(r, wb.TrustProxy)})
+	tok, sess, u, err := wb.Accounts.Login(r.Context(), identity.LoginInput{Email: email, Phone: phone, Password: pw,
+		Kind: identity.SessionWeb, UserAgent: r.UserAgent(), ClientIP: httpx.ClientIP(r, wb.TrustProxy), TOTPCode: r.PostForm.Get("totp_code")})
+	if errs.As(err).Code == "TOTP_ENROLMENT_REQUIRED" && tok != "" {
+		wb.enrolPage(w, r, tok) // staff: set up the second factor first
+		return
+	}
+	if errs.As(err).Code == "TOTP_REQUIRED" || errs.As(err).Code == "TOTP_INVALID" {
+		p.Form["totp"] = "1"
+	}
 	if err != nil {
+		wb.fail(w, r, page, p, err)
+		return
+	}
+	if err := wb.staffLogin(r, u, sess); err != nil {
 		wb.fail(w, r, page, p, err)
 		return
 	}
 	httpx.SetSessionCookie(w, r, tok, sess.ExpiresAt, wb.SecureCookie)
 	to := "/account"
+	if u.Role == identity.RoleReviewer || u.Role == identity.RoleAdmin {
+		to = "/review"
+	}
 	if next := p.Form["next"]; next != "" { // a page that sent the visitor to log in
 		to = next
 	}

@@ -15,10 +15,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -42,6 +44,11 @@ type Web struct {
 	// ExportState and RequestExport serve the export page (nil: not available).
 	ExportState   func(ctx context.Context, userID string) (ExportState, error)
 	RequestExport func(ctx context.Context, userID string) error
+	// Review is the back office behind the reviewer console (nil: the
+	// console answers that it is unavailable).
+	Review *review.Service
+	// Audit records staff logins through the pages (nil: not recorded).
+	Audit audit.Store
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -57,10 +64,17 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url}).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url,
+		// The console's filters, and the enrolment QR code (a data: URL this server made).
+		"kinds": func() []string {
+			return []string{review.KindManualReview, review.KindSecondReviewer, review.KindPeriodicReview, review.KindScreeningHit, review.KindWalletAlert}
+		},
+		"risks":   func() []string { return []string{review.RiskLow, review.RiskMedium, review.RiskHigh} },
+		"safeURL": func(s string) template.URL { return template.URL(s) }}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
-		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export"} {
+		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export",
+		"totp", "console", "case", "sar"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -72,7 +86,7 @@ func (wb *Web) Handler() http.Handler {
 	mux.HandleFunc("GET /static/{path...}", func(w http.ResponseWriter, r *http.Request) { wb.static.serve(w, r, r.PathValue("path")) })
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { wb.static.serve(w, r, "favicon.ico") })
 	for _, rt := range wb.routes() {
-		mux.Handle(rt.pattern, rt.handler)
+		mux.Handle(rt.pattern, wb.guard(rt.pattern, rt.handler))
 	}
 	return mux
 }
@@ -104,6 +118,12 @@ type page struct {
 	// The account's own pages (lifecycle.go).
 	Life   *lifeView
 	Notice string // a confirmation shown at the top (password reset, account closed)
+	// The reviewer console and the staff second factor.
+	Recovery []string     // recovery codes, shown once after enrolment
+	Queue    *review.Page // the queue page
+	Case     *caseData    // the case page
+	Report   *review.SAR  // the suspicious-activity report draft
+	Flash    string       // a one-line notice after an action
 }
 
 type pageError struct{ Message, Field, Code string }
@@ -184,4 +204,14 @@ func localPath(p string) string {
 		return "/"
 	}
 	return path
+}
+
+// staffLogin records a staff member's login in the audit trail (fails
+// closed: no session cookie without the record).
+func (wb *Web) staffLogin(r *http.Request, u *identity.User, sess *identity.Session) error {
+	if wb.Audit == nil || !u.Role.Staff() {
+		return nil
+	}
+	return wb.Audit.Append(r.Context(), &audit.Event{At: time.Now(), Actor: "user:" + u.ID + " (" + string(u.Role) + ")",
+		Action: "staff.login", Subject: u.ID, Detail: "session " + sess.ID + " (web)", RequestID: httpx.RequestID(r.Context())})
 }

@@ -932,6 +932,10 @@
       }
       ul.appendChild(reasonItem(r, r.step || stepOfField(r.field || r.document)));
     });
+    // The reviewer's message to the customer (issue 14), as text.
+    var cm = $('status-comment');
+    cm.textContent = view.reviewer_comment ? t('status.comment') + ' ' + view.reviewer_comment : '';
+    show(cm, !!view.reviewer_comment);
     $('status-attempts').textContent = editable() && !spent ? t('attempts', { n: view.attempts_left }) : '';
     var next = $('status-next-attempt');
     next.textContent = view.next_attempt_at ? t('next_attempt', { time: when(view.next_attempt_at) }) : '';
