@@ -200,7 +200,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		rules = *o.Risk
 	}
 	a.Review = &review.Service{Store: o.DB.Backoffice(), Cases: a.Verifications, Audit: o.DB.Audit(), Risk: rules, Now: o.Now}
-	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications, Levels: &a.Verifications.Levels}
+	a.Review.Sources = append(a.Review.Sources, screeningItems(a.Screening))
+	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications, Levels: &a.Verifications.Levels,
+		Hits: openHits(a.Screening)}
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
