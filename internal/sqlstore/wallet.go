@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
@@ -90,3 +91,13 @@ func (w *Wallet) TryPaymentPassword(ctx context.Context, userID string, mac []by
 }
 
 func hmacEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
+
+// ApprovedLevels implements wallet.ApprovedLevels.
+func (w *Wallet) ApprovedLevels(ctx context.Context, userID string) ([]verification.Level, error) {
+	names, err := w.db.queryStrings(ctx, `SELECT DISTINCT level FROM cases WHERE user_id = $1 AND status = $2`, userID, string(verification.StatusApproved))
+	out := make([]verification.Level, len(names))
+	for i, n := range names {
+		out[i] = verification.Level(n)
+	}
+	return out, err
+}

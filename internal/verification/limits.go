@@ -7,7 +7,8 @@ import (
 
 // Window limits the amounts of one kind of operation (sending, withdrawing)
 // in one asset, as decimal strings in the asset's unit ("200", "5000.50").
-// An empty string sets no limit of that kind; "0" allows nothing.
+// An empty string sets no limit of that kind; amounts are positive (to
+// forbid an operation, leave out its Window).
 type Window struct {
 	PerTransaction string `json:"per_transaction,omitempty"`
 	PerDay         string `json:"per_day,omitempty"`
@@ -33,19 +34,21 @@ func (ls Levels) LevelRank(name Level) int {
 	return -1
 }
 
-// validDecimal reports whether s is a non-negative decimal number without
+// validDecimal reports whether s is a positive decimal number without
 // sign or exponent (at most 18 digits before the point and 18 after).
 func validDecimal(s string) bool {
 	whole, frac, dot := strings.Cut(s, ".")
 	if whole == "" || len(whole) > 18 || len(frac) > 18 || (dot && frac == "") {
 		return false
 	}
+	nonzero := false
 	for _, c := range whole + frac {
 		if c < '0' || c > '9' {
 			return false
 		}
+		nonzero = nonzero || c != '0'
 	}
-	return true
+	return nonzero
 }
 
 // validLimits checks a level's limits: asset codes of 2 to 10 capital
@@ -65,7 +68,7 @@ func validLimits(path string, lim map[string]AssetLimits) error {
 			}
 			for _, f := range []struct{ name, v string }{{"per_transaction", w.w.PerTransaction}, {"per_day", w.w.PerDay}, {"per_month", w.w.PerMonth}} {
 				if f.v != "" && !validDecimal(f.v) {
-					return levelsInvalid(path+"."+asset+"."+w.name+"."+f.name, fmt.Sprintf("%q is not a decimal amount such as \"200\" or \"5000.50\"", f.v))
+					return levelsInvalid(path+"."+asset+"."+w.name+"."+f.name, fmt.Sprintf("%q is not a positive decimal amount such as \"200\" or \"5000.50\"", f.v))
 				}
 			}
 		}

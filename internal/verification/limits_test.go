@@ -37,6 +37,7 @@ func TestLimitsValidate(t *testing.T) {
 		{"negative", map[string]AssetLimits{"CNY": {Send: &Window{PerDay: "-1"}}}, "levels[0].limits.CNY.send.per_day"},
 		{"float", map[string]AssetLimits{"CNY": {Withdraw: &Window{PerMonth: "1e5"}}}, "levels[0].limits.CNY.withdraw.per_month"},
 		{"dot", map[string]AssetLimits{"CNY": {Send: &Window{PerTransaction: "5."}}}, "levels[0].limits.CNY.send.per_transaction"},
+		{"zero", map[string]AssetLimits{"CNY": {Send: &Window{PerDay: "0.00"}}}, "levels[0].limits.CNY.send.per_day"},
 		{"asset", map[string]AssetLimits{"cny": {}}, "levels[0].limits.cny"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,7 +50,7 @@ func TestLimitsValidate(t *testing.T) {
 		})
 	}
 	ls := DefaultLevels()
-	ls.Levels[0].Limits = map[string]AssetLimits{"CNY": {Send: &Window{PerDay: "200.50", PerMonth: "0"}}}
+	ls.Levels[0].Limits = map[string]AssetLimits{"CNY": {Send: &Window{PerDay: "200.50", PerMonth: "1000"}}}
 	if err := ls.Validate(); err != nil {
 		t.Fatal(err)
 	}
