@@ -5,8 +5,10 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/wallet"
@@ -100,4 +102,112 @@ func (w *Wallet) ApprovedLevels(ctx context.Context, userID string) ([]verificat
 		out[i] = verification.Level(n)
 	}
 	return out, err
+}
+
+// TakeLookup implements wallet.LookupStore.
+func (w *Wallet) TakeLookup(ctx context.Context, userID string, max int, at, since time.Time) (bool, time.Time, error) {
+	ok, oldest := false, time.Time{}
+	err := w.db.tx(ctx, func(tx *sql.Tx) error {
+		ok = false
+		if err := w.db.lockKeys(ctx, tx, "payee-lookup:"+userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM payee_lookups WHERE at < $1`, ts(at.Add(-24*time.Hour))); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payee_lookups WHERE user_id = $1 AND at > $2`, userID, ts(since)).Scan(&n); err != nil {
+			return err
+		}
+		if n >= max {
+			return tx.QueryRowContext(ctx, `SELECT at FROM payee_lookups WHERE user_id = $1 AND at > $2 ORDER BY at LIMIT 1`, userID, ts(since)).Scan(&oldest)
+		}
+		ok = true
+		_, err := tx.ExecContext(ctx, `INSERT INTO payee_lookups (user_id, at) VALUES ($1, $2)`, userID, ts(at))
+		return err
+	})
+	return ok, oldest.UTC(), err
+}
+
+var _ wallet.KeyStore = (*Wallet)(nil)
+
+// CreateAPIKey implements wallet.KeyStore; the creation is audited.
+func (w *Wallet) CreateAPIKey(ctx context.Context, k *wallet.APIKey, hash []byte) error {
+	return w.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, key_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			k.ID, k.Name, hash, strings.Join(k.Scopes, ","), ts(k.CreatedAt)); err != nil {
+			return err
+		}
+		return appendAuditTx(ctx, w.db, tx, &audit.Event{At: k.CreatedAt, Actor: "cli", Action: "apikey.create", Subject: k.ID,
+			Detail: strings.Join(k.Scopes, ",")})
+	})
+}
+
+const keyCols = `id, name, scopes, created_at, revoked_at, last_used_at, uses`
+
+func scanKey(row interface{ Scan(...any) error }) (*wallet.APIKey, error) {
+	var k wallet.APIKey
+	var scopes string
+	var revoked, used sql.NullTime
+	if err := row.Scan(&k.ID, &k.Name, &scopes, &k.CreatedAt, &revoked, &used, &k.Uses); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errs.New(errs.NotFound, "API_KEY_NOT_FOUND", "No such API key.", "API 密钥不存在。")
+		}
+		return nil, translate(err)
+	}
+	k.Scopes = strings.Split(scopes, ",")
+	k.CreatedAt = k.CreatedAt.UTC()
+	if revoked.Valid {
+		k.RevokedAt = revoked.Time.UTC()
+	}
+	if used.Valid {
+		k.LastUsedAt = used.Time.UTC()
+	}
+	return &k, nil
+}
+
+// APIKeys implements wallet.KeyStore.
+func (w *Wallet) APIKeys(ctx context.Context) ([]wallet.APIKey, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys ORDER BY created_at, id`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []wallet.APIKey{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *k)
+	}
+	return out, translate(rows.Err())
+}
+
+// RevokeAPIKey implements wallet.KeyStore; the revocation is audited.
+func (w *Wallet) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	return w.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE id = $1`, id)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, ts(at)); err != nil {
+			return err
+		}
+		return appendAuditTx(ctx, w.db, tx, &audit.Event{At: at, Actor: "cli", Action: "apikey.revoke", Subject: id})
+	})
+}
+
+// UseAPIKey implements wallet.KeyStore.
+func (w *Wallet) UseAPIKey(ctx context.Context, hash []byte, at time.Time, what, requestID string) (*wallet.APIKey, error) {
+	var k *wallet.APIKey
+	err := w.db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if k, err = scanKey(tx.QueryRowContext(ctx, `UPDATE api_keys SET uses = uses + 1, last_used_at = $2
+			WHERE key_hash = $1 AND revoked_at IS NULL RETURNING `+keyCols, hash, ts(at))); err != nil {
+			return err
+		}
+		return appendAuditTx(ctx, w.db, tx, &audit.Event{At: at, Actor: "apikey:" + k.ID, Action: "apikey.use", Subject: k.ID,
+			Detail: what, RequestID: requestID})
+	})
+	return k, err
 }

@@ -149,3 +149,96 @@ func TestTrivialPIN(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIKeys(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			db := sqltest.Open(t, engine)
+			ks := &wallet.APIKeys{Store: db.Wallet()}
+			if _, _, err := ks.Create(ctx, "bank", []string{"wallet:everything"}); !errs.Is(err, "API_KEY_SCOPE") {
+				t.Fatalf("bad scope: %v", err)
+			}
+			key, k, err := ks.Create(ctx, "bank", []string{"wallet:deposit"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM api_keys WHERE key_hash = $1`, []byte(key)).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("key stored in clear: %d %v", n, err)
+			}
+			got, err := ks.Authenticate(ctx, key, wallet.ScopeDeposit, "POST /x", "req1")
+			if err != nil || got.ID != k.ID || got.Uses != 1 {
+				t.Fatalf("authenticate: %+v %v", got, err)
+			}
+			if _, err := ks.Authenticate(ctx, key, wallet.ScopeWithdrawals, "POST /y", "req2"); !errs.Is(err, "API_KEY_SCOPE_MISSING") {
+				t.Fatalf("other scope: %v", err)
+			}
+			if _, err := ks.Authenticate(ctx, key+"x", wallet.ScopeDeposit, "POST /x", ""); !errs.Is(err, "API_KEY_INVALID") {
+				t.Fatalf("wrong key: %v", err)
+			}
+			evs, err := db.Audit().Events(ctx, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			uses := 0
+			for _, e := range evs {
+				if e.Action == "apikey.use" && e.Subject == k.ID {
+					uses++
+				}
+			}
+			if uses != 2 {
+				t.Fatalf("audited uses = %d, want 2: %+v", uses, evs)
+			}
+			if err := ks.Revoke(ctx, k.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := ks.Revoke(ctx, "key_nope"); !errs.Is(err, "API_KEY_NOT_FOUND") {
+				t.Fatalf("revoke unknown: %v", err)
+			}
+			if _, err := ks.Authenticate(ctx, key, wallet.ScopeDeposit, "POST /x", ""); !errs.Is(err, "API_KEY_INVALID") {
+				t.Fatalf("revoked key: %v", err)
+			}
+			list, err := ks.List(ctx)
+			if err != nil || len(list) != 1 || list[0].RevokedAt.IsZero() || list[0].Uses != 2 {
+				t.Fatalf("list: %+v %v", list, err)
+			}
+		})
+	}
+}
+
+func TestPayeeLookupThrottle(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			db := sqltest.Open(t, engine)
+			walletUser(t, db, "payer", "payer@example.com")
+			now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			ok := 0
+			for i := 0; i < 20; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					took, _, err := db.Wallet().TakeLookup(ctx, "payer", 7, now, now.Add(-time.Hour))
+					if err != nil {
+						t.Error(err)
+					}
+					if took {
+						mu.Lock()
+						ok++
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if ok != 7 {
+				t.Fatalf("%d look-ups taken, want 7", ok)
+			}
+			if took, _, _ := db.Wallet().TakeLookup(ctx, "payer", 7, now.Add(61*time.Minute), now.Add(time.Minute)); !took {
+				t.Fatal("an hour later the look-up was refused")
+			}
+		})
+	}
+}
