@@ -11,7 +11,9 @@ import (
 
 type levelsOf map[string][]verification.Level
 
-func (l levelsOf) ApprovedLevels(_ context.Context, u string) ([]verification.Level, error) { return l[u], nil }
+func (l levelsOf) ApprovedLevels(_ context.Context, u string) ([]verification.Level, error) {
+	return l[u], nil
+}
 
 func TestPolicies(t *testing.T) {
 	users := levelsOf{"basic": {"basic"}, "both": {"enhanced", "basic"}, "std": {"standard"}, "gone": {"retired"}}
