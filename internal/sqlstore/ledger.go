@@ -1,0 +1,762 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/audit"
+	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/ledger"
+)
+
+// Ledger implements ledger.Store.
+type Ledger struct {
+	db  *DB
+	loc *time.Location
+	// known caches account rows that exist (they are never deleted), so a
+	// batch does not insert them again.
+	known sync.Map
+}
+
+// Ledger returns the wallet ledger on db; loc is the limit windows' time
+// zone (nil: UTC+8).
+func (db *DB) Ledger(loc *time.Location) *Ledger {
+	if loc == nil {
+		loc = time.FixedZone("CST", 8*3600)
+	}
+	return &Ledger{db: db, loc: loc}
+}
+
+var _ ledger.Store = (*Ledger)(nil)
+
+// maxParams bounds the parameters of one statement (SQLite's limit is
+// 32766, PostgreSQL's 65535).
+const maxParams = 30000
+
+// params returns "$from, $from+1, …" n placeholders.
+func params(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(from + i))
+	}
+	return b.String()
+}
+
+// insertRows inserts rows (each of len cols) with multi-row VALUES, in
+// chunks.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, rows [][]any, tail string) error {
+	per := max(maxParams/cols, 1)
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
+		args := make([]any, 0, n*cols)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			b.WriteString(params(len(args)+1, cols))
+			b.WriteByte(')')
+			args = append(args, r...)
+		}
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// anyOf returns "IN ($k, …)" for vals and the args.
+func anyOf(from int, vals []string) (string, []any) {
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return "IN (" + params(from, len(vals)) + ")", args
+}
+
+// pairs returns "IN (($1, $2), …)" for the set and the args.
+func pairs(set map[[2]string]bool) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(set))
+	b.WriteString("IN (")
+	for p := range set {
+		if len(args) > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($%d, $%d)", len(args)+1, len(args)+2)
+		args = append(args, p[0], p[1])
+	}
+	b.WriteByte(')')
+	return b.String(), args
+}
+
+func uniq(v []string) []string {
+	slices.Sort(v)
+	return slices.Compact(v)
+}
+
+// ensureAccounts creates the balance rows of ids that do not exist yet, in
+// their own statement before the batch's transaction locks them (locking
+// a row that does not exist locks nothing). Customer accounts are created
+// only for users that exist.
+func (l *Ledger) ensureAccounts(ctx context.Context, ids []string, now time.Time) error {
+	for _, id := range ids {
+		if _, ok := l.known.Load(id); ok {
+			continue
+		}
+		var err error
+		if u := ledger.AccountUser(id); u != "" {
+			_, err = l.db.ExecContext(ctx, `INSERT INTO wallet_accounts (id, user_id, asset, balance, held, updated_at)
+				SELECT $1, id, $2, 0, 0, $3 FROM users WHERE id = $4 ON CONFLICT (id) DO NOTHING`, id, ledger.AccountAsset(id), ts(now), u)
+		} else {
+			_, err = l.db.ExecContext(ctx, `INSERT INTO wallet_accounts (id, user_id, asset, balance, held, updated_at)
+				VALUES ($1, '', $2, 0, 0, $3) ON CONFLICT (id) DO NOTHING`, id, ledger.AccountAsset(id), ts(now))
+		}
+		if err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// Apply implements ledger.Store.
+func (l *Ledger) Apply(ctx context.Context, ops []*ledger.Op, now time.Time) (err error) {
+	now = ts(now)
+	st := ledger.NewState(l.loc)
+	// Holds and reversal originals name the accounts to lock; what they
+	// say about accounts never changes, their state is read again below.
+	var holdIDs, txIDs []string
+	for _, op := range ops {
+		switch op.Kind {
+		case ledger.OpCapture, ledger.OpRelease, ledger.OpExpire:
+			holdIDs = append(holdIDs, op.HoldID)
+		case ledger.OpReverse:
+			txIDs = append(txIDs, op.TxID)
+		}
+	}
+	if err := l.loadHolds(ctx, l.db.DB, st, uniq(holdIDs)); err != nil {
+		return err
+	}
+	if err := l.loadTxs(ctx, st, uniq(txIDs)); err != nil {
+		return err
+	}
+	var accts []string
+	for _, op := range ops {
+		accts = append(accts, op.Accounts(st)...)
+	}
+	accts = uniq(accts)
+	if err := l.ensureAccounts(ctx, accts, now); err != nil {
+		return err
+	}
+	defer func() { // Apply panics only on a bug (an account not loaded): fail the batch, not the server
+		if r := recover(); r != nil {
+			err = errs.Internalf("ledger apply: %v", r)
+		}
+	}()
+	return l.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := l.lockAccounts(ctx, tx, st, accts); err != nil {
+			return err
+		}
+		if err := l.loadHolds(ctx, tx, st, uniq(holdIDs)); err != nil {
+			return err
+		}
+		if err := l.loadState(ctx, tx, st, ops, now); err != nil {
+			return err
+		}
+		for _, op := range ops {
+			missing := false
+			for _, a := range op.Accounts(st) {
+				if st.Accounts[a] == nil {
+					missing = true
+				}
+			}
+			if missing {
+				if op.Kind == ledger.OpDeposit {
+					op.Result, op.Err = nil, ledger.ErrPayeeNotFound.OnField("user_id")
+				} else {
+					op.Result, op.Err = nil, ledger.ErrPayeeNotFound
+				}
+				continue
+			}
+			ledger.Apply(st, op, now)
+		}
+		return l.write(ctx, tx, st, now)
+	})
+}
+
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (l *Ledger) loadHolds(ctx context.Context, q rowsQuerier, st *ledger.State, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, args := anyOf(1, ids)
+	rows, err := q.QueryContext(ctx, `SELECT id, user_id, asset, amount, captured, status, destination, tx_id, expires_at, created_at, updated_at
+		FROM wallet_holds WHERE id `+in, args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h, err := scanHold(rows)
+		if err != nil {
+			return err
+		}
+		st.Holds[h.ID] = h
+	}
+	return translate(rows.Err())
+}
+
+func scanHold(rows interface{ Scan(...any) error }) (*ledger.Hold, error) {
+	var h ledger.Hold
+	if err := rows.Scan(&h.ID, &h.UserID, &h.Asset, &h.Amount, &h.Captured, &h.Status, &h.Destination, &h.TxID,
+		&h.ExpiresAt, &h.CreatedAt, &h.UpdatedAt); err != nil {
+		return nil, translate(err)
+	}
+	h.ExpiresAt, h.CreatedAt, h.UpdatedAt = h.ExpiresAt.UTC(), h.CreatedAt.UTC(), h.UpdatedAt.UTC()
+	return &h, nil
+}
+
+func (l *Ledger) loadTxs(ctx context.Context, st *ledger.State, ids []string) error {
+	for _, id := range ids {
+		t, err := l.Transaction(ctx, id)
+		if errs.Is(err, ledger.ErrTxNotFound.Code) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		st.Txs[id] = t
+	}
+	return nil
+}
+
+// lockAccounts locks the batch's balance rows in id order (PostgreSQL; a
+// SQLite transaction holds the database's write lock) and loads them.
+func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State, ids []string) error {
+	for chunk := range slices.Chunk(ids, 5000) {
+		in, args := anyOf(1, chunk)
+		q := `SELECT id, user_id, asset, balance, held FROM wallet_accounts WHERE id ` + in + ` ORDER BY id`
+		if l.db.Engine == Postgres {
+			q += ` FOR UPDATE`
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var a ledger.AccountState
+			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held); err != nil {
+				rows.Close()
+				return err
+			}
+			st.Accounts[a.ID] = &a
+			l.known.Store(a.ID, true)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadState reads, under the accounts' locks, what the ops decide on:
+// freezes, limit usage, booked deposits, reversals and idempotency keys.
+func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, ops []*ledger.Op, now time.Time) error {
+	var users, periods []string
+	refs, keys := map[[2]string]bool{}, map[[2]string]bool{}
+	day, month := ledger.Periods(now, l.loc)
+	periods = append(periods, day, month)
+	for _, op := range ops {
+		users = append(users, op.Users()...)
+		if op.Kind == ledger.OpDeposit {
+			refs[[2]string{op.Source, op.Reference}] = true
+		}
+		if op.IdemKey != "" {
+			keys[[2]string{op.Principal, op.IdemKey}] = true
+		}
+		if h := st.Holds[op.HoldID]; h != nil {
+			users = append(users, h.UserID)
+			d, m := ledger.Periods(h.CreatedAt, l.loc)
+			periods = append(periods, d, m)
+		}
+	}
+	users, periods = uniq(users), uniq(periods)
+	if len(users) > 0 {
+		in, args := anyOf(1, users)
+		rows, err := tx.QueryContext(ctx, `SELECT user_id, frozen FROM wallet_users WHERE user_id `+in, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var u string
+			var f bool
+			if err := rows.Scan(&u, &f); err != nil {
+				rows.Close()
+				return err
+			}
+			st.Frozen[u] = f
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		pin, pargs := anyOf(len(users)+1, periods)
+		rows, err = tx.QueryContext(ctx, `SELECT user_id, asset, dir, period, amount FROM wallet_usage WHERE user_id `+in+` AND period `+pin,
+			append(args, pargs...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k ledger.UsageKey
+			var v int64
+			if err := rows.Scan(&k.UserID, &k.Asset, &k.Dir, &k.Period, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			st.Usage[k] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if len(refs) > 0 {
+		in, args := pairs(refs)
+		rows, err := tx.QueryContext(ctx, `SELECT source, reference, id FROM wallet_transactions WHERE type = 'deposit' AND (source, reference) `+in, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var s, r, id string
+			if err := rows.Scan(&s, &r, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			st.Deposits[s+"\x00"+r] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if len(keys) > 0 {
+		in, args := pairs(keys)
+		rows, err := tx.QueryContext(ctx, `SELECT principal, key, hash, result FROM wallet_idempotency WHERE (principal, key) `+in, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var rec ledger.IdemRecord
+			var res string
+			if err := rows.Scan(&rec.Principal, &rec.Key, &rec.Hash, &res); err != nil {
+				rows.Close()
+				return err
+			}
+			if rec.Result, err = ledger.UnmarshalStored(res); err != nil {
+				rows.Close()
+				return err
+			}
+			st.Idem[rec.Principal+"\x00"+rec.Key] = &rec
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for id := range st.Txs {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM wallet_transactions WHERE reversal_of = $1`, id).Scan(&n); err != nil {
+			return err
+		}
+		st.Reversed[id] = n > 0
+	}
+	return nil
+}
+
+// write stores the batch's effects.
+func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now time.Time) error {
+	if len(st.NewTxs) > 0 {
+		rows := make([][]any, 0, len(st.NewTxs))
+		var posts [][]any
+		for _, t := range st.NewTxs {
+			rows = append(rows, []any{t.ID, t.Type, t.Asset, t.Amount, t.From, t.To, t.Memo, t.Source, t.Reference, t.RequestRef,
+				t.HoldID, t.ReversalOf, t.Actor, t.Reason, now})
+			for _, p := range t.Postings {
+				posts = append(posts, []any{t.ID, p.Account, p.UserID, p.Asset, p.Amount})
+			}
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO wallet_transactions (id, type, asset, amount, from_user, to_user, memo, source, reference,
+			request_ref, hold_id, reversal_of, actor, reason, created_at)`, 15, rows, ""); err != nil {
+			return err
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO wallet_postings (tx_id, account_id, user_id, asset, amount)`, 5, posts, ""); err != nil {
+			return err
+		}
+	}
+	var dirty []*ledger.AccountState
+	for _, a := range st.Accounts {
+		if a.Dirty {
+			dirty = append(dirty, a)
+		}
+	}
+	slices.SortFunc(dirty, func(a, b *ledger.AccountState) int { return strings.Compare(a.ID, b.ID) })
+	for chunk := range slices.Chunk(dirty, 2000) {
+		var b strings.Builder
+		args := []any{now}
+		cast := [3]string{}
+		if l.db.Engine == Postgres {
+			cast = [3]string{"::text", "::bigint", "::bigint"}
+		}
+		for i, a := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&b, "($%d%s, $%d%s, $%d%s)", n+1, cast[0], n+2, cast[1], n+3, cast[2])
+			args = append(args, a.ID, a.Balance, a.Held)
+		}
+		// SQLite names a VALUES table's columns column1, column2, …
+		q := `UPDATE wallet_accounts SET balance = v.column2, held = v.column3, updated_at = $1
+			FROM (VALUES ` + b.String() + `) AS v WHERE wallet_accounts.id = v.column1`
+		if l.db.Engine == Postgres {
+			q = `UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $1
+			FROM (VALUES ` + b.String() + `) AS v (id, balance, held) WHERE wallet_accounts.id = v.id`
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	if len(st.HoldWrites) > 0 {
+		seen := map[string]bool{}
+		var rows [][]any
+		for i := len(st.HoldWrites) - 1; i >= 0; i-- {
+			h := st.HoldWrites[i]
+			if seen[h.ID] {
+				continue
+			}
+			seen[h.ID] = true
+			rows = append(rows, []any{h.ID, h.UserID, h.Asset, h.Amount, h.Captured, h.Status, h.Destination, h.TxID,
+				ts(h.ExpiresAt), ts(h.CreatedAt), ts(h.UpdatedAt)})
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO wallet_holds (id, user_id, asset, amount, captured, status, destination, tx_id,
+			expires_at, created_at, updated_at)`, 11, rows, ` ON CONFLICT (id) DO UPDATE SET captured = excluded.captured,
+			status = excluded.status, tx_id = excluded.tx_id, updated_at = excluded.updated_at`); err != nil {
+			return err
+		}
+	}
+	if len(st.UsageDirty) > 0 {
+		var rows [][]any
+		for k := range st.UsageDirty {
+			rows = append(rows, []any{k.UserID, k.Asset, k.Dir, k.Period, st.Usage[k]})
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO wallet_usage (user_id, asset, dir, period, amount)`, 5, rows,
+			` ON CONFLICT (user_id, asset, dir, period) DO UPDATE SET amount = excluded.amount`); err != nil {
+			return err
+		}
+	}
+	if len(st.NewIdem) > 0 {
+		rows := make([][]any, 0, len(st.NewIdem))
+		for _, r := range st.NewIdem {
+			rows = append(rows, []any{r.Principal, r.Key, r.Hash, ledger.MarshalStored(r.Result), now})
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO wallet_idempotency (principal, key, hash, result, created_at)`, 5, rows, ""); err != nil {
+			return err
+		}
+	}
+	if len(st.Events) > 0 {
+		rows := make([][]any, 0, len(st.Events))
+		for _, e := range st.Events {
+			rows = append(rows, []any{e.TxID, e.HoldID, e.Type, strings.Join(e.UserIDs, ","), e.Asset, e.Amount, now})
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO wallet_events (tx_id, hold_id, type, user_ids, asset, amount, created_at)`, 7, rows, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExpiredHolds implements ledger.Store.
+func (l *Ledger) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	return l.db.queryStrings(ctx, `SELECT id FROM wallet_holds WHERE status = 'open' AND expires_at < $1 ORDER BY expires_at LIMIT $2`, ts(now), limit)
+}
+
+// Balances implements ledger.Store.
+func (l *Ledger) Balances(ctx context.Context, userID string) ([]ledger.Balance, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT asset, balance, held FROM wallet_accounts WHERE user_id = $1 AND user_id <> '' ORDER BY asset`, userID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []ledger.Balance{}
+	for rows.Next() {
+		var b ledger.Balance
+		if err := rows.Scan(&b.Asset, &b.Balance, &b.Held); err != nil {
+			return nil, translate(err)
+		}
+		b.Available = b.Balance - b.Held
+		out = append(out, b)
+	}
+	return out, translate(rows.Err())
+}
+
+// Entries implements ledger.Store: up to f.Limit+1 entries before cursor
+// (a posting's seq; 0: the newest), newest first.
+func (l *Ledger) Entries(ctx context.Context, userID string, f ledger.TxFilter, cursor int64) ([]ledger.Entry, error) {
+	q := `SELECT p.seq, p.tx_id, t.type, p.asset, p.amount, t.from_user, t.to_user, t.memo, t.reference, t.reversal_of, t.created_at
+		FROM wallet_postings p JOIN wallet_transactions t ON t.id = p.tx_id WHERE p.user_id = $1 AND p.user_id <> ''`
+	args := []any{userID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		q += " AND " + strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args)))
+	}
+	if f.Asset != "" {
+		add("p.asset = ?", f.Asset)
+	}
+	if f.Type != "" {
+		add("t.type = ?", f.Type)
+	}
+	if !f.From.IsZero() {
+		add("t.created_at >= ?", ts(f.From))
+	}
+	if !f.To.IsZero() {
+		add("t.created_at < ?", ts(f.To))
+	}
+	if cursor > 0 {
+		add("p.seq < ?", cursor)
+	}
+	args = append(args, f.Limit+1)
+	q += " ORDER BY p.seq DESC LIMIT $" + strconv.Itoa(len(args))
+	rows, err := l.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []ledger.Entry{}
+	for rows.Next() {
+		var e ledger.Entry
+		var from, to string
+		if err := rows.Scan(&e.Seq, &e.TxID, &e.Type, &e.Asset, &e.Amount, &from, &to, &e.Memo, &e.Reference, &e.ReversalOf, &e.CreatedAt); err != nil {
+			return nil, translate(err)
+		}
+		e.CreatedAt = e.CreatedAt.UTC()
+		e.Counterparty = to
+		if to == userID {
+			e.Counterparty = from
+		}
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
+
+// Transaction implements ledger.Store.
+func (l *Ledger) Transaction(ctx context.Context, id string) (*ledger.Transaction, error) {
+	var t ledger.Transaction
+	err := l.db.QueryRowContext(ctx, `SELECT id, type, asset, amount, from_user, to_user, memo, source, reference, request_ref, hold_id,
+		reversal_of, actor, reason, created_at FROM wallet_transactions WHERE id = $1`, id).Scan(&t.ID, &t.Type, &t.Asset, &t.Amount,
+		&t.From, &t.To, &t.Memo, &t.Source, &t.Reference, &t.RequestRef, &t.HoldID, &t.ReversalOf, &t.Actor, &t.Reason, &t.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ledger.ErrTxNotFound
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	t.CreatedAt = t.CreatedAt.UTC()
+	rows, err := l.db.QueryContext(ctx, `SELECT account_id, user_id, asset, amount FROM wallet_postings WHERE tx_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p ledger.Posting
+		if err := rows.Scan(&p.Account, &p.UserID, &p.Asset, &p.Amount); err != nil {
+			return nil, translate(err)
+		}
+		t.Postings = append(t.Postings, p)
+	}
+	return &t, translate(rows.Err())
+}
+
+// Hold implements ledger.Store.
+func (l *Ledger) Hold(ctx context.Context, id string) (*ledger.Hold, error) {
+	h, err := scanHold(l.db.QueryRowContext(ctx, `SELECT id, user_id, asset, amount, captured, status, destination, tx_id, expires_at,
+		created_at, updated_at FROM wallet_holds WHERE id = $1`, id))
+	if errs.Is(err, "INTERNAL") && errors.Is(err, sql.ErrNoRows) {
+		return nil, ledger.ErrHoldNotFound
+	}
+	return h, err
+}
+
+// Holds implements ledger.Store.
+func (l *Ledger) Holds(ctx context.Context, userID string, limit int) ([]ledger.Hold, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT id, user_id, asset, amount, captured, status, destination, tx_id, expires_at,
+		created_at, updated_at FROM wallet_holds WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2`, userID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []ledger.Hold{}
+	for rows.Next() {
+		h, err := scanHold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *h)
+	}
+	return out, translate(rows.Err())
+}
+
+// SetFrozen implements ledger.Store: the state, its outbox event and its
+// audit event commit together. On PostgreSQL it takes the user's account
+// locks first, so a batch deciding on the old state finishes before.
+func (l *Ledger) SetFrozen(ctx context.Context, f ledger.Freeze, requestID string) error {
+	return l.db.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1`, f.UserID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.New(errs.NotFound, "USER_NOT_FOUND", "No such user.", "用户不存在。")
+		}
+		if l.db.Engine == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM wallet_accounts WHERE user_id = $1 ORDER BY id FOR UPDATE`, f.UserID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO wallet_users (user_id, frozen, reason, actor, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (user_id) DO UPDATE SET frozen = excluded.frozen, reason = excluded.reason, actor = excluded.actor,
+			updated_at = excluded.updated_at`, f.UserID, f.Frozen, f.Reason, f.Actor, ts(f.UpdatedAt)); err != nil {
+			return err
+		}
+		ev, action := ledger.EventUnfrozen, "wallet.unfreeze"
+		if f.Frozen {
+			ev, action = ledger.EventFrozen, "wallet.freeze"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO wallet_events (tx_id, hold_id, type, user_ids, asset, amount, created_at)
+			VALUES ('', '', $1, $2, '', 0, $3)`, ev, f.UserID, ts(f.UpdatedAt)); err != nil {
+			return err
+		}
+		return appendAuditTx(ctx, l.db, tx, &audit.Event{At: f.UpdatedAt, Actor: f.Actor, Action: action, Subject: f.UserID,
+			Detail: f.Reason, RequestID: requestID})
+	})
+}
+
+// Frozen implements ledger.Store.
+func (l *Ledger) Frozen(ctx context.Context, userID string) (ledger.Freeze, error) {
+	f := ledger.Freeze{UserID: userID}
+	err := l.db.QueryRowContext(ctx, `SELECT frozen, reason, actor, updated_at FROM wallet_users WHERE user_id = $1`, userID).
+		Scan(&f.Frozen, &f.Reason, &f.Actor, &f.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, nil
+	}
+	f.UpdatedAt = f.UpdatedAt.UTC()
+	return f, translate(err)
+}
+
+// Verify implements ledger.Store.
+func (l *Ledger) Verify(ctx context.Context) (ledger.VerifyReport, error) {
+	var r ledger.VerifyReport
+	var id string
+	one := func(q string) (bool, error) {
+		err := l.db.QueryRowContext(ctx, q).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, translate(err)
+	}
+	if bad, err := one(`SELECT tx_id FROM wallet_postings GROUP BY tx_id HAVING SUM(amount) <> 0 ORDER BY tx_id LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{TxID: id, Problem: "postings do not sum to zero"})
+	}
+	if bad, err := one(`SELECT t.id FROM wallet_transactions t WHERE NOT EXISTS (SELECT 1 FROM wallet_postings p WHERE p.tx_id = t.id)
+		OR EXISTS (SELECT 1 FROM wallet_postings p WHERE p.tx_id = t.id AND p.asset <> t.asset) ORDER BY t.id LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{TxID: id, Problem: "no postings, or postings in another asset"})
+	}
+	if bad, err := one(`SELECT asset FROM wallet_postings GROUP BY asset HAVING SUM(amount) <> 0 ORDER BY asset LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{Account: "asset " + id, Problem: "the postings of the asset do not sum to zero"})
+	}
+	if bad, err := one(`SELECT a.id FROM wallet_accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS s FROM wallet_postings GROUP BY account_id) p
+		ON p.account_id = a.id WHERE a.balance <> COALESCE(p.s, 0) ORDER BY a.id LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{Account: id, Problem: "the balance is not the sum of its postings"})
+	}
+	if bad, err := one(`SELECT DISTINCT p.account_id FROM wallet_postings p LEFT JOIN wallet_accounts a ON a.id = p.account_id
+		WHERE a.id IS NULL ORDER BY p.account_id LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{Account: id, Problem: "postings on an account that does not exist"})
+	}
+	if bad, err := one(`SELECT a.id FROM wallet_accounts a LEFT JOIN (SELECT user_id, asset, SUM(amount) AS s FROM wallet_holds
+		WHERE status = 'open' GROUP BY user_id, asset) h ON h.user_id = a.user_id AND h.asset = a.asset
+		WHERE a.user_id <> '' AND a.held <> COALESCE(h.s, 0) ORDER BY a.id LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{Account: id, Problem: "the amount held is not the sum of its open holds"})
+	}
+	if bad, err := one(`SELECT id FROM wallet_accounts WHERE user_id <> '' AND (balance < 0 OR balance - held < 0) ORDER BY id LIMIT 1`); err != nil || bad {
+		return r, orInvariant(err, &ledger.InvariantError{Account: id, Problem: "the available balance is below zero"})
+	}
+	err := l.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM wallet_transactions), (SELECT COUNT(*) FROM wallet_postings),
+		(SELECT COUNT(*) FROM wallet_accounts), (SELECT COUNT(*) FROM wallet_holds WHERE status = 'open')`).
+		Scan(&r.Transactions, &r.Postings, &r.Accounts, &r.OpenHolds)
+	return r, translate(err)
+}
+
+func orInvariant(err error, ie *ledger.InvariantError) error {
+	if err != nil {
+		return err
+	}
+	return ie
+}
+
+// Events implements ledger.Store.
+func (l *Ledger) Events(ctx context.Context, limit int) ([]ledger.Event, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT id, tx_id, hold_id, type, user_ids, asset, amount, created_at FROM wallet_events
+		ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []ledger.Event{}
+	for rows.Next() {
+		var e ledger.Event
+		var users string
+		if err := rows.Scan(&e.ID, &e.TxID, &e.HoldID, &e.Type, &users, &e.Asset, &e.Amount, &e.CreatedAt); err != nil {
+			return nil, translate(err)
+		}
+		e.CreatedAt = e.CreatedAt.UTC()
+		e.UserIDs = []string{}
+		if users != "" {
+			e.UserIDs = strings.Split(users, ",")
+		}
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
+
+// DeleteEvents implements ledger.Store.
+func (l *Ledger) DeleteEvents(ctx context.Context, ids []int64) error {
+	for chunk := range slices.Chunk(ids, 1000) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if _, err := l.db.ExecContext(ctx, `DELETE FROM wallet_events WHERE id IN (`+params(1, len(chunk))+`)`, args...); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
