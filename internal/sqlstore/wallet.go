@@ -211,3 +211,50 @@ func (w *Wallet) UseAPIKey(ctx context.Context, hash []byte, at time.Time, what,
 	})
 	return k, err
 }
+
+var _ wallet.RequestStore = (*Wallet)(nil)
+
+// CreatePaymentRequest implements wallet.RequestStore; the memo is
+// encrypted.
+func (w *Wallet) CreatePaymentRequest(ctx context.Context, r *wallet.PaymentRequest) error {
+	var memo any
+	if r.Memo != "" {
+		m, err := w.db.cipher.SealString(r.Memo, "payment_requests.memo:"+r.Code)
+		if err != nil {
+			return errs.Internalf("seal: %w", err)
+		}
+		memo = m
+	}
+	var exp any
+	if !r.ExpiresAt.IsZero() {
+		exp = ts(r.ExpiresAt)
+	}
+	_, err := w.db.ExecContext(ctx, `INSERT INTO payment_requests (code, user_id, asset, amount, memo_enc, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.Code, r.UserID, r.Asset, r.Amount, memo, exp, ts(r.CreatedAt))
+	return translate(err)
+}
+
+// PaymentRequest implements wallet.RequestStore.
+func (w *Wallet) PaymentRequest(ctx context.Context, code string) (*wallet.PaymentRequest, error) {
+	var r wallet.PaymentRequest
+	var memo sql.NullString
+	var exp sql.NullTime
+	err := w.db.QueryRowContext(ctx, `SELECT code, user_id, asset, amount, memo_enc, expires_at, created_at FROM payment_requests WHERE code = $1`, code).
+		Scan(&r.Code, &r.UserID, &r.Asset, &r.Amount, &memo, &exp, &r.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, wallet.ErrRequestNotFound
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	r.CreatedAt = r.CreatedAt.UTC()
+	if exp.Valid {
+		r.ExpiresAt = exp.Time.UTC()
+	}
+	if memo.Valid {
+		if r.Memo, err = w.db.cipher.OpenString(memo.String, "payment_requests.memo:"+r.Code); err != nil {
+			return nil, errs.Internalf("open memo: %w", err)
+		}
+	}
+	return &r, nil
+}
