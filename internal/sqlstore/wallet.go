@@ -2,9 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +21,10 @@ import (
 // Wallet implements the stores of internal/wallet: payment passwords, API
 // keys, payee look-up counts, receive codes, outbox consumers and AML
 // alerts.
-type Wallet struct{ db *DB }
+type Wallet struct {
+	db   *DB
+	jobs WalletJobs
+}
 
 // Wallet returns the wallet surface's store on db.
 func (db *DB) Wallet() *Wallet { return &Wallet{db: db} }
@@ -257,4 +264,128 @@ func (w *Wallet) PaymentRequest(ctx context.Context, code string) (*wallet.Payme
 		}
 	}
 	return &r, nil
+}
+
+// WalletJobs queues a wallet webhook event's deliveries inside a
+// transaction (*jobs.Queue implements it).
+type WalletJobs interface {
+	WalletEventTx(ctx context.Context, tx *sql.Tx, event string, payload []byte, at time.Time) error
+}
+
+// WithJobs returns the store queuing webhooks through j.
+func (w *Wallet) WithJobs(j WalletJobs) *Wallet { return &Wallet{db: w.db, jobs: j} }
+
+var _ wallet.MonitorStore = (*Wallet)(nil)
+
+// HandleEvents implements wallet.MonitorStore.
+func (w *Wallet) HandleEvents(ctx context.Context, work []wallet.Work, history time.Duration, eval func(wallet.Activity, []wallet.Activity) []wallet.Alert) error {
+	return w.db.tx(ctx, func(tx *sql.Tx) error {
+		var fresh []wallet.Activity
+		var oldest time.Time
+		for _, wk := range work {
+			res, err := tx.ExecContext(ctx, `INSERT INTO wallet_events_done (event_id, done_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`, wk.EventID, ts(w.db.now()))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // handled before a crash; its effects are in
+			}
+			if oldest.IsZero() || wk.At.Before(oldest) {
+				oldest = wk.At
+			}
+			for _, a := range wk.Activity {
+				res, err := tx.ExecContext(ctx, `INSERT INTO aml_activity (user_id, transaction_id, kind, direction, asset, amount, counterparty, at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transaction_id, user_id, direction) DO NOTHING`,
+					a.UserID, a.TxID, a.Kind, a.Direction, a.Asset, a.Amount, a.Counterparty, ts(a.At))
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n > 0 {
+					fresh = append(fresh, a)
+				}
+			}
+			if wk.Webhook != "" && w.jobs != nil {
+				if err := w.jobs.WalletEventTx(ctx, tx, wk.Webhook, wk.Body, wk.At); err != nil {
+					return err
+				}
+			}
+		}
+		if !oldest.IsZero() {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM wallet_events_done WHERE done_at < $1`, ts(w.db.now().Add(-7*24*time.Hour))); err != nil {
+				return err
+			}
+		}
+		hist := map[string][]wallet.Activity{}
+		for _, a := range fresh {
+			h, ok := hist[a.UserID]
+			if !ok {
+				var err error
+				if h, err = activityOf(ctx, tx, a.UserID, a.At.Add(-history)); err != nil {
+					return err
+				}
+				hist[a.UserID] = h
+			}
+			for _, al := range eval(a, h) {
+				txs, _ := json.Marshal(al.Transactions)
+				figs, _ := json.Marshal(al.Figures)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO aml_alerts (id, user_id, rule, transactions, figures, status, created_at, dedupe)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe) DO NOTHING`,
+					newAlertID(), al.UserID, al.Rule, string(txs), string(figs), al.Status, ts(al.CreatedAt), al.Dedupe); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func newAlertID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "aml_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// activityOf is a customer's activity since a time, oldest first (at most
+// the latest 10,000 movements).
+func activityOf(ctx context.Context, tx *sql.Tx, userID string, since time.Time) ([]wallet.Activity, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT user_id, transaction_id, kind, direction, asset, amount, counterparty, at FROM aml_activity
+		WHERE user_id = $1 AND at > $2 ORDER BY at DESC, id DESC LIMIT 10000`, userID, ts(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []wallet.Activity
+	for rows.Next() {
+		var a wallet.Activity
+		if err := rows.Scan(&a.UserID, &a.TxID, &a.Kind, &a.Direction, &a.Asset, &a.Amount, &a.Counterparty, &a.At); err != nil {
+			return nil, err
+		}
+		a.At = a.At.UTC()
+		out = append(out, a)
+	}
+	slices.Reverse(out)
+	return out, rows.Err()
+}
+
+// Alerts implements wallet.MonitorStore.
+func (w *Wallet) Alerts(ctx context.Context, f wallet.AlertFilter) ([]wallet.Alert, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT id, user_id, rule, transactions, figures, status, created_at FROM aml_alerts
+		WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR rule = $2) ORDER BY created_at DESC, id LIMIT $3`, f.UserID, f.Rule, f.Limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []wallet.Alert{}
+	for rows.Next() {
+		var a wallet.Alert
+		var txs, figs string
+		if err := rows.Scan(&a.ID, &a.UserID, &a.Rule, &txs, &figs, &a.Status, &a.CreatedAt); err != nil {
+			return nil, translate(err)
+		}
+		a.CreatedAt = a.CreatedAt.UTC()
+		_ = json.Unmarshal([]byte(txs), &a.Transactions)
+		_ = json.Unmarshal([]byte(figs), &a.Figures)
+		out = append(out, a)
+	}
+	return out, translate(rows.Err())
 }

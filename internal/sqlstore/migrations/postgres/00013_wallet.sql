@@ -48,11 +48,13 @@ CREATE TABLE payment_requests (
 );
 CREATE INDEX payment_requests_user ON payment_requests (user_id, created_at);
 
--- Consumers of the ledger's wallet_events outbox: the last event each has
--- handled (AML monitoring, webhooks).
-CREATE TABLE outbox_consumers (
-    name     TEXT PRIMARY KEY,
-    position BIGINT NOT NULL
+-- The ledger's wallet_events outbox events already handled (AML activity,
+-- alerts and webhooks written in the same transaction as the marker), so a
+-- batch handled again after a crash, before its events were deleted, has
+-- no second effect. Pruned after a week.
+CREATE TABLE wallet_events_done (
+    event_id BIGINT PRIMARY KEY,
+    done_at  TIMESTAMPTZ NOT NULL
 );
 
 -- What AML monitoring remembers of each movement: per customer, the
@@ -69,6 +71,7 @@ CREATE TABLE aml_activity (
     at             TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX aml_activity_user ON aml_activity (user_id, at);
+CREATE UNIQUE INDEX aml_activity_once ON aml_activity (transaction_id, user_id, direction);
 
 -- Alerts for reviewers: the rule, the customer, the transactions and the
 -- figures that fired it (JSON).
@@ -87,7 +90,7 @@ CREATE INDEX aml_alerts_created ON aml_alerts (created_at);
 -- +goose Down
 DROP TABLE aml_alerts;
 DROP TABLE aml_activity;
-DROP TABLE outbox_consumers;
+DROP TABLE wallet_events_done;
 DROP TABLE payment_requests;
 DROP TABLE payee_lookups;
 DROP TABLE api_keys;
