@@ -9,6 +9,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/idrules"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/wallet"
@@ -238,6 +239,72 @@ func TestPayeeLookupThrottle(t *testing.T) {
 			}
 			if took, _, _ := db.Wallet().TakeLookup(ctx, "payer", 7, now.Add(61*time.Minute), now.Add(time.Minute)); !took {
 				t.Fatal("an hour later the look-up was refused")
+			}
+		})
+	}
+}
+
+// fakeOutbox is a ledger outbox whose deletes can fail (a crash between
+// handling and deleting).
+type fakeOutbox struct {
+	events    []ledger.Event
+	txs       map[string]*ledger.Transaction
+	failFirst bool
+}
+
+func (f *fakeOutbox) Events(context.Context, int) ([]ledger.Event, error) { return f.events, nil }
+func (f *fakeOutbox) DeleteEvents(_ context.Context, ids []int64) error {
+	if f.failFirst {
+		f.failFirst = false
+		return errs.Internalf("crash")
+	}
+	f.events = nil
+	return nil
+}
+func (f *fakeOutbox) Transaction(_ context.Context, id string) (*ledger.Transaction, error) {
+	return f.txs[id], nil
+}
+func (f *fakeOutbox) Withdrawal(context.Context, string) (*ledger.Hold, error) {
+	return nil, ledger.ErrHoldNotFound
+}
+
+func TestMonitorDurable(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			db := sqltest.Open(t, engine)
+			at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+			src := &fakeOutbox{failFirst: true, txs: map[string]*ledger.Transaction{
+				"t1": {ID: "t1", Type: ledger.TypeDeposit, Asset: "CNY", Amount: 2000000, To: "u1", CreatedAt: at},
+				"t2": {ID: "t2", Type: ledger.TypeTransfer, Asset: "CNY", Amount: 1900000, From: "u1", To: "u2", CreatedAt: at.Add(10 * time.Minute)},
+				"t3": {ID: "t3", Type: ledger.TypeTransfer, Asset: "CNY", Amount: 100, From: "u2", To: "u1", CreatedAt: at.Add(20 * time.Minute)},
+			}}
+			src.events = []ledger.Event{
+				{ID: 1, TxID: "t1", Type: ledger.EventDeposit, UserIDs: []string{"u1"}, CreatedAt: at},
+				{ID: 2, TxID: "t2", Type: ledger.EventTransfer, UserIDs: []string{"u1", "u2"}, CreatedAt: at.Add(10 * time.Minute)},
+				{ID: 3, TxID: "t3", Type: ledger.EventTransfer, UserIDs: []string{"u2", "u1"}, CreatedAt: at.Add(20 * time.Minute)},
+			}
+			m, err := wallet.NewMonitor(src, db.Wallet(), wallet.DefaultAMLConfig(), ledger.DefaultAssets(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.RunOnce(ctx, ledger.DefaultAssets()); err == nil {
+				t.Fatal("the delete's failure was not reported")
+			}
+			if n, err := m.RunOnce(ctx, ledger.DefaultAssets()); err != nil || n != 3 {
+				t.Fatalf("second run: %d %v", n, err)
+			}
+			alerts, err := m.Alerts(ctx, wallet.AlertFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(alerts) != 1 || alerts[0].Rule != wallet.RulePassThrough || alerts[0].UserID != "u1" ||
+				len(alerts[0].Transactions) != 2 || alerts[0].Figures["in"] != float64(2000000) {
+				t.Fatalf("alerts: %+v", alerts)
+			}
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM aml_activity`).Scan(&n); err != nil || n != 5 {
+				t.Fatalf("activity rows: %d %v", n, err)
 			}
 		})
 	}
