@@ -24,6 +24,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -48,6 +49,10 @@ type API struct {
 	// Webhooks manages the operator's endpoints; Redeliver queues a delivery.
 	Webhooks  *webhook.Service
 	Redeliver func(ctx context.Context, deliveryID string) error
+	// Wallet is the ledger (nil: the wallet routes answer 503);
+	// WalletAdmin authorises its admin routes (nil: an admin's session).
+	Wallet      *ledger.Service
+	WalletAdmin WalletAdmin
 	// MaxUploadBytes is the largest document file (multipart uploads).
 	MaxUploadBytes int64
 	Log            *slog.Logger

@@ -21,6 +21,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -57,6 +58,10 @@ type Options struct {
 	DocumentQuota *document.Quota           // nil: document.DefaultQuota
 	RefusedTTL    time.Duration             // refused documents' files kept this long (0: 24 h)
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
+
+	// The wallet (issue 12).
+	Wallet      ledger.Config // zero: the defaults (CNY, USD, USDT; limits in UTC+8)
+	ExpiryEvery time.Duration // how often expired holds are released (0: 30 s)
 }
 
 // App is the wired application.
@@ -69,6 +74,8 @@ type App struct {
 	Cases         *sqlstore.Cases
 	Queue         *jobs.Queue
 	Webhooks      *webhook.Service
+	Wallet        *ledger.Service
+	expiryEvery   time.Duration
 	log           *slog.Logger
 	refusedTTL    time.Duration
 	sweepEvery    time.Duration
@@ -136,6 +143,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
 		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
+	a.Wallet = ledger.NewService(o.DB.Ledger(o.Wallet.Location), o.Wallet)
+	a.Wallet.Log = o.Log
+	if o.Now != nil {
+		a.Wallet.Now = o.Now
+	}
+	a.expiryEvery = o.ExpiryEvery
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -160,7 +173,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
-		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Wallet: a.Wallet,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins,
 	})
@@ -174,6 +187,8 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	go a.sweepRefused(ctx)
+	a.Wallet.Start()
+	go a.Wallet.RunExpiry(ctx, a.expiryEvery)
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
@@ -194,4 +209,8 @@ func (a *App) Start(ctx context.Context) error {
 }
 
 // Stop stops the job queue, letting running jobs finish (within ctx).
-func (a *App) Stop(ctx context.Context) error { return a.Queue.Stop(ctx) }
+func (a *App) Stop(ctx context.Context) error {
+	err := a.Queue.Stop(ctx)
+	a.Wallet.Close() // answers what is queued, then stops
+	return err
+}

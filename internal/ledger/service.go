@@ -50,6 +50,7 @@ type Service struct {
 	wg      sync.WaitGroup
 	startMu sync.Mutex
 	started bool
+	closed  bool
 }
 
 // NewService returns a wallet on store. Call Start before writing money
@@ -90,7 +91,7 @@ func (s *Service) now() time.Time {
 func (s *Service) Start() {
 	s.startMu.Lock()
 	defer s.startMu.Unlock()
-	if s.started {
+	if s.started || s.closed {
 		return
 	}
 	s.started = true
@@ -103,13 +104,13 @@ func (s *Service) Start() {
 // Close stops the committers after the queued operations are done.
 func (s *Service) Close() {
 	s.startMu.Lock()
-	if !s.started {
-		s.startMu.Unlock()
-		return
-	}
+	wasStarted, wasClosed := s.started, s.closed
+	s.closed = true
 	s.startMu.Unlock()
-	close(s.stop)
-	s.wg.Wait()
+	if wasStarted && !wasClosed {
+		close(s.stop)
+		s.wg.Wait()
+	}
 }
 
 func (s *Service) committer() {
@@ -198,6 +199,12 @@ func (s *Service) apply(ops []*Op) error {
 // submit queues op and waits for its commit.
 func (s *Service) submit(ctx context.Context, op *Op) (*Result, error) {
 	s.Start()
+	s.startMu.Lock()
+	closed := s.closed
+	s.startMu.Unlock()
+	if closed {
+		return nil, ErrUnavailable
+	}
 	op.ctx, op.done = ctx, make(chan struct{})
 	select {
 	case s.queue <- op:

@@ -20,6 +20,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -44,6 +45,7 @@ type Deps struct {
 	Handoffs     identity.HandoffStore
 	Webhooks     *webhook.Service
 	Audit        audit.Store
+	Wallet       *ledger.Service // nil: the wallet routes answer 503
 	Redeliver    func(ctx context.Context, deliveryID string) error
 	MaxUpload    int64
 	Log          *slog.Logger
@@ -68,7 +70,7 @@ func New(d Deps) http.Handler {
 
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
-		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Wallet: d.Wallet, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
 	if d.Messages != nil {
