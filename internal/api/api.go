@@ -28,6 +28,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
@@ -53,6 +54,9 @@ type API struct {
 	// WalletAdmin authorises its admin routes (nil: an admin's session).
 	Wallet      *ledger.Service
 	WalletAdmin WalletAdmin
+	// Surface is the wallet's customer surface: payment passwords, payees,
+	// receive codes, API keys, AML alerts (nil: those routes answer 503).
+	Surface *WalletSurface
 	// MaxUploadBytes is the largest document file (multipart uploads).
 	MaxUploadBytes int64
 	Log            *slog.Logger
@@ -69,9 +73,14 @@ var openAPI []byte
 func (a *API) Handler() http.Handler {
 	if a.mux == nil {
 		a.mux = http.NewServeMux()
+		if a.WalletAdmin == nil && a.Surface != nil && a.Surface.APIKeys != nil {
+			a.WalletAdmin = keyOrSessionAdmin
+		}
 		for _, rt := range a.routes() {
 			h := rt.handler
-			if rt.auth {
+			if scope := keyRoutes[rt.method+" "+rt.path]; rt.auth && scope != "" {
+				h = a.sessionOrKey(rt.method+" "+rt.path, scope, h)
+			} else if rt.auth {
 				h = a.authenticated(h)
 			}
 			a.mux.Handle(rt.method+" "+rt.path, h)
@@ -116,7 +125,9 @@ func (a *API) authenticated(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, principal{sess, u})))
+		// The payer of a transfer, for the payee look-up throttle.
+		ctx := wallet.WithPayer(context.WithValue(r.Context(), userKey{}, principal{sess, u}), u.ID)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

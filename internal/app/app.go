@@ -26,6 +26,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
@@ -60,8 +61,10 @@ type Options struct {
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
 
 	// The wallet (issue 12).
-	Wallet      ledger.Config // zero: the defaults (CNY, USD, USDT; limits in UTC+8)
-	ExpiryEvery time.Duration // how often expired holds are released (0: 30 s)
+	Wallet      ledger.Config     // zero: the defaults (CNY, USD, USDT; limits in UTC+8)
+	AML         *wallet.AMLConfig // nil: wallet.DefaultAMLConfig
+	OutboxEvery time.Duration     // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
+	ExpiryEvery time.Duration     // how often expired holds are released (0: 30 s)
 }
 
 // App is the wired application.
@@ -75,7 +78,9 @@ type App struct {
 	Queue         *jobs.Queue
 	Webhooks      *webhook.Service
 	Wallet        *ledger.Service
+	Surface       *api.WalletSurface // payment passwords, payees, receive codes, API keys, AML
 	expiryEvery   time.Duration
+	outboxEvery   time.Duration
 	log           *slog.Logger
 	refusedTTL    time.Duration
 	sweepEvery    time.Duration
@@ -149,6 +154,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.Wallet.Now = o.Now
 	}
 	a.expiryEvery = o.ExpiryEvery
+	surface, err := a.walletSurface(o, levels)
+	if err != nil {
+		return nil, err
+	}
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -173,7 +182,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
-		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Wallet: a.Wallet,
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Wallet: a.Wallet, WalletSurface: surface,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins,
 	})
@@ -189,6 +198,7 @@ func (a *App) Start(ctx context.Context) error {
 	go a.sweepRefused(ctx)
 	a.Wallet.Start()
 	go a.Wallet.RunExpiry(ctx, a.expiryEvery)
+	go a.Surface.Monitor.Run(ctx, a.outboxEvery, a.Wallet.Assets())
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()

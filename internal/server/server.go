@@ -46,14 +46,17 @@ type Deps struct {
 	Webhooks     *webhook.Service
 	Audit        audit.Store
 	Wallet       *ledger.Service // nil: the wallet routes answer 503
-	Redeliver    func(ctx context.Context, deliveryID string) error
-	MaxUpload    int64
-	Log          *slog.Logger
-	Checks       []Check
-	TrustProxy   bool
-	SecureCookie bool
-	Version      string
-	Registry     *prometheus.Registry // nil: a new one
+	// WalletSurface: payment passwords, payees, receive codes, API keys,
+	// AML alerts (nil: those routes answer 503).
+	WalletSurface *api.WalletSurface
+	Redeliver     func(ctx context.Context, deliveryID string) error
+	MaxUpload     int64
+	Log           *slog.Logger
+	Checks        []Check
+	TrustProxy    bool
+	SecureCookie  bool
+	Version       string
+	Registry      *prometheus.Registry // nil: a new one
 	// AllowedOrigins may make cross-origin requests to the upload endpoint
 	// (tus clients on another site); none: same origin only.
 	AllowedOrigins []string
@@ -70,7 +73,7 @@ func New(d Deps) http.Handler {
 
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
-		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Wallet: d.Wallet, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
+		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Wallet: d.Wallet, Surface: d.WalletSurface, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
 	if d.Messages != nil {
