@@ -6,6 +6,7 @@
 //	veriwallet admin create-user     create a staff (or customer) account
 //	veriwallet keys rotate           add a new master key and re-wrap stored data keys
 //	veriwallet check …               check ID numbers, MRZs, names, phones, images
+//	veriwallet ledger verify         check the wallet ledger's invariants
 //
 // main only wires: configuration, adapters and services are put together here
 // and nowhere else.
@@ -59,6 +60,7 @@ commands:
   admin create-user     --email E | --phone P  --role customer|reviewer|support|admin  (password on stdin or --password-file)
   keys rotate           add a new master key and re-wrap every stored data key
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
+  ledger verify         check the wallet ledger's invariants (exit 1 naming the first broken account or transaction)
 
 Run 'veriwallet <command> -h' for the flags of a command.
 `
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "ledger":
+		return ledgerCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -116,6 +116,10 @@ func Open(ctx context.Context, dsn string, c Cipher) (*DB, error) {
 	// SQLite allows one writer; a small pool keeps readers concurrent
 	// without piling up writers on busy_timeout.
 	db.SetMaxOpenConns(8)
+	// Keep them open: database/sql keeps 2 idle by default, and opening a
+	// SQLite connection reads the whole schema again (under concurrent
+	// requests that was a quarter of the CPU).
+	db.SetMaxIdleConns(8)
 	return &DB{DB: db, Engine: SQLite, path: path, cipher: c, now: time.Now}, nil
 }
 

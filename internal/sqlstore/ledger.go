@@ -23,6 +23,7 @@ type Ledger struct {
 	// known caches account rows that exist (they are never deleted), so a
 	// batch does not insert them again.
 	known sync.Map
+	stmts sync.Map // statement text → *sql.Stmt
 }
 
 // Ledger returns the wallet ledger on db; loc is the limit windows' time
@@ -35,10 +36,6 @@ func (db *DB) Ledger(loc *time.Location) *Ledger {
 }
 
 var _ ledger.Store = (*Ledger)(nil)
-
-// maxParams bounds the parameters of one statement (SQLite's limit is
-// 32766, PostgreSQL's 65535).
-const maxParams = 30000
 
 // params returns "$from, $from+1, …" n placeholders.
 func params(from, n int) string {
@@ -53,34 +50,6 @@ func params(from, n int) string {
 	return b.String()
 }
 
-// insertRows inserts rows (each of len cols) with multi-row VALUES, in
-// chunks.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, rows [][]any, tail string) error {
-	per := max(maxParams/cols, 1)
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		var b strings.Builder
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		args := make([]any, 0, n*cols)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			b.WriteString(params(len(args)+1, cols))
-			b.WriteByte(')')
-			args = append(args, r...)
-		}
-		b.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
-}
-
 // anyOf returns "IN ($k, …)" for vals and the args.
 func anyOf(from int, vals []string) (string, []any) {
 	args := make([]any, len(vals))
@@ -88,22 +57,6 @@ func anyOf(from int, vals []string) (string, []any) {
 		args[i] = v
 	}
 	return "IN (" + params(from, len(vals)) + ")", args
-}
-
-// pairs returns "IN (($1, $2), …)" for the set and the args.
-func pairs(set map[[2]string]bool) (string, []any) {
-	var b strings.Builder
-	args := make([]any, 0, 2*len(set))
-	b.WriteString("IN (")
-	for p := range set {
-		if len(args) > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d, $%d)", len(args)+1, len(args)+2)
-		args = append(args, p[0], p[1])
-	}
-	b.WriteByte(')')
-	return b.String(), args
 }
 
 func uniq(v []string) []string {
@@ -249,41 +202,146 @@ func (l *Ledger) loadTxs(ctx context.Context, st *ledger.State, ids []string) er
 	return nil
 }
 
-// lockAccounts locks the batch's balance rows in id order (PostgreSQL; a
-// SQLite transaction holds the database's write lock) and loads them.
-func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State, ids []string) error {
-	for chunk := range slices.Chunk(ids, 5000) {
-		in, args := anyOf(1, chunk)
-		q := `SELECT id, user_id, asset, balance, held FROM wallet_accounts WHERE id ` + in + ` ORDER BY id`
-		if l.db.Engine == Postgres {
-			q += ` FOR UPDATE`
+// stmt returns q prepared for tx, from a cache of statements prepared on
+// the database (database/sql keeps each one prepared per connection).
+func (l *Ledger) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	s, ok := l.stmts.Load(q)
+	if !ok {
+		p, err := l.db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, q, args...)
+		if prev, loaded := l.stmts.LoadOrStore(q, p); loaded {
+			p.Close()
+			s = prev
+		} else {
+			s = p
+		}
+	}
+	return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+}
+
+// query reads rows for a set of keys. PostgreSQL runs pg once with array
+// arguments (one statement text whatever the batch's size, so pgx's
+// statement cache serves it: one round trip); SQLite runs the prepared
+// one-key statement lite once per key (no network, and no parsing).
+func (l *Ledger) query(ctx context.Context, tx *sql.Tx, pg string, pgArgs []any, lite string, keys [][]any, scan func(*sql.Rows) error) error {
+	run := func(rows *sql.Rows, err error) error {
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
-			var a ledger.AccountState
-			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held); err != nil {
-				rows.Close()
+			if err := scan(rows); err != nil {
 				return err
 			}
-			st.Accounts[a.ID] = &a
-			l.known.Store(a.ID, true)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		return rows.Err()
+	}
+	if l.db.Engine == Postgres {
+		return run(tx.QueryContext(ctx, pg, pgArgs...))
+	}
+	s, err := l.stmt(ctx, tx, lite)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := run(s.QueryContext(ctx, k...)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// insert writes rows into table. PostgreSQL: one INSERT … SELECT FROM
+// unnest of one array per column (types are the columns' PostgreSQL
+// types); SQLite: a prepared one-row INSERT per row.
+func (l *Ledger) insert(ctx context.Context, tx *sql.Tx, table string, cols, types []string, rows [][]any, tail string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if l.db.Engine == Postgres {
+		arrays := make([]any, len(cols))
+		casts := make([]string, len(cols))
+		for j, typ := range types {
+			casts[j] = fmt.Sprintf("$%d::%s[]", j+1, typ)
+			switch typ {
+			case "text":
+				a := make([]string, len(rows))
+				for i, r := range rows {
+					a[i] = r[j].(string)
+				}
+				arrays[j] = a
+			case "bigint":
+				a := make([]int64, len(rows))
+				for i, r := range rows {
+					a[i] = r[j].(int64)
+				}
+				arrays[j] = a
+			case "timestamptz":
+				a := make([]time.Time, len(rows))
+				for i, r := range rows {
+					a[i] = r[j].(time.Time)
+				}
+				arrays[j] = a
+			default:
+				return fmt.Errorf("ledger insert: type %s", typ)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) SELECT * FROM unnest(`+strings.Join(casts, ", ")+`)`+tail, arrays...)
+		return err
+	}
+	s, err := l.stmt(ctx, tx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+params(1, len(cols))+`)`+tail)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if _, err := s.ExecContext(ctx, r...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keys1(vals []string) [][]any {
+	out := make([][]any, len(vals))
+	for i, v := range vals {
+		out[i] = []any{v}
+	}
+	return out
+}
+
+func keys2(set map[[2]string]bool) ([][]any, []string, []string) {
+	var out [][]any
+	var a, b []string
+	for k := range set {
+		out = append(out, []any{k[0], k[1]})
+		a, b = append(a, k[0]), append(b, k[1])
+	}
+	return out, a, b
+}
+
+// lockAccounts locks the batch's balance rows in id order (PostgreSQL: one
+// SELECT … ORDER BY id FOR UPDATE; a SQLite transaction holds the
+// database's write lock) and loads them.
+func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State, ids []string) error {
+	return l.query(ctx, tx, `SELECT id, user_id, asset, balance, held FROM wallet_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+		[]any{ids}, `SELECT id, user_id, asset, balance, held FROM wallet_accounts WHERE id = $1`, keys1(ids), func(rows *sql.Rows) error {
+			var a ledger.AccountState
+			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held); err != nil {
+				return err
+			}
+			st.Accounts[a.ID] = &a
+			l.known.Store(a.ID, true)
+			return nil
+		})
+}
+
 // loadState reads, under the accounts' locks, what the ops decide on:
 // freezes, limit usage, booked deposits, reversals and idempotency keys.
 func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, ops []*ledger.Op, now time.Time) error {
 	var users, periods []string
-	refs, keys := map[[2]string]bool{}, map[[2]string]bool{}
+	refs, idem := map[[2]string]bool{}, map[[2]string]bool{}
 	day, month := ledger.Periods(now, l.loc)
 	periods = append(periods, day, month)
 	for _, op := range ops {
@@ -292,7 +350,7 @@ func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, op
 			refs[[2]string{op.Source, op.Reference}] = true
 		}
 		if op.IdemKey != "" {
-			keys[[2]string{op.Principal, op.IdemKey}] = true
+			idem[[2]string{op.Principal, op.IdemKey}] = true
 		}
 		if h := st.Holds[op.HoldID]; h != nil {
 			users = append(users, h.UserID)
@@ -302,84 +360,76 @@ func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, op
 	}
 	users, periods = uniq(users), uniq(periods)
 	if len(users) > 0 {
-		in, args := anyOf(1, users)
-		rows, err := tx.QueryContext(ctx, `SELECT user_id, frozen FROM wallet_users WHERE user_id `+in, args...)
+		err := l.query(ctx, tx, `SELECT user_id, frozen FROM wallet_users WHERE user_id = ANY($1::text[])`, []any{users},
+			`SELECT user_id, frozen FROM wallet_users WHERE user_id = $1`, keys1(users), func(rows *sql.Rows) error {
+				var u string
+				var f bool
+				if err := rows.Scan(&u, &f); err != nil {
+					return err
+				}
+				st.Frozen[u] = f
+				return nil
+			})
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var u string
-			var f bool
-			if err := rows.Scan(&u, &f); err != nil {
-				rows.Close()
-				return err
+		var up [][]any
+		for _, u := range users {
+			for _, p := range periods {
+				up = append(up, []any{u, p})
 			}
-			st.Frozen[u] = f
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		pin, pargs := anyOf(len(users)+1, periods)
-		rows, err = tx.QueryContext(ctx, `SELECT user_id, asset, dir, period, amount FROM wallet_usage WHERE user_id `+in+` AND period `+pin,
-			append(args, pargs...)...)
+		err = l.query(ctx, tx, `SELECT user_id, asset, dir, period, amount FROM wallet_usage WHERE user_id = ANY($1::text[]) AND period = ANY($2::text[])`,
+			[]any{users, periods}, `SELECT user_id, asset, dir, period, amount FROM wallet_usage WHERE user_id = $1 AND period = $2`, up,
+			func(rows *sql.Rows) error {
+				var k ledger.UsageKey
+				var v int64
+				if err := rows.Scan(&k.UserID, &k.Asset, &k.Dir, &k.Period, &v); err != nil {
+					return err
+				}
+				st.Usage[k] = v
+				return nil
+			})
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k ledger.UsageKey
-			var v int64
-			if err := rows.Scan(&k.UserID, &k.Asset, &k.Dir, &k.Period, &v); err != nil {
-				rows.Close()
-				return err
-			}
-			st.Usage[k] = v
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
 	if len(refs) > 0 {
-		in, args := pairs(refs)
-		rows, err := tx.QueryContext(ctx, `SELECT source, reference, id FROM wallet_transactions WHERE type = 'deposit' AND (source, reference) `+in, args...)
+		keys, src, ref := keys2(refs)
+		err := l.query(ctx, tx, `SELECT source, reference, id FROM wallet_transactions WHERE type = 'deposit'
+			AND (source, reference) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, []any{src, ref},
+			`SELECT source, reference, id FROM wallet_transactions WHERE type = 'deposit' AND source = $1 AND reference = $2`, keys,
+			func(rows *sql.Rows) error {
+				var s, r, id string
+				if err := rows.Scan(&s, &r, &id); err != nil {
+					return err
+				}
+				st.Deposits[s+"\x00"+r] = id
+				return nil
+			})
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var s, r, id string
-			if err := rows.Scan(&s, &r, &id); err != nil {
-				rows.Close()
-				return err
-			}
-			st.Deposits[s+"\x00"+r] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
-	if len(keys) > 0 {
-		in, args := pairs(keys)
-		rows, err := tx.QueryContext(ctx, `SELECT principal, key, hash, result FROM wallet_idempotency WHERE (principal, key) `+in, args...)
+	if len(idem) > 0 {
+		keys, pr, ks := keys2(idem)
+		err := l.query(ctx, tx, `SELECT principal, key, hash, result FROM wallet_idempotency
+			WHERE (principal, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, []any{pr, ks},
+			`SELECT principal, key, hash, result FROM wallet_idempotency WHERE principal = $1 AND key = $2`, keys,
+			func(rows *sql.Rows) error {
+				var rec ledger.IdemRecord
+				var res string
+				if err := rows.Scan(&rec.Principal, &rec.Key, &rec.Hash, &res); err != nil {
+					return err
+				}
+				var err error
+				if rec.Result, err = ledger.UnmarshalStored(res); err != nil {
+					return err
+				}
+				st.Idem[rec.Principal+"\x00"+rec.Key] = &rec
+				return nil
+			})
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var rec ledger.IdemRecord
-			var res string
-			if err := rows.Scan(&rec.Principal, &rec.Key, &rec.Hash, &res); err != nil {
-				rows.Close()
-				return err
-			}
-			if rec.Result, err = ledger.UnmarshalStored(res); err != nil {
-				rows.Close()
-				return err
-			}
-			st.Idem[rec.Principal+"\x00"+rec.Key] = &rec
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
@@ -395,23 +445,22 @@ func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, op
 
 // write stores the batch's effects.
 func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now time.Time) error {
-	if len(st.NewTxs) > 0 {
-		rows := make([][]any, 0, len(st.NewTxs))
-		var posts [][]any
-		for _, t := range st.NewTxs {
-			rows = append(rows, []any{t.ID, t.Type, t.Asset, t.Amount, t.From, t.To, t.Memo, t.Source, t.Reference, t.RequestRef,
-				t.HoldID, t.ReversalOf, t.Actor, t.Reason, now})
-			for _, p := range t.Postings {
-				posts = append(posts, []any{t.ID, p.Account, p.UserID, p.Asset, p.Amount})
-			}
+	var txs, posts [][]any
+	for _, t := range st.NewTxs {
+		txs = append(txs, []any{t.ID, t.Type, t.Asset, t.Amount, t.From, t.To, t.Memo, t.Source, t.Reference, t.RequestRef,
+			t.HoldID, t.ReversalOf, t.Actor, t.Reason, now})
+		for _, p := range t.Postings {
+			posts = append(posts, []any{t.ID, p.Account, p.UserID, p.Asset, p.Amount})
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO wallet_transactions (id, type, asset, amount, from_user, to_user, memo, source, reference,
-			request_ref, hold_id, reversal_of, actor, reason, created_at)`, 15, rows, ""); err != nil {
-			return err
-		}
-		if err := insertRows(ctx, tx, `INSERT INTO wallet_postings (tx_id, account_id, user_id, asset, amount)`, 5, posts, ""); err != nil {
-			return err
-		}
+	}
+	if err := l.insert(ctx, tx, "wallet_transactions",
+		[]string{"id", "type", "asset", "amount", "from_user", "to_user", "memo", "source", "reference", "request_ref", "hold_id", "reversal_of", "actor", "reason", "created_at"},
+		[]string{"text", "text", "text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"}, txs, ""); err != nil {
+		return err
+	}
+	if err := l.insert(ctx, tx, "wallet_postings", []string{"tx_id", "account_id", "user_id", "asset", "amount"},
+		[]string{"text", "text", "text", "text", "bigint"}, posts, ""); err != nil {
+		return err
 	}
 	var dirty []*ledger.AccountState
 	for _, a := range st.Accounts {
@@ -420,30 +469,27 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 		}
 	}
 	slices.SortFunc(dirty, func(a, b *ledger.AccountState) int { return strings.Compare(a.ID, b.ID) })
-	for chunk := range slices.Chunk(dirty, 2000) {
-		var b strings.Builder
-		args := []any{now}
-		cast := [3]string{}
+	if len(dirty) > 0 {
 		if l.db.Engine == Postgres {
-			cast = [3]string{"::text", "::bigint", "::bigint"}
-		}
-		for i, a := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
+			ids, bals, helds := make([]string, len(dirty)), make([]int64, len(dirty)), make([]int64, len(dirty))
+			for i, a := range dirty {
+				ids[i], bals[i], helds[i] = a.ID, a.Balance, a.Held
 			}
-			n := len(args)
-			fmt.Fprintf(&b, "($%d%s, $%d%s, $%d%s)", n+1, cast[0], n+2, cast[1], n+3, cast[2])
-			args = append(args, a.ID, a.Balance, a.Held)
-		}
-		// SQLite names a VALUES table's columns column1, column2, …
-		q := `UPDATE wallet_accounts SET balance = v.column2, held = v.column3, updated_at = $1
-			FROM (VALUES ` + b.String() + `) AS v WHERE wallet_accounts.id = v.column1`
-		if l.db.Engine == Postgres {
-			q = `UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $1
-			FROM (VALUES ` + b.String() + `) AS v (id, balance, held) WHERE wallet_accounts.id = v.id`
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
+			if _, err := tx.ExecContext(ctx, `UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $4
+				FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (id, balance, held) WHERE wallet_accounts.id = v.id`,
+				ids, bals, helds, now); err != nil {
+				return err
+			}
+		} else {
+			s, err := l.stmt(ctx, tx, `UPDATE wallet_accounts SET balance = $1, held = $2, updated_at = $3 WHERE id = $4`)
+			if err != nil {
+				return err
+			}
+			for _, a := range dirty {
+				if _, err := s.ExecContext(ctx, a.Balance, a.Held, now, a.ID); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if len(st.HoldWrites) > 0 {
@@ -458,41 +504,37 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 			rows = append(rows, []any{h.ID, h.UserID, h.Asset, h.Amount, h.Captured, h.Status, h.Destination, h.TxID,
 				ts(h.ExpiresAt), ts(h.CreatedAt), ts(h.UpdatedAt)})
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO wallet_holds (id, user_id, asset, amount, captured, status, destination, tx_id,
-			expires_at, created_at, updated_at)`, 11, rows, ` ON CONFLICT (id) DO UPDATE SET captured = excluded.captured,
-			status = excluded.status, tx_id = excluded.tx_id, updated_at = excluded.updated_at`); err != nil {
+		if err := l.insert(ctx, tx, "wallet_holds",
+			[]string{"id", "user_id", "asset", "amount", "captured", "status", "destination", "tx_id", "expires_at", "created_at", "updated_at"},
+			[]string{"text", "text", "text", "bigint", "bigint", "text", "text", "text", "timestamptz", "timestamptz", "timestamptz"}, rows,
+			` ON CONFLICT (id) DO UPDATE SET captured = excluded.captured, status = excluded.status, tx_id = excluded.tx_id,
+			updated_at = excluded.updated_at`); err != nil {
 			return err
 		}
 	}
-	if len(st.UsageDirty) > 0 {
-		var rows [][]any
-		for k := range st.UsageDirty {
-			rows = append(rows, []any{k.UserID, k.Asset, k.Dir, k.Period, st.Usage[k]})
-		}
-		if err := insertRows(ctx, tx, `INSERT INTO wallet_usage (user_id, asset, dir, period, amount)`, 5, rows,
-			` ON CONFLICT (user_id, asset, dir, period) DO UPDATE SET amount = excluded.amount`); err != nil {
-			return err
-		}
+	var usage [][]any
+	for k := range st.UsageDirty {
+		usage = append(usage, []any{k.UserID, k.Asset, k.Dir, k.Period, st.Usage[k]})
 	}
-	if len(st.NewIdem) > 0 {
-		rows := make([][]any, 0, len(st.NewIdem))
-		for _, r := range st.NewIdem {
-			rows = append(rows, []any{r.Principal, r.Key, r.Hash, ledger.MarshalStored(r.Result), now})
-		}
-		if err := insertRows(ctx, tx, `INSERT INTO wallet_idempotency (principal, key, hash, result, created_at)`, 5, rows, ""); err != nil {
-			return err
-		}
+	if err := l.insert(ctx, tx, "wallet_usage", []string{"user_id", "asset", "dir", "period", "amount"},
+		[]string{"text", "text", "text", "text", "bigint"}, usage,
+		` ON CONFLICT (user_id, asset, dir, period) DO UPDATE SET amount = excluded.amount`); err != nil {
+		return err
 	}
-	if len(st.Events) > 0 {
-		rows := make([][]any, 0, len(st.Events))
-		for _, e := range st.Events {
-			rows = append(rows, []any{e.TxID, e.HoldID, e.Type, strings.Join(e.UserIDs, ","), e.Asset, e.Amount, now})
-		}
-		if err := insertRows(ctx, tx, `INSERT INTO wallet_events (tx_id, hold_id, type, user_ids, asset, amount, created_at)`, 7, rows, ""); err != nil {
-			return err
-		}
+	var idem [][]any
+	for _, r := range st.NewIdem {
+		idem = append(idem, []any{r.Principal, r.Key, r.Hash, ledger.MarshalStored(r.Result), now})
 	}
-	return nil
+	if err := l.insert(ctx, tx, "wallet_idempotency", []string{"principal", "key", "hash", "result", "created_at"},
+		[]string{"text", "text", "text", "text", "timestamptz"}, idem, ""); err != nil {
+		return err
+	}
+	var evs [][]any
+	for _, e := range st.Events {
+		evs = append(evs, []any{e.TxID, e.HoldID, e.Type, strings.Join(e.UserIDs, ","), e.Asset, e.Amount, now})
+	}
+	return l.insert(ctx, tx, "wallet_events", []string{"tx_id", "hold_id", "type", "user_ids", "asset", "amount", "created_at"},
+		[]string{"text", "text", "text", "text", "text", "bigint", "timestamptz"}, evs, "")
 }
 
 // ExpiredHolds implements ledger.Store.
