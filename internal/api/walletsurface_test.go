@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
@@ -200,8 +201,48 @@ func TestWalletSurface(t *testing.T) {
 			if r := do(t, srv, "GET", "/api/v1/review/alerts", ta, ""); r.status != 403 {
 				t.Fatalf("customer reads alerts: %d", r.status)
 			}
-			if r := do(t, srv, "GET", "/api/v1/review/alerts", desk, ""); r.status != 200 {
-				t.Fatalf("alerts: %d %s", r.status, r.raw)
+			// A large deposit raises an alert once the outbox is handled
+			// (the monitor runs in the background), and its webhook goes to
+			// the endpoints that subscribed to deposit.credited.
+			hooks := make(chan string, 10)
+			receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var b bytes.Buffer
+				_, _ = b.ReadFrom(r.Body)
+				hooks <- r.Header.Get("X-Veriwallet-Event") + " " + b.String()
+			}))
+			defer receiver.Close()
+			if _, _, err := lastApp.Webhooks.CreateEndpoint(ctx, receiver.URL, []string{"deposit.credited"}); err != nil {
+				t.Fatal(err)
+			}
+			c := userID(t, srv, tc)
+			if r := do(t, srv, "POST", "/api/v1/admin/wallet/deposits", depKey, `{"user_id":"`+c+`","asset":"CNY","amount":"60000","reference":"bank-2"}`); r.status != 201 {
+				t.Fatalf("large deposit: %d %s", r.status, r.raw)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				r := do(t, srv, "GET", "/api/v1/review/alerts?rule=large_transaction", desk, "")
+				if r.status != 200 {
+					t.Fatalf("alerts: %d %s", r.status, r.raw)
+				}
+				if as, _ := r.body["alerts"].([]any); len(as) == 1 {
+					al := as[0].(map[string]any)
+					if al["user_id"] != c || al["figures"].(map[string]any)["amount"] != float64(6000000) {
+						t.Fatalf("alert: %s", r.raw)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no alert for the large deposit: %s", r.raw)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			select {
+			case h := <-hooks:
+				if !strings.Contains(h, `"event":"deposit.credited"`) || !strings.Contains(h, `"amount":"60000.00"`) || !strings.Contains(h, c) {
+					t.Fatalf("webhook: %s", h)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no deposit.credited webhook")
 			}
 		})
 	}
@@ -219,4 +260,3 @@ func urlq(s string) string {
 	return b.String()
 }
 
-var _ = http.StatusOK
