@@ -76,6 +76,10 @@ func New(d Deps) http.Handler {
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Wallet: d.Wallet, Surface: d.WalletSurface, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
+	if d.Wallet != nil && d.WalletSurface != nil {
+		wb.Wallet = &web.WalletPages{Ledger: d.Wallet, Pins: d.WalletSurface.PaymentPasswords, Payees: d.WalletSurface.Payees,
+			Requests: d.WalletSurface.Requests}
+	}
 	if d.Messages != nil {
 		wb.Inbox = func(ctx context.Context, userID string) ([]web.Message, error) {
 			ms, err := d.Messages.Messages(ctx, userID, 50)

@@ -39,6 +39,8 @@ type Web struct {
 	// the inbox is empty).
 	Verifications *verification.Service
 	Inbox         func(ctx context.Context, userID string) ([]Message, error)
+	// Wallet serves the wallet pages (nil: none).
+	Wallet *WalletPages
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -54,10 +56,11 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url}).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "levelLink": levelLink}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
-		"policy", "inbox"} {
+		"policy", "inbox", "wallet", "walletpin", "walletsend", "walletdone", "walletwithdraw", "walletreceive", "walletcode",
+		"walletpay", "walletstatement"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -97,6 +100,7 @@ type page struct {
 	Policy         *policyView
 	Errors         map[string]string // register: every field error at once
 	Accepted       bool              // register: the terms box was ticked
+	Wallet         *walletView       // the wallet pages
 }
 
 type pageError struct{ Message, Field, Code string }
