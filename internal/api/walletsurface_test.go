@@ -259,4 +259,3 @@ func urlq(s string) string {
 	}
 	return b.String()
 }
-

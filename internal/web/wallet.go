@@ -424,4 +424,3 @@ func (wb *Web) walletStatement(w http.ResponseWriter, r *http.Request) {
 func levelLink(e *pageError) bool {
 	return e != nil && (e.Code == "LEVEL_REQUIRED" || e.Code == "LIMIT_EXCEEDED" || e.Code == "VERIFICATION_REQUIRED")
 }
-
