@@ -12,8 +12,10 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/ledger"
+	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
@@ -83,12 +85,16 @@ func (wb *Web) walletPage(w http.ResponseWriter, r *http.Request, title string) 
 	p.Wallet = &walletView{IdemKey: newIdemKey(), Assets: wb.Wallet.Ledger.Assets().Codes()}
 	if pol := wb.Wallet.Ledger.Policies; pol != nil {
 		if po, err := pol.Policy(r.Context(), u.ID); err == nil {
-			p.Wallet.Level, p.Wallet.CanSend, p.Wallet.CanDraw = po.Level, po.Send.Allowed, po.Withdraw.Allowed
-			if !po.Send.Allowed {
-				p.Wallet.SendNext = po.Send.Next
+			lang := i18n.Lang(p.Lang)
+			p.Wallet.CanSend, p.Wallet.CanDraw = po.Send.Allowed, po.Withdraw.Allowed
+			if po.Level != "" {
+				p.Wallet.Level = wb.levelTitle(po.Level, lang)
 			}
-			if !po.Withdraw.Allowed {
-				p.Wallet.DrawNext = po.Withdraw.Next
+			if !po.Send.Allowed && po.Send.Next != "" {
+				p.Wallet.SendNext = wb.levelTitle(po.Send.Next, lang)
+			}
+			if !po.Withdraw.Allowed && po.Withdraw.Next != "" {
+				p.Wallet.DrawNext = wb.levelTitle(po.Withdraw.Next, lang)
 			}
 		}
 	} else {
@@ -423,4 +429,26 @@ func (wb *Web) walletStatement(w http.ResponseWriter, r *http.Request) {
 // the /verify link with it).
 func levelLink(e *pageError) bool {
 	return e != nil && (e.Code == "LEVEL_REQUIRED" || e.Code == "LIMIT_EXCEEDED" || e.Code == "VERIFICATION_REQUIRED")
+}
+
+// cleanVerify drops the "/verify" a level refusal's message ends with (the
+// page shows a link instead).
+func cleanVerify(msg string) string {
+	for _, suf := range []string{": /verify", "：/verify"} {
+		if i := strings.LastIndex(msg, suf); i >= 0 {
+			msg = msg[:i] + msg[i+len(suf):]
+		}
+	}
+	return strings.TrimSpace(msg)
+}
+
+// levelTitle is the title of a level in the page's language (its name when
+// the levels file does not have it).
+func (wb *Web) levelTitle(name string, lang i18n.Lang) string {
+	if wb.Verifications != nil {
+		if l, ok := wb.Verifications.Levels.Level(verification.Level(name)); ok && l.Title.EN != "" {
+			return l.Title.In(lang)
+		}
+	}
+	return name
 }

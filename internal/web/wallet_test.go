@@ -162,6 +162,12 @@ func walletBrowser(t *testing.T, lang string) {
 	if got := text(`#balances tr[data-asset="CNY"] .available`); got != "100.00" {
 		t.Fatalf("available after the deposit: %q", got)
 	}
+	// Basic may not withdraw: the page names the level needed, with /verify.
+	step("withdraw needs", chromedp.WaitVisible(css("#wallet-withdraw-needs a[href='/verify']")))
+	if want := map[string]string{"en": "Standard", "zh-CN": "标准认证"}[lang]; !strings.Contains(text("#wallet-withdraw-needs"), want) ||
+		!strings.Contains(text("#wallet-level"), map[string]string{"en": "Basic", "zh-CN": "基础认证"}[lang]) {
+		t.Fatalf("level notice: %s", pageText(ctx))
+	}
 	shot("2-wallet")
 
 	// The shop makes a receive code for 12.50 CNY.

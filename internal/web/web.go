@@ -56,7 +56,7 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "levelLink": levelLink}).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "levelLink": levelLink, "cleanVerify": cleanVerify}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
 		"policy", "inbox", "wallet", "walletpin", "walletsend", "walletdone", "walletwithdraw", "walletreceive", "walletcode",
