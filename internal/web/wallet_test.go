@@ -95,7 +95,9 @@ func loginPage(t *testing.T, ctx context.Context, env *wizardEnv, email string) 
 // TestWalletBrowser: a verified customer sets a payment password, receives
 // a deposit, pays another customer's receive code, both see their
 // statements and the payer downloads the CSV; in English and in Chinese,
-// with screenshots of each page (into WALLET_SCREENSHOTS when set).
+// with screenshots of each page when WALLET_SCREENSHOTS names a directory:
+//
+//	WALLET_SCREENSHOTS=$PWD/docs/screenshots/wallet go test -run TestWalletBrowser ./internal/web/
 func TestWalletBrowser(t *testing.T) {
 	for _, lang := range []string{"en", "zh-CN"} {
 		t.Run(lang, func(t *testing.T) { walletBrowser(t, lang) })
@@ -117,8 +119,12 @@ func walletBrowser(t *testing.T, lang string) {
 		if err := do(ctx, chromedp.Sleep(200e6), into(&png, chromedp.CaptureScreenshot())); err != nil {
 			t.Fatal(err)
 		}
+		small, err := shrinkPNG(png)
+		if err != nil {
+			t.Fatal(err)
+		}
 		_ = os.MkdirAll(filepath.Join(dir, lang), 0o755)
-		if err := os.WriteFile(filepath.Join(dir, lang, name+".png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, lang, name+".png"), small, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
