@@ -214,7 +214,7 @@ func TestLedgerIdempotency(t *testing.T) {
 func TestLedgerLimitsUnderConcurrency(t *testing.T) {
 	for _, engine := range sqltest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			s, _, _ := newWallet(t, engine)
+			s, _, clk := newWallet(t, engine)
 			s.Policies = fixedPolicy{ledger.Policy{Level: "basic", Rank: 1,
 				Send: ledger.Permission{Allowed: true, Next: "standard", Limits: map[string]ledger.Limits{"CNY": {PerTx: 5000, PerDay: 20000, PerMonth: 100000}}}}}
 			ctx := context.Background()
@@ -248,6 +248,11 @@ func TestLedgerLimitsUnderConcurrency(t *testing.T) {
 			_, err := s.Transfer(ctx, ledger.TransferInput{From: "usr_a", To: "usr_b", Asset: "CNY", Amount: "20.01"})
 			if d := errs.As(err).Err.(*ledger.Detail); !errs.Is(err, "LIMIT_EXCEEDED") || d.Window != "per_day" || d.Remaining != "20.00" {
 				t.Fatalf("day: %v %+v", err, d)
+			}
+			// The next day (in UTC+8) the day's window is open again.
+			clk.Add(24 * time.Hour)
+			if _, err := s.Transfer(ctx, ledger.TransferInput{From: "usr_a", To: "usr_b", Asset: "CNY", Amount: "50"}); err != nil {
+				t.Fatalf("next day: %v", err)
 			}
 			s.Policies = fixedPolicy{ledger.Policy{Send: ledger.Permission{Next: "basic"}}}
 			_, err = s.Transfer(ctx, ledger.TransferInput{From: "usr_a", To: "usr_b", Asset: "CNY", Amount: "1"})
