@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/ledger"
@@ -122,7 +124,7 @@ func (l *Ledger) Apply(ctx context.Context, ops []*ledger.Op, now time.Time) (er
 			err = errs.Internalf("ledger apply: %v", r)
 		}
 	}()
-	return l.db.tx(ctx, func(tx *sql.Tx) error {
+	err = l.db.tx(ctx, func(tx *sql.Tx) error {
 		if err := l.lockAccounts(ctx, tx, st, accts, now); err != nil {
 			return err
 		}
@@ -151,6 +153,12 @@ func (l *Ledger) Apply(ctx context.Context, ops []*ledger.Op, now time.Time) (er
 		}
 		return l.write(ctx, tx, st, now)
 	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001" || pe.Code == "55P03") {
+		// a deadlock or serialisation failure (another server's batch): the service runs the batch again
+		return errs.New(errs.Unavailable, "DB_BUSY", "The service is busy. Please try again in a moment.", "服务繁忙，请稍后重试。").Wrap(err)
+	}
+	return err
 }
 
 type rowsQuerier interface {
