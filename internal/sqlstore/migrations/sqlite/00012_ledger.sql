@@ -96,7 +96,7 @@ CREATE TABLE wallet_idempotency (
     result     TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (principal, key)
-);
+) WITHOUT ROWID;
 
 -- The outbox: one row per committed wallet change, for AML rules and
 -- webhooks; consumers delete what they processed.
