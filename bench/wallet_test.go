@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -126,6 +127,7 @@ func runTransfers(b *testing.B, engine string, hot bool, d time.Duration) {
 		fails atomic.Int64
 		wg    sync.WaitGroup
 	)
+	cpu0 := cpuTime()
 	end := time.Now().Add(d)
 	start := time.Now()
 	for c := range clients {
@@ -167,6 +169,7 @@ func runTransfers(b *testing.B, engine string, hot bool, d time.Duration) {
 	}
 	wg.Wait()
 	el := time.Since(start)
+	cpu := cpuTime() - cpu0
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	if len(lat) == 0 {
 		b.Fatalf("no transfer succeeded (%d failures)", fails.Load())
@@ -177,10 +180,23 @@ func runTransfers(b *testing.B, engine string, hot bool, d time.Duration) {
 	b.ReportMetric(pct(0.50), "p50_ms")
 	b.ReportMetric(pct(0.99), "p99_ms")
 	b.ReportMetric(float64(fails.Load()), "failures")
+	// CPU of the whole process (server and clients) per transfer: on a
+	// shared machine the rate depends on what else runs; this does less.
+	cpuPer := float64(cpu.Microseconds()) / 1000 / float64(len(lat))
+	b.ReportMetric(cpuPer, "cpu_ms/transfer")
 	rep, err := a.Wallet.Verify(ctx)
 	if err != nil {
 		b.Fatalf("verify after the run: %v", err)
 	}
-	b.Logf("%s hot=%v: %d transfers in %.1fs = %.0f/s, p50 %.1f ms, p99 %.1f ms, %d failures; ledger ok (%d transactions)",
-		engine, hot, len(lat), el.Seconds(), rate, pct(0.5), pct(0.99), fails.Load(), rep.Transactions)
+	b.Logf("%s hot=%v: %d transfers in %.1fs = %.0f/s, p50 %.1f ms, p99 %.1f ms, %d failures, %.2f CPU ms each (server and clients); ledger ok (%d transactions)",
+		engine, hot, len(lat), el.Seconds(), rate, pct(0.5), pct(0.99), fails.Load(), cpuPer, rep.Transactions)
+}
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

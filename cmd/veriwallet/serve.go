@@ -18,6 +18,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
@@ -113,6 +114,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.cfg.SMSURL != "" {
 		sender = verification.HTTPSender{URL: a.cfg.SMSURL, Secret: []byte(a.cfg.SMSSecret)}
 	}
+	assets, err := ledger.ParseAssets(a.cfg.WalletAssets)
+	if err != nil {
+		return fmt.Errorf("wallet-assets: %w", err)
+	}
 	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
@@ -123,7 +128,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			PerDay: a.cfg.SMSPerPhoneDay, PerUserDay: a.cfg.SMSPerUserDay, PerClientHour: a.cfg.SMSPerClientHour,
 			MaxFailures: verification.DefaultPhoneLimits.MaxFailures},
 		DocumentQuota: &document.Quota{MaxDocuments: a.cfg.DocumentQuota, MaxBytes: a.cfg.DocumentQuotaBytes},
-		RefusedTTL:    a.cfg.RefusedDocumentTTL}
+		RefusedTTL:    a.cfg.RefusedDocumentTTL,
+		Wallet:        ledger.Config{Assets: assets, HoldTTL: a.cfg.WithdrawalHoldTTL}}
 	if testOptions != nil {
 		testOptions(&opts)
 	}

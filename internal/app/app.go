@@ -148,6 +148,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
 		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
 	a.Queue.Verification = a.Verifications
+	if o.Wallet.Committers == 0 && o.DB.Engine == sqlstore.Postgres {
+		// two batches in flight overlap their round trips; the row locks
+		// (taken in id order) keep them apart, as between servers
+		o.Wallet.Committers = 2
+	}
 	a.Wallet = ledger.NewService(o.DB.Ledger(o.Wallet.Location), o.Wallet)
 	a.Wallet.Log = o.Log
 	if o.Now != nil {

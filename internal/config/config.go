@@ -53,6 +53,10 @@ type Config struct {
 	DocumentQuota      int    // stored documents per user
 	DocumentQuotaBytes int64  // bytes of stored documents per user
 	RefusedDocumentTTL time.Duration
+
+	// The wallet (issue 12; parsed in wallet.go).
+	WalletAssets      string        // extra assets "CODE:decimals,…" beside CNY, USD, USDT
+	WithdrawalHoldTTL time.Duration // an uncompleted withdrawal's hold is released after this
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -95,6 +99,10 @@ var Settings = []Setting{
 	{"document-quota", "VERIWALLET_DOCUMENT_QUOTA", "50", "documents one user may have stored (0: no limit)", false},
 	{"document-quota-bytes", "VERIWALLET_DOCUMENT_QUOTA_BYTES", "209715200", "bytes of documents one user may have stored (0: no limit)", false},
 	{"refused-document-ttl", "VERIWALLET_REFUSED_DOCUMENT_TTL", "24h", "how long a refused document's files are kept (its reasons stay)", false},
+
+	// The wallet (issue 12).
+	{"wallet-assets", "VERIWALLET_WALLET_ASSETS", "(CNY:2,USD:2,USDT:6)", "more wallet assets as CODE:decimals, comma-separated (EUR:2,BTC:8), added to the built-in ones", false},
+	{"withdrawal-hold-ttl", "VERIWALLET_WITHDRAWAL_HOLD_TTL", "168h", "a withdrawal not completed or cancelled within this is released by the expiry job", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -185,6 +193,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		}
 	}
 	if err := c.loadLimits(str); err != nil {
+		return nil, err
+	}
+	if err := c.loadWallet(str); err != nil {
 		return nil, err
 	}
 	if firstErr != nil {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/ledger"
@@ -122,8 +124,8 @@ func (l *Ledger) Apply(ctx context.Context, ops []*ledger.Op, now time.Time) (er
 			err = errs.Internalf("ledger apply: %v", r)
 		}
 	}()
-	return l.db.tx(ctx, func(tx *sql.Tx) error {
-		if err := l.lockAccounts(ctx, tx, st, accts); err != nil {
+	err = l.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := l.lockAccounts(ctx, tx, st, accts, now); err != nil {
 			return err
 		}
 		if err := l.loadHolds(ctx, tx, st, uniq(holdIDs)); err != nil {
@@ -151,6 +153,12 @@ func (l *Ledger) Apply(ctx context.Context, ops []*ledger.Op, now time.Time) (er
 		}
 		return l.write(ctx, tx, st, now)
 	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001" || pe.Code == "55P03") {
+		// a deadlock or serialisation failure (another server's batch): the service runs the batch again
+		return errs.New(errs.Unavailable, "DB_BUSY", "The service is busy. Please try again in a moment.", "服务繁忙，请稍后重试。").Wrap(err)
+	}
+	return err
 }
 
 type rowsQuerier interface {
@@ -324,26 +332,43 @@ func keys2(set map[[2]string]bool) ([][]any, []string, []string) {
 // lockAccounts locks the batch's balance rows in id order (PostgreSQL: one
 // SELECT … ORDER BY id FOR UPDATE; a SQLite transaction holds the
 // database's write lock) and loads them.
-func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State, ids []string) error {
-	return l.query(ctx, tx, `SELECT id, user_id, asset, balance, held FROM wallet_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-		[]any{ids}, `SELECT id, user_id, asset, balance, held FROM wallet_accounts WHERE id = $1`, keys1(ids), func(rows *sql.Rows) error {
+func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State, ids []string, now time.Time) error {
+	day, month := ledger.Periods(now, l.loc)
+	return l.query(ctx, tx, `SELECT `+accountCols+` FROM wallet_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+		[]any{ids}, `SELECT `+accountCols+` FROM wallet_accounts WHERE id = $1`, keys1(ids), func(rows *sql.Rows) error {
 			var a ledger.AccountState
-			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held); err != nil {
+			var u [4]struct {
+				period string
+				amount int64
+			}
+			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held, &u[0].period, &u[0].amount, &u[1].period, &u[1].amount,
+				&u[2].period, &u[2].amount, &u[3].period, &u[3].amount); err != nil {
 				return err
 			}
 			st.Accounts[a.ID] = &a
 			l.known.Store(a.ID, true)
+			// Only the current windows count; older ones are over.
+			for i, w := range [4][2]string{{"send", day}, {"send", month}, {"withdraw", day}, {"withdraw", month}} {
+				if a.UserID != "" && u[i].period == w[1] {
+					st.Usage[ledger.UsageKey{UserID: a.UserID, Asset: a.Asset, Dir: w[0], Period: w[1]}] = u[i].amount
+				}
+			}
 			return nil
 		})
 }
 
+// accountCols are a balance row's columns: the balance, the amount held,
+// and what the customer sent and withdrew in the current day and month of
+// the limits' time zone (kept on the row the transfer locks anyway, so
+// limits cost no extra reads or writes).
+const accountCols = `id, user_id, asset, balance, held, send_day, send_day_amount, send_month, send_month_amount,
+	withdraw_day, withdraw_day_amount, withdraw_month, withdraw_month_amount`
+
 // loadState reads, under the accounts' locks, what the ops decide on:
 // freezes, limit usage, booked deposits, reversals and idempotency keys.
 func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, ops []*ledger.Op, now time.Time) error {
-	var users, periods []string
+	var users []string
 	refs, idem := map[[2]string]bool{}, map[[2]string]bool{}
-	day, month := ledger.Periods(now, l.loc)
-	periods = append(periods, day, month)
 	for _, op := range ops {
 		users = append(users, op.Users()...)
 		if op.Kind == ledger.OpDeposit {
@@ -354,11 +379,9 @@ func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, op
 		}
 		if h := st.Holds[op.HoldID]; h != nil {
 			users = append(users, h.UserID)
-			d, m := ledger.Periods(h.CreatedAt, l.loc)
-			periods = append(periods, d, m)
 		}
 	}
-	users, periods = uniq(users), uniq(periods)
+	users = uniq(users)
 	if len(users) > 0 {
 		err := l.query(ctx, tx, `SELECT user_id, frozen FROM wallet_users WHERE user_id = ANY($1::text[])`, []any{users},
 			`SELECT user_id, frozen FROM wallet_users WHERE user_id = $1`, keys1(users), func(rows *sql.Rows) error {
@@ -368,26 +391,6 @@ func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, op
 					return err
 				}
 				st.Frozen[u] = f
-				return nil
-			})
-		if err != nil {
-			return err
-		}
-		var up [][]any
-		for _, u := range users {
-			for _, p := range periods {
-				up = append(up, []any{u, p})
-			}
-		}
-		err = l.query(ctx, tx, `SELECT user_id, asset, dir, period, amount FROM wallet_usage WHERE user_id = ANY($1::text[]) AND period = ANY($2::text[])`,
-			[]any{users, periods}, `SELECT user_id, asset, dir, period, amount FROM wallet_usage WHERE user_id = $1 AND period = $2`, up,
-			func(rows *sql.Rows) error {
-				var k ledger.UsageKey
-				var v int64
-				if err := rows.Scan(&k.UserID, &k.Asset, &k.Dir, &k.Period, &v); err != nil {
-					return err
-				}
-				st.Usage[k] = v
 				return nil
 			})
 		if err != nil {
@@ -462,6 +465,11 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 		[]string{"text", "text", "text", "text", "bigint"}, posts, ""); err != nil {
 		return err
 	}
+	for k := range st.UsageDirty {
+		if a := st.Accounts[ledger.CustomerAccount(k.UserID, k.Asset)]; a != nil {
+			a.Dirty = true
+		}
+	}
 	var dirty []*ledger.AccountState
 	for _, a := range st.Accounts {
 		if a.Dirty {
@@ -469,24 +477,38 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 		}
 	}
 	slices.SortFunc(dirty, func(a, b *ledger.AccountState) int { return strings.Compare(a.ID, b.ID) })
+	day, month := ledger.Periods(now, l.loc)
+	usage := func(a *ledger.AccountState, dir, period string) int64 {
+		return st.Usage[ledger.UsageKey{UserID: a.UserID, Asset: a.Asset, Dir: dir, Period: period}]
+	}
 	if len(dirty) > 0 {
 		if l.db.Engine == Postgres {
-			ids, bals, helds := make([]string, len(dirty)), make([]int64, len(dirty)), make([]int64, len(dirty))
+			n := len(dirty)
+			ids, bals, helds := make([]string, n), make([]int64, n), make([]int64, n)
+			sd, sm, wd, wm := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 			for i, a := range dirty {
 				ids[i], bals[i], helds[i] = a.ID, a.Balance, a.Held
+				sd[i], sm[i] = usage(a, "send", day), usage(a, "send", month)
+				wd[i], wm[i] = usage(a, "withdraw", day), usage(a, "withdraw", month)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $4
-				FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (id, balance, held) WHERE wallet_accounts.id = v.id`,
-				ids, bals, helds, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $8,
+				send_day = $9, send_day_amount = v.sd, send_month = $10, send_month_amount = v.sm,
+				withdraw_day = $9, withdraw_day_amount = v.wd, withdraw_month = $10, withdraw_month_amount = v.wm
+				FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+				AS v (id, balance, held, sd, sm, wd, wm) WHERE wallet_accounts.id = v.id`,
+				ids, bals, helds, sd, sm, wd, wm, now, day, month); err != nil {
 				return err
 			}
 		} else {
-			s, err := l.stmt(ctx, tx, `UPDATE wallet_accounts SET balance = $1, held = $2, updated_at = $3 WHERE id = $4`)
+			s, err := l.stmt(ctx, tx, `UPDATE wallet_accounts SET balance = $1, held = $2, updated_at = $3,
+				send_day = $4, send_day_amount = $5, send_month = $6, send_month_amount = $7,
+				withdraw_day = $4, withdraw_day_amount = $8, withdraw_month = $6, withdraw_month_amount = $9 WHERE id = $10`)
 			if err != nil {
 				return err
 			}
 			for _, a := range dirty {
-				if _, err := s.ExecContext(ctx, a.Balance, a.Held, now, a.ID); err != nil {
+				if _, err := s.ExecContext(ctx, a.Balance, a.Held, now, day, usage(a, "send", day), month, usage(a, "send", month),
+					usage(a, "withdraw", day), usage(a, "withdraw", month), a.ID); err != nil {
 					return err
 				}
 			}
@@ -511,15 +533,6 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 			updated_at = excluded.updated_at`); err != nil {
 			return err
 		}
-	}
-	var usage [][]any
-	for k := range st.UsageDirty {
-		usage = append(usage, []any{k.UserID, k.Asset, k.Dir, k.Period, st.Usage[k]})
-	}
-	if err := l.insert(ctx, tx, "wallet_usage", []string{"user_id", "asset", "dir", "period", "amount"},
-		[]string{"text", "text", "text", "text", "bigint"}, usage,
-		` ON CONFLICT (user_id, asset, dir, period) DO UPDATE SET amount = excluded.amount`); err != nil {
-		return err
 	}
 	var idem [][]any
 	for _, r := range st.NewIdem {

@@ -214,7 +214,7 @@ func TestLedgerIdempotency(t *testing.T) {
 func TestLedgerLimitsUnderConcurrency(t *testing.T) {
 	for _, engine := range sqltest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			s, _, _ := newWallet(t, engine)
+			s, _, clk := newWallet(t, engine)
 			s.Policies = fixedPolicy{ledger.Policy{Level: "basic", Rank: 1,
 				Send: ledger.Permission{Allowed: true, Next: "standard", Limits: map[string]ledger.Limits{"CNY": {PerTx: 5000, PerDay: 20000, PerMonth: 100000}}}}}
 			ctx := context.Background()
@@ -248,6 +248,11 @@ func TestLedgerLimitsUnderConcurrency(t *testing.T) {
 			_, err := s.Transfer(ctx, ledger.TransferInput{From: "usr_a", To: "usr_b", Asset: "CNY", Amount: "20.01"})
 			if d := errs.As(err).Err.(*ledger.Detail); !errs.Is(err, "LIMIT_EXCEEDED") || d.Window != "per_day" || d.Remaining != "20.00" {
 				t.Fatalf("day: %v %+v", err, d)
+			}
+			// The next day (in UTC+8) the day's window is open again.
+			clk.Add(24 * time.Hour)
+			if _, err := s.Transfer(ctx, ledger.TransferInput{From: "usr_a", To: "usr_b", Asset: "CNY", Amount: "50"}); err != nil {
+				t.Fatalf("next day: %v", err)
 			}
 			s.Policies = fixedPolicy{ledger.Policy{Send: ledger.Permission{Next: "basic"}}}
 			_, err = s.Transfer(ctx, ledger.TransferInput{From: "usr_a", To: "usr_b", Asset: "CNY", Amount: "1"})
@@ -445,6 +450,71 @@ func TestLedgerReverseFreezeStatementEvents(t *testing.T) {
 			var ie *ledger.InvariantError
 			if !errors.As(err, &ie) || ie.Account != "c:usr_b:CNY" {
 				t.Fatalf("verify after tampering: %v", err)
+			}
+		})
+	}
+}
+
+// TestLedgerReplicas: two servers (two database handles, two services with
+// their own committers) on one database move money from one account at
+// once; the locks, not the process, keep it right.
+func TestLedgerReplicas(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			dsn := sqltest.DSN(t, engine)
+			var svcs []*ledger.Service
+			for i := range 2 {
+				db, err := sqlstore.Open(context.Background(), dsn, sqltest.Keyring(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				if err := db.Migrate(context.Background(), nil); err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					for _, u := range []string{"usr_a", "usr_b", "usr_c"} {
+						addUser(t, db, u)
+					}
+				}
+				s := ledger.NewService(db.Ledger(nil), ledger.Config{Committers: 2})
+				t.Cleanup(s.Close)
+				svcs = append(svcs, s)
+			}
+			deposit(t, svcs[0], "usr_a", "20", "bank-1")
+			// 30 keys, each sent to both replicas at once: 20 can be paid.
+			results := make([]string, 60)
+			var wg sync.WaitGroup
+			for i := range 60 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					k := i % 30
+					r, err := svcs[i/30].Transfer(context.Background(), ledger.TransferInput{From: "usr_a", To: []string{"usr_b", "usr_c"}[k%2],
+						Asset: "CNY", Amount: "1", IdemKey: fmt.Sprint("k", k)})
+					switch {
+					case err == nil:
+						results[i] = r.Tx.ID
+					case errs.Is(err, "INSUFFICIENT_FUNDS"):
+						results[i] = "poor"
+					default:
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			paid := 0
+			for k := range 30 {
+				if results[k] != results[k+30] {
+					t.Fatalf("key %d answered %q and %q", k, results[k], results[k+30])
+				}
+				if results[k] != "poor" {
+					paid++
+				}
+			}
+			r := verify(t, svcs[1])
+			if b := balance(t, svcs[1], "usr_a"); paid != 20 || b.Balance != 0 || r.Transactions != 21 {
+				t.Fatalf("payer %+v, %d paid, %d transactions", b, paid, r.Transactions)
 			}
 		})
 	}

@@ -3,13 +3,25 @@
 -- an asset's smallest unit. Accounts: "c:<user>:<asset>" for customers,
 -- "s:<kind>:<asset>" for the system's deposits, withdrawals and fees.
 -- balance is the sum of the account's postings; held the open holds.
+-- The send_*/withdraw_* columns count what the customer sent and withdrew
+-- in the current day ("d:2026-12-03") and month ("m:2026-12") of the
+-- limits' time zone: changed under the row's lock in the transaction that
+-- moves the money, so concurrent requests cannot exceed a limit.
 CREATE TABLE wallet_accounts (
-    id         TEXT PRIMARY KEY,
-    user_id    TEXT NOT NULL DEFAULT '',
-    asset      TEXT NOT NULL,
-    balance    BIGINT NOT NULL DEFAULT 0,
-    held       BIGINT NOT NULL DEFAULT 0,
-    updated_at TIMESTAMPTZ NOT NULL
+    id                    TEXT PRIMARY KEY,
+    user_id               TEXT NOT NULL DEFAULT '',
+    asset                 TEXT NOT NULL,
+    balance               BIGINT NOT NULL DEFAULT 0,
+    held                  BIGINT NOT NULL DEFAULT 0,
+    send_day              TEXT NOT NULL DEFAULT '',
+    send_day_amount       BIGINT NOT NULL DEFAULT 0,
+    send_month            TEXT NOT NULL DEFAULT '',
+    send_month_amount     BIGINT NOT NULL DEFAULT 0,
+    withdraw_day          TEXT NOT NULL DEFAULT '',
+    withdraw_day_amount   BIGINT NOT NULL DEFAULT 0,
+    withdraw_month        TEXT NOT NULL DEFAULT '',
+    withdraw_month_amount BIGINT NOT NULL DEFAULT 0,
+    updated_at            TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX wallet_accounts_user ON wallet_accounts (user_id);
 
@@ -36,16 +48,18 @@ CREATE UNIQUE INDEX wallet_transactions_deposit_ref ON wallet_transactions (sour
 CREATE UNIQUE INDEX wallet_transactions_reversal ON wallet_transactions (reversal_of) WHERE reversal_of <> '';
 CREATE INDEX wallet_transactions_request ON wallet_transactions (request_ref) WHERE request_ref <> '';
 
+-- No foreign keys and no index by account: each costs a lookup per posting
+-- on the hot path; `veriwallet ledger verify` checks that every posting's
+-- account exists and that balances are the sums of their postings.
 CREATE TABLE wallet_postings (
     seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    tx_id      TEXT NOT NULL REFERENCES wallet_transactions (id),
-    account_id TEXT NOT NULL REFERENCES wallet_accounts (id),
+    tx_id      TEXT NOT NULL,
+    account_id TEXT NOT NULL,
     user_id    TEXT NOT NULL DEFAULT '',
     asset      TEXT NOT NULL,
     amount     BIGINT NOT NULL
 );
 CREATE INDEX wallet_postings_user ON wallet_postings (user_id, seq) WHERE user_id <> '';
-CREATE INDEX wallet_postings_account ON wallet_postings (account_id);
 CREATE INDEX wallet_postings_tx ON wallet_postings (tx_id);
 
 -- Holds (withdrawals): open until captured, released or expired, once.
@@ -71,18 +85,6 @@ CREATE TABLE wallet_users (
     reason     TEXT NOT NULL DEFAULT '',
     actor      TEXT NOT NULL DEFAULT '',
     updated_at TIMESTAMPTZ NOT NULL
-);
-
--- What a user sent or withdrew per asset in a day ("d:2026-12-03") or a
--- month ("m:2026-12"), in the limits' time zone; changed under the
--- account's lock in the transaction that moves the money.
-CREATE TABLE wallet_usage (
-    user_id TEXT NOT NULL,
-    asset   TEXT NOT NULL,
-    dir     TEXT NOT NULL,
-    period  TEXT NOT NULL,
-    amount  BIGINT NOT NULL,
-    PRIMARY KEY (user_id, asset, dir, period)
 );
 
 -- Idempotency keys of money writes, per principal, with their result
@@ -112,7 +114,6 @@ CREATE TABLE wallet_events (
 -- +goose Down
 DROP TABLE wallet_events;
 DROP TABLE wallet_idempotency;
-DROP TABLE wallet_usage;
 DROP TABLE wallet_users;
 DROP TABLE wallet_holds;
 DROP TABLE wallet_postings;
