@@ -23,6 +23,7 @@ import (
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
 // wired is the opened configuration, keys and database.
@@ -130,6 +131,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DocumentQuota: &document.Quota{MaxDocuments: a.cfg.DocumentQuota, MaxBytes: a.cfg.DocumentQuotaBytes},
 		RefusedTTL:    a.cfg.RefusedDocumentTTL,
 		Wallet:        ledger.Config{Assets: assets, HoldTTL: a.cfg.WithdrawalHoldTTL}}
+	if a.cfg.AMLRulesFile != "" {
+		b, err := os.ReadFile(a.cfg.AMLRulesFile)
+		if err != nil {
+			return fmt.Errorf("aml-rules: %w", err)
+		}
+		aml, err := wallet.ParseAMLConfig(b, assets)
+		if err != nil {
+			return fmt.Errorf("aml-rules %s: %w", a.cfg.AMLRulesFile, err)
+		}
+		opts.AML = &aml
+	}
 	if testOptions != nil {
 		testOptions(&opts)
 	}

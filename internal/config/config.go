@@ -57,6 +57,7 @@ type Config struct {
 	// The wallet (issue 12; parsed in wallet.go).
 	WalletAssets      string        // extra assets "CODE:decimals,…" beside CNY, USD, USDT
 	WithdrawalHoldTTL time.Duration // an uncompleted withdrawal's hold is released after this
+	AMLRulesFile      string        // JSON AML rule thresholds over the defaults; empty: the defaults
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -103,6 +104,7 @@ var Settings = []Setting{
 	// The wallet (issue 12).
 	{"wallet-assets", "VERIWALLET_WALLET_ASSETS", "(CNY:2,USD:2,USDT:6)", "more wallet assets as CODE:decimals, comma-separated (EUR:2,BTC:8), added to the built-in ones", false},
 	{"withdrawal-hold-ttl", "VERIWALLET_WITHDRAWAL_HOLD_TTL", "168h", "a withdrawal not completed or cancelled within this is released by the expiry job", false},
+	{"aml-rules", "VERIWALLET_AML_RULES_FILE", "(built-in thresholds)", "JSON file with the AML monitoring thresholds (keys absent keep their default)", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -160,6 +162,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	c.LogLevel = str("log-level", "info")
 	c.LogFormat = str("log-format", "json")
 	c.LevelsFile = str("levels", "")
+	c.AMLRulesFile = str("aml-rules", "")
 	c.SMSURL = str("sms-url", "")
 	c.SMSSecret = str("sms-secret", "")
 	c.TermsVersion = str("terms-version", "2026-11-01")

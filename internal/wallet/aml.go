@@ -100,7 +100,8 @@ func DefaultAMLConfig() AMLConfig {
 	}
 }
 
-// ParseAMLConfig reads a JSON rules file over the defaults (keys absent
+// ParseAMLConfig reads a JSON rules file over the defaults (an asset listed
+// under "assets" replaces that asset's thresholds; other keys absent
 // keep their default; unknown keys are an error) and checks it against
 // the assets. Errors: Invalid AML_CONFIG_INVALID.
 func ParseAMLConfig(data []byte, assets ledger.Assets) (AMLConfig, error) {

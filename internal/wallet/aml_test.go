@@ -128,3 +128,19 @@ func TestWalletWebhookEventsKnown(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAMLConfig(t *testing.T) {
+	c, err := ParseAMLConfig([]byte(`{"velocity_count": 5, "assets": {"CNY": {"large": "1000"}}}`), ledger.DefaultAssets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.VelocityCount != 5 || c.StructuringCount != 3 || c.Assets["CNY"].Large != "1000" || c.Assets["USD"].Large != "7000" {
+		t.Fatalf("config: %+v", c)
+	}
+	for _, bad := range []string{`{"velocity": 5}`, `{"velocity_count": 1}`, `{"assets": {"CNY": {"large": "-3"}}}`,
+		`{"structuring_margin": 1.5}`, `{"lookback": "1h"}`, `not json`} {
+		if _, err := ParseAMLConfig([]byte(bad), ledger.DefaultAssets()); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
