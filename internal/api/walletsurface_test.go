@@ -139,6 +139,16 @@ func TestWalletSurface(t *testing.T) {
 				t.Fatalf("unknown %d %s / unverified %d %s", unknown.status, unknown.raw, unverified.status, unverified.raw)
 			}
 
+			// Look-ups are throttled per caller (30 an hour), found or not.
+			for i := 0; i < 30; i++ {
+				if r := do(t, srv, "GET", "/api/v1/wallet/payees?to="+urlq(fmt.Sprintf("n%d@example.com", i)), tc, ""); r.status != 404 {
+					t.Fatalf("look-up %d: %d %s", i, r.status, r.raw)
+				}
+			}
+			if r := do(t, srv, "GET", "/api/v1/wallet/payees?to=a@example.com", tc, ""); r.status != 429 || r.code() != "PAYEE_LOOKUPS_THROTTLED" || r.header.Get("Retry-After") == "" {
+				t.Fatalf("31st look-up: %d %s", r.status, r.raw)
+			}
+
 			// A receive code with a fixed amount, paid in one step.
 			r := do(t, srv, "POST", "/api/v1/wallet/payment-requests", tb, `{"asset":"CNY","amount":"12.5","memo":"午饭"}`)
 			if r.status != 201 {
