@@ -27,7 +27,9 @@ func TestLedgerSurvivesKill(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			dir := t.TempDir()
 			dsn := filepath.Join(dir, "veriwallet.db")
-			var env []string
+			// The ledger alone: these customers are not verified and have
+			// no payment password (internal/api tests those checks).
+			env := []string{"VERIWALLET_INSECURE_WALLET_UNCHECKED=1"}
 			if engine == sqlstore.Postgres {
 				dsn = sqltest.DSN(t, engine)
 				env = append(env, "VERIWALLET_DB="+dsn)

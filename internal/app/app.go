@@ -61,10 +61,14 @@ type Options struct {
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
 
 	// The wallet (issue 12).
-	Wallet      ledger.Config     // zero: the defaults (CNY, USD, USDT; limits in UTC+8)
-	AML         *wallet.AMLConfig // nil: wallet.DefaultAMLConfig
-	OutboxEvery time.Duration     // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
-	ExpiryEvery time.Duration     // how often expired holds are released (0: 30 s)
+	Wallet ledger.Config     // zero: the defaults (CNY, USD, USDT; limits in UTC+8)
+	AML    *wallet.AMLConfig // nil: wallet.DefaultAMLConfig
+	// WalletUnchecked leaves out the payment password and the level
+	// policies (limits): tests and benchmarks of the ledger alone, never
+	// production.
+	WalletUnchecked bool
+	OutboxEvery     time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
+	ExpiryEvery     time.Duration // how often expired holds are released (0: 30 s)
 }
 
 // App is the wired application.

@@ -23,7 +23,10 @@ func (a *App) walletSurface(o Options, levels verification.Levels) (*api.WalletS
 			*wallet.Verified
 		}{a.Accounts, verified}}
 	payees := &wallet.Payees{Users: o.DB.Accounts(), Verified: verified, Lookups: store, Now: o.Now}
-	a.Wallet.Passwords, a.Wallet.Policies, a.Wallet.Payees = pins, policies, payees
+	a.Wallet.Payees = payees
+	if !o.WalletUnchecked {
+		a.Wallet.Passwords, a.Wallet.Policies = pins, policies
+	}
 	aml := wallet.DefaultAMLConfig()
 	if o.AML != nil {
 		aml = *o.AML
