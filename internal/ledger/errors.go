@@ -61,6 +61,7 @@ type Detail struct {
 	Link      string `json:"link,omitempty"`
 }
 
+// Error implements error (the detail travels as an error's cause).
 func (d *Detail) Error() string {
 	return "refusal detail: " + d.Window + " " + d.Remaining + " " + d.Level
 }
