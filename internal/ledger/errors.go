@@ -22,7 +22,6 @@ var (
 
 	ErrInsufficientFunds = errs.New(errs.Conflict, "INSUFFICIENT_FUNDS", "The available balance is not enough for this amount.", "可用余额不足。")
 	ErrAccountFrozen     = errs.New(errs.Permission, "ACCOUNT_FROZEN", "This wallet is frozen: it can receive money but not send or withdraw. Contact support.", "该钱包已被冻结：可以收款，但不能付款或提现。请联系客服。")
-	ErrPayeeFrozen       = errs.New(errs.Conflict, "PAYEE_UNAVAILABLE", "This customer cannot receive payments now.", "该收款人暂时无法收款。")
 	ErrIdempotencyReused = errs.New(errs.Conflict, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request.", "该 Idempotency-Key 已用于另一个请求。")
 	ErrTxNotFound        = errs.New(errs.NotFound, "TRANSACTION_NOT_FOUND", "No such transaction.", "交易不存在。")
 	ErrHoldNotFound      = errs.New(errs.NotFound, "WITHDRAWAL_NOT_FOUND", "No such withdrawal.", "提现记录不存在。")
@@ -62,6 +61,7 @@ type Detail struct {
 	Link      string `json:"link,omitempty"`
 }
 
+// Error implements error (the detail travels as an error's cause).
 func (d *Detail) Error() string {
 	return "refusal detail: " + d.Window + " " + d.Remaining + " " + d.Level
 }

@@ -293,6 +293,7 @@ type InvariantError struct {
 	Problem string
 }
 
+// Error names the broken transaction or account and what is wrong.
 func (e *InvariantError) Error() string {
 	if e.TxID != "" {
 		return "transaction " + e.TxID + ": " + e.Problem
