@@ -22,7 +22,7 @@ func (a *App) walletSurface(o Options, levels verification.Levels) (*api.WalletS
 			*identity.Service
 			*wallet.Verified
 		}{a.Accounts, verified}}
-	payees := &wallet.Payees{Users: o.DB.Accounts(), Verified: verified, Lookups: store, Now: o.Now}
+	payees := &wallet.Payees{Users: o.DB.Accounts(), Verified: verified, Lookups: store, Approved: store, Now: o.Now}
 	a.Wallet.Payees = payees
 	if !o.WalletUnchecked {
 		a.Wallet.Passwords, a.Wallet.Policies = pins, policies

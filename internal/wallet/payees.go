@@ -10,6 +10,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/idrules"
 	"github.com/veriwallet/veriwallet/internal/ledger"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // Users finds accounts (identity.Store, as *sqlstore.Accounts implements it).
@@ -47,6 +48,9 @@ type Payees struct {
 	Users    Users
 	Verified *Verified
 	Lookups  LookupStore
+	// Approved, when set, tells a transfer whether a payee found by email
+	// or phone is verified without decrypting their case.
+	Approved ApprovedLevels
 	Limit    LookupLimit // zero: DefaultLookupLimit
 	Now      func() time.Time
 }
@@ -105,7 +109,7 @@ func (p *Payees) take(ctx context.Context, payer string) error {
 // NotFound PAYEE_NOT_FOUND (also for an unverified customer found by email
 // or phone); TooMany PAYEE_LOOKUPS_THROTTLED.
 func (p *Payees) Resolve(ctx context.Context, to string) (string, error) {
-	pe, err := p.find(ctx, to, payerOf(ctx))
+	pe, err := p.find(ctx, to, payerOf(ctx), false)
 	if err != nil {
 		return "", err
 	}
@@ -115,10 +119,12 @@ func (p *Payees) Resolve(ctx context.Context, to string) (string, error) {
 // Lookup is Resolve with the masked name, for the payer to check before
 // confirming; every look-up by the payer counts. Errors: as Resolve.
 func (p *Payees) Lookup(ctx context.Context, payer, to string) (*Payee, error) {
-	return p.find(ctx, to, payer)
+	return p.find(ctx, to, payer, true)
 }
 
-func (p *Payees) find(ctx context.Context, to, payer string) (*Payee, error) {
+// find resolves to; withName also reads the masked name (decrypting the
+// payee's verified case), which a transfer does not need.
+func (p *Payees) find(ctx context.Context, to, payer string, withName bool) (*Payee, error) {
 	to = strings.TrimSpace(to)
 	if to == "" || len(to) > 200 {
 		return nil, ledger.ErrPayeeRequired
@@ -156,7 +162,21 @@ func (p *Payees) find(ctx context.Context, to, payer string) (*Payee, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, ok, err := p.Verified.MaskedName(ctx, u.ID)
+	var name string
+	var ok bool
+	switch {
+	case withName:
+		name, ok, err = p.Verified.MaskedName(ctx, u.ID)
+	case byID:
+		ok = true // by id, anyone may be paid: no need to look further
+	case p.Approved != nil:
+		var ls []verification.Level
+		ls, err = p.Approved.ApprovedLevels(ctx, u.ID)
+		ok = len(ls) > 0
+	default:
+		_, rank, e := p.Verified.Best(ctx, u.ID)
+		ok, err = rank >= 0, e
+	}
 	if err != nil {
 		return nil, err
 	}
