@@ -264,15 +264,19 @@ func (l *Ledger) query(ctx context.Context, tx *sql.Tx, pg string, pgArgs []any,
 // insert writes rows into table. PostgreSQL: one INSERT … SELECT FROM
 // unnest of one array per column (types are the columns' PostgreSQL
 // types); SQLite: a prepared one-row INSERT per row.
-func (l *Ledger) insert(ctx context.Context, tx *sql.Tx, table string, cols, types []string, rows [][]any, tail string) error {
+func (l *Ledger) insert(ctx context.Context, tx *sql.Tx, w *pgWrites, table string, cols, types []string, rows [][]any, tail string) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	if l.db.Engine == Postgres {
 		arrays := make([]any, len(cols))
 		casts := make([]string, len(cols))
+		off := 0
+		if w != nil {
+			off = len(w.args)
+		}
 		for j, typ := range types {
-			casts[j] = fmt.Sprintf("$%d::%s[]", j+1, typ)
+			casts[j] = fmt.Sprintf("$%d::%s[]", off+j+1, typ)
 			switch typ {
 			case "text":
 				a := make([]string, len(rows))
@@ -296,7 +300,12 @@ func (l *Ledger) insert(ctx context.Context, tx *sql.Tx, table string, cols, typ
 				return fmt.Errorf("ledger insert: type %s", typ)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) SELECT * FROM unnest(`+strings.Join(casts, ", ")+`)`+tail, arrays...)
+		q := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) SELECT * FROM unnest(` + strings.Join(casts, ", ") + `)` + tail
+		if w != nil {
+			w.add(q, arrays...)
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, q, arrays...)
 		return err
 	}
 	s, err := l.stmt(ctx, tx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+params(1, len(cols))+`)`+tail)
@@ -309,6 +318,27 @@ func (l *Ledger) insert(ctx context.Context, tx *sql.Tx, table string, cols, typ
 		}
 	}
 	return nil
+}
+
+// pgWrites collects a batch's writes on PostgreSQL into one statement of
+// data-modifying CTEs: one round trip instead of one per table.
+type pgWrites struct {
+	parts []string
+	args  []any
+}
+
+// add appends a statement whose placeholders start after the args so far.
+func (w *pgWrites) add(q string, args ...any) {
+	w.parts = append(w.parts, fmt.Sprintf("w%d AS (%s)", len(w.parts), q))
+	w.args = append(w.args, args...)
+}
+
+func (w *pgWrites) exec(ctx context.Context, tx *sql.Tx) error {
+	if len(w.parts) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `WITH `+strings.Join(w.parts, ",\n")+` SELECT 1`, w.args...)
+	return err
 }
 
 func keys1(vals []string) [][]any {
@@ -334,18 +364,22 @@ func keys2(set map[[2]string]bool) ([][]any, []string, []string) {
 // database's write lock) and loads them.
 func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State, ids []string, now time.Time) error {
 	day, month := ledger.Periods(now, l.loc)
-	return l.query(ctx, tx, `SELECT `+accountCols+` FROM wallet_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-		[]any{ids}, `SELECT `+accountCols+` FROM wallet_accounts WHERE id = $1`, keys1(ids), func(rows *sql.Rows) error {
+	return l.query(ctx, tx, `SELECT `+accountCols+` FROM wallet_accounts a WHERE a.id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
+		[]any{ids}, `SELECT `+accountCols+` FROM wallet_accounts a WHERE a.id = $1`, keys1(ids), func(rows *sql.Rows) error {
 			var a ledger.AccountState
 			var u [4]struct {
 				period string
 				amount int64
 			}
+			var frozen bool
 			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held, &u[0].period, &u[0].amount, &u[1].period, &u[1].amount,
-				&u[2].period, &u[2].amount, &u[3].period, &u[3].amount); err != nil {
+				&u[2].period, &u[2].amount, &u[3].period, &u[3].amount, &frozen); err != nil {
 				return err
 			}
 			st.Accounts[a.ID] = &a
+			if a.UserID != "" {
+				st.Frozen[a.UserID] = frozen
+			}
 			l.known.Store(a.ID, true)
 			// Only the current windows count; older ones are over.
 			for i, w := range [4][2]string{{"send", day}, {"send", month}, {"withdraw", day}, {"withdraw", month}} {
@@ -361,40 +395,22 @@ func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State,
 // and what the customer sent and withdrew in the current day and month of
 // the limits' time zone (kept on the row the transfer locks anyway, so
 // limits cost no extra reads or writes).
-const accountCols = `id, user_id, asset, balance, held, send_day, send_day_amount, send_month, send_month_amount,
-	withdraw_day, withdraw_day_amount, withdraw_month, withdraw_month_amount`
+// The user's freeze comes with it: every operation a freeze stops locks
+// the user's account, and SetFrozen takes those locks too.
+const accountCols = `a.id, a.user_id, a.asset, a.balance, a.held, a.send_day, a.send_day_amount, a.send_month, a.send_month_amount,
+	a.withdraw_day, a.withdraw_day_amount, a.withdraw_month, a.withdraw_month_amount,
+	COALESCE((SELECT u.frozen FROM wallet_users u WHERE u.user_id = a.user_id AND a.user_id <> ''), FALSE)`
 
 // loadState reads, under the accounts' locks, what the ops decide on:
 // freezes, limit usage, booked deposits, reversals and idempotency keys.
 func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, ops []*ledger.Op, now time.Time) error {
-	var users []string
 	refs, idem := map[[2]string]bool{}, map[[2]string]bool{}
 	for _, op := range ops {
-		users = append(users, op.Users()...)
 		if op.Kind == ledger.OpDeposit {
 			refs[[2]string{op.Source, op.Reference}] = true
 		}
 		if op.IdemKey != "" {
 			idem[[2]string{op.Principal, op.IdemKey}] = true
-		}
-		if h := st.Holds[op.HoldID]; h != nil {
-			users = append(users, h.UserID)
-		}
-	}
-	users = uniq(users)
-	if len(users) > 0 {
-		err := l.query(ctx, tx, `SELECT user_id, frozen FROM wallet_users WHERE user_id = ANY($1::text[])`, []any{users},
-			`SELECT user_id, frozen FROM wallet_users WHERE user_id = $1`, keys1(users), func(rows *sql.Rows) error {
-				var u string
-				var f bool
-				if err := rows.Scan(&u, &f); err != nil {
-					return err
-				}
-				st.Frozen[u] = f
-				return nil
-			})
-		if err != nil {
-			return err
 		}
 	}
 	if len(refs) > 0 {
@@ -448,6 +464,10 @@ func (l *Ledger) loadState(ctx context.Context, tx *sql.Tx, st *ledger.State, op
 
 // write stores the batch's effects.
 func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now time.Time) error {
+	var w *pgWrites
+	if l.db.Engine == Postgres {
+		w = &pgWrites{}
+	}
 	var txs, posts [][]any
 	for _, t := range st.NewTxs {
 		txs = append(txs, []any{t.ID, t.Type, t.Asset, t.Amount, t.From, t.To, t.Memo, t.Source, t.Reference, t.RequestRef,
@@ -456,12 +476,12 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 			posts = append(posts, []any{t.ID, p.Account, p.UserID, p.Asset, p.Amount})
 		}
 	}
-	if err := l.insert(ctx, tx, "wallet_transactions",
+	if err := l.insert(ctx, tx, w, "wallet_transactions",
 		[]string{"id", "type", "asset", "amount", "from_user", "to_user", "memo", "source", "reference", "request_ref", "hold_id", "reversal_of", "actor", "reason", "created_at"},
 		[]string{"text", "text", "text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"}, txs, ""); err != nil {
 		return err
 	}
-	if err := l.insert(ctx, tx, "wallet_postings", []string{"tx_id", "account_id", "user_id", "asset", "amount"},
+	if err := l.insert(ctx, tx, w, "wallet_postings", []string{"tx_id", "account_id", "user_id", "asset", "amount"},
 		[]string{"text", "text", "text", "text", "bigint"}, posts, ""); err != nil {
 		return err
 	}
@@ -491,14 +511,13 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 				sd[i], sm[i] = usage(a, "send", day), usage(a, "send", month)
 				wd[i], wm[i] = usage(a, "withdraw", day), usage(a, "withdraw", month)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $8,
-				send_day = $9, send_day_amount = v.sd, send_month = $10, send_month_amount = v.sm,
-				withdraw_day = $9, withdraw_day_amount = v.wd, withdraw_month = $10, withdraw_month_amount = v.wm
-				FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
-				AS v (id, balance, held, sd, sm, wd, wm) WHERE wallet_accounts.id = v.id`,
-				ids, bals, helds, sd, sm, wd, wm, now, day, month); err != nil {
-				return err
-			}
+			o := len(w.args)
+			w.add(fmt.Sprintf(`UPDATE wallet_accounts SET balance = v.balance, held = v.held, updated_at = $%[8]d,
+				send_day = $%[9]d, send_day_amount = v.sd, send_month = $%[10]d, send_month_amount = v.sm,
+				withdraw_day = $%[9]d, withdraw_day_amount = v.wd, withdraw_month = $%[10]d, withdraw_month_amount = v.wm
+				FROM unnest($%[1]d::text[], $%[2]d::bigint[], $%[3]d::bigint[], $%[4]d::bigint[], $%[5]d::bigint[], $%[6]d::bigint[], $%[7]d::bigint[])
+				AS v (id, balance, held, sd, sm, wd, wm) WHERE wallet_accounts.id = v.id`, o+1, o+2, o+3, o+4, o+5, o+6, o+7, o+8, o+9, o+10),
+				ids, bals, helds, sd, sm, wd, wm, now, day, month)
 		} else {
 			s, err := l.stmt(ctx, tx, `UPDATE wallet_accounts SET balance = $1, held = $2, updated_at = $3,
 				send_day = $4, send_day_amount = $5, send_month = $6, send_month_amount = $7,
@@ -526,7 +545,7 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 			rows = append(rows, []any{h.ID, h.UserID, h.Asset, h.Amount, h.Captured, h.Status, h.Destination, h.TxID,
 				ts(h.ExpiresAt), ts(h.CreatedAt), ts(h.UpdatedAt)})
 		}
-		if err := l.insert(ctx, tx, "wallet_holds",
+		if err := l.insert(ctx, tx, w, "wallet_holds",
 			[]string{"id", "user_id", "asset", "amount", "captured", "status", "destination", "tx_id", "expires_at", "created_at", "updated_at"},
 			[]string{"text", "text", "text", "bigint", "bigint", "text", "text", "text", "timestamptz", "timestamptz", "timestamptz"}, rows,
 			` ON CONFLICT (id) DO UPDATE SET captured = excluded.captured, status = excluded.status, tx_id = excluded.tx_id,
@@ -538,7 +557,7 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 	for _, r := range st.NewIdem {
 		idem = append(idem, []any{r.Principal, r.Key, r.Hash, ledger.MarshalStored(r.Result), now})
 	}
-	if err := l.insert(ctx, tx, "wallet_idempotency", []string{"principal", "key", "hash", "result", "created_at"},
+	if err := l.insert(ctx, tx, w, "wallet_idempotency", []string{"principal", "key", "hash", "result", "created_at"},
 		[]string{"text", "text", "text", "text", "timestamptz"}, idem, ""); err != nil {
 		return err
 	}
@@ -546,8 +565,14 @@ func (l *Ledger) write(ctx context.Context, tx *sql.Tx, st *ledger.State, now ti
 	for _, e := range st.Events {
 		evs = append(evs, []any{e.TxID, e.HoldID, e.Type, strings.Join(e.UserIDs, ","), e.Asset, e.Amount, now})
 	}
-	return l.insert(ctx, tx, "wallet_events", []string{"tx_id", "hold_id", "type", "user_ids", "asset", "amount", "created_at"},
-		[]string{"text", "text", "text", "text", "text", "bigint", "timestamptz"}, evs, "")
+	if err := l.insert(ctx, tx, w, "wallet_events", []string{"tx_id", "hold_id", "type", "user_ids", "asset", "amount", "created_at"},
+		[]string{"text", "text", "text", "text", "text", "bigint", "timestamptz"}, evs, ""); err != nil {
+		return err
+	}
+	if w != nil {
+		return w.exec(ctx, tx)
+	}
+	return nil
 }
 
 // ExpiredHolds implements ledger.Store.
