@@ -197,6 +197,10 @@ func TestWalletSurface(t *testing.T) {
 				t.Fatalf("transfer by phone: %d %s", r.status, r.raw)
 			}
 
+			if r := do(t, srv, "POST", "/api/v1/wallet/transfers", ta, `{"to":"usr_nobody","asset":"CNY","amount":"1","payment_password":"385912"}`); r.status != 404 || r.code() != "PAYEE_NOT_FOUND" {
+				t.Fatalf("transfer to an unknown id: %d %s", r.status, r.raw)
+			}
+
 			// The statement CSV: BOM, decimal amounts, Chinese headers and memo.
 			csv := do(t, srv, "GET", "/api/v1/wallet/statement.csv", ta, "", "Accept-Language", "zh-CN")
 			if csv.status != 200 || !strings.HasPrefix(csv.raw, "\ufeff时间,交易号") || !strings.Contains(csv.raw, ",-12.50,") ||

@@ -389,3 +389,13 @@ func (w *Wallet) Alerts(ctx context.Context, f wallet.AlertFilter) ([]wallet.Ale
 	}
 	return out, translate(rows.Err())
 }
+
+// CustomerExists implements wallet.CustomerChecker.
+func (w *Wallet) CustomerExists(ctx context.Context, userID string) (bool, error) {
+	var one int
+	err := w.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1 AND role = 'customer'`, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, translate(err)
+}

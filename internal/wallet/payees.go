@@ -19,6 +19,12 @@ type Users interface {
 	UserByID(ctx context.Context, id string) (*identity.User, error)
 }
 
+// CustomerChecker tells whether a customer account exists (sqlstore.Wallet
+// implements it).
+type CustomerChecker interface {
+	CustomerExists(ctx context.Context, userID string) (bool, error)
+}
+
 // LookupStore counts payee look-ups per user. sqlstore implements it.
 type LookupStore interface {
 	// TakeLookup records a look-up by userID at at unless the user made
@@ -145,6 +151,18 @@ func (p *Payees) find(ctx context.Context, to, payer string, withName bool) (*Pa
 	case strings.HasPrefix(to, "usr_"):
 		// User ids are random: not worth counting against enumeration.
 		byID = true
+		if ce, ok := p.Approved.(CustomerChecker); ok && !withName {
+			// A transfer needs only to know the customer exists: one
+			// indexed read, nothing to decrypt.
+			found, err := ce.CustomerExists(ctx, to)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				return nil, ledger.ErrPayeeNotFound
+			}
+			return &Payee{UserID: to}, nil
+		}
 		u, err = p.Users.UserByID(ctx, to)
 	default:
 		ph, rs := idrules.ParsePhone(to, "CN")
