@@ -197,6 +197,10 @@ func TestWalletSurface(t *testing.T) {
 				t.Fatalf("transfer by phone: %d %s", r.status, r.raw)
 			}
 
+			if r := do(t, srv, "POST", "/api/v1/wallet/transfers", tc, `{"to":"`+a+`","asset":"CNY","amount":"1","payment_password":"385912"}`); r.status != 403 ||
+				r.code() != "VERIFICATION_REQUIRED" || !strings.Contains(r.message(), "/verify") {
+				t.Fatalf("unverified payer: %d %s", r.status, r.raw)
+			}
 			if r := do(t, srv, "POST", "/api/v1/wallet/transfers", ta, `{"to":"usr_nobody","asset":"CNY","amount":"1","payment_password":"385912"}`); r.status != 404 || r.code() != "PAYEE_NOT_FOUND" {
 				t.Fatalf("transfer to an unknown id: %d %s", r.status, r.raw)
 			}

@@ -52,6 +52,9 @@ func TestPaymentPassword(t *testing.T) {
 			if err := pp.Check(ctx, "u1", "385912"); !errs.Is(err, "PAYMENT_PASSWORD_NOT_SET") {
 				t.Fatalf("before set: %v", err)
 			}
+			if err := (&wallet.PaymentPasswords{Store: db.Wallet(), Identity: fakeIdentity{false}, Key: key}).Check(ctx, "u1", "385912"); !errs.Is(err, "VERIFICATION_REQUIRED") {
+				t.Fatalf("unverified, no PIN: %v", err)
+			}
 			if err := (&wallet.PaymentPasswords{Store: db.Wallet(), Identity: fakeIdentity{false}, Key: key}).Set(ctx, "u1", "385912", "login-pw"); !errs.Is(err, "VERIFICATION_REQUIRED") {
 				t.Fatalf("unverified set: %v", err)
 			}

@@ -208,6 +208,7 @@ func (s *PaymentPasswords) IsSet(ctx context.Context, userID string) (bool, erro
 // Check checks the user's payment password (the ledger's PaymentPasswords).
 // A right one with no wrong tries pending is a read and an HMAC; anything
 // else goes through the store's serialised count. Errors: Permission
+// VERIFICATION_REQUIRED (no payment password and not verified),
 // PAYMENT_PASSWORD_NOT_SET, PAYMENT_PASSWORD_WRONG; TooMany
 // PAYMENT_PASSWORD_LOCKED (with RetryAfter); Invalid PAYMENT_PASSWORD_FORMAT.
 func (s *PaymentPasswords) Check(ctx context.Context, userID, pin string) error {
@@ -219,6 +220,10 @@ func (s *PaymentPasswords) Check(ctx context.Context, userID, pin string) error 
 	now := s.now()
 	st, err := s.Store.PaymentPassword(ctx, userID)
 	if errs.KindOf(err) == errs.NotFound {
+		// Unverified customers cannot set one: tell them what comes first.
+		if _, ok, verr := s.Identity.VerifiedBirthDate(ctx, userID); verr == nil && !ok {
+			return errNotVerified
+		}
 		return errPINNotSet
 	}
 	if err != nil {
