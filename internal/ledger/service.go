@@ -47,6 +47,7 @@ type Service struct {
 
 	queue   chan *Op
 	stop    chan struct{}
+	exited  chan struct{} // closed when the committers have returned
 	wg      sync.WaitGroup
 	startMu sync.Mutex
 	started bool
@@ -71,7 +72,8 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Committers <= 0 {
 		cfg.Committers = 1
 	}
-	return &Service{Store: store, cfg: cfg, queue: make(chan *Op, 4096), stop: make(chan struct{}), Log: slog.Default()}
+	return &Service{Store: store, cfg: cfg, queue: make(chan *Op, 4096), stop: make(chan struct{}),
+		exited: make(chan struct{}), Log: slog.Default()}
 }
 
 // Assets returns the assets the wallet knows.
@@ -110,6 +112,7 @@ func (s *Service) Close() {
 	if wasStarted && !wasClosed {
 		close(s.stop)
 		s.wg.Wait()
+		close(s.exited)
 	}
 }
 
@@ -211,7 +214,15 @@ func (s *Service) submit(ctx context.Context, op *Op) (*Result, error) {
 	case <-ctx.Done():
 		return nil, errs.New(errs.Unavailable, "CANCELED", "The request was cancelled or took too long. Please try again.", "请求已取消或超时，请重试。")
 	}
-	<-op.done // once queued, the answer comes from the commit
+	select { // once queued, the answer comes from the commit
+	case <-op.done:
+	case <-s.exited: // queued after the committers' last look
+		select {
+		case <-op.done:
+		default:
+			return nil, ErrUnavailable
+		}
+	}
 	if op.Err != nil {
 		return nil, op.Err
 	}

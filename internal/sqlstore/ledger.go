@@ -26,6 +26,53 @@ type Ledger struct {
 	// batch does not insert them again.
 	known sync.Map
 	stmts sync.Map // statement text → *sql.Stmt
+	// SQLite: the batches' own connection, with synchronous=FULL (see inTx).
+	connMu sync.Mutex
+	conn   *sql.Conn
+}
+
+// inTx runs a batch in one transaction. On SQLite it uses a connection of
+// its own set to synchronous=FULL: the rest of the application runs
+// synchronous=NORMAL (durable across a crash of the process, not of the
+// machine), while a wallet commit that a 2xx answers must survive a power
+// cut too; group commit makes that one fsync per batch.
+func (l *Ledger) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if l.db.Engine != SQLite {
+		return l.db.tx(ctx, fn)
+	}
+	l.connMu.Lock()
+	defer l.connMu.Unlock()
+	drop := func() {
+		if l.conn != nil {
+			_ = l.conn.Close()
+			l.conn = nil
+		}
+	}
+	if l.conn == nil {
+		c, err := l.db.Conn(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		if _, err := c.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+			_ = c.Close()
+			return translate(err)
+		}
+		l.conn = c
+	}
+	tx, err := l.conn.BeginTx(ctx, nil)
+	if err != nil {
+		drop()
+		return translate(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return translate(err)
+	}
+	if err := tx.Commit(); err != nil {
+		drop()
+		return translate(err)
+	}
+	return nil
 }
 
 // Ledger returns the wallet ledger on db; loc is the limit windows' time
@@ -124,7 +171,7 @@ func (l *Ledger) Apply(ctx context.Context, ops []*ledger.Op, now time.Time) (er
 			err = errs.Internalf("ledger apply: %v", r)
 		}
 	}()
-	err = l.db.tx(ctx, func(tx *sql.Tx) error {
+	err = l.inTx(ctx, func(tx *sql.Tx) error {
 		if err := l.lockAccounts(ctx, tx, st, accts, now); err != nil {
 			return err
 		}

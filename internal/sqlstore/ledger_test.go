@@ -144,6 +144,10 @@ func TestLedgerDepositOnceAndUnknownUser(t *testing.T) {
 				t.Fatalf("precision: %v", err)
 			}
 			verify(t, s)
+			s.Close() // a closed wallet answers, and does not hang
+			if _, err := s.Deposit(context.Background(), ledger.DepositInput{UserID: "usr_a", Asset: "CNY", Amount: "1", Reference: "late"}); !errs.Is(err, "WALLET_UNAVAILABLE") {
+				t.Fatalf("after close: %v", err)
+			}
 		})
 	}
 }
