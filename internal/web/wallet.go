@@ -452,3 +452,27 @@ func (wb *Web) levelTitle(name string, lang i18n.Lang) string {
 	}
 	return name
 }
+
+// walletNext reports whether p is a wallet page a login may return to:
+// /wallet, /wallet/<page> or /pay/<code> (letters and digits only, so that
+// nothing odd is echoed into the page).
+func walletNext(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/pay/")
+	if !ok {
+		if p == "/wallet" {
+			return true
+		}
+		if rest, ok = strings.CutPrefix(p, "/wallet/"); !ok {
+			return false
+		}
+	}
+	if rest == "" || len(rest) > 40 {
+		return false
+	}
+	for _, c := range rest {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
