@@ -70,9 +70,13 @@ type AMLConfig struct {
 	// within PassThroughWindow.
 	PassThroughRatio  float64               `json:"pass_through_ratio"`
 	PassThroughWindow verification.Duration `json:"pass_through_window"`
-	// Velocity: VelocityCount payments out within VelocityWindow.
+	// Velocity: VelocityCount payments out within VelocityWindow, and at
+	// least VelocityFactor times the customer's average per window over
+	// the Lookback before it (sudden: a customer who always pays this
+	// often is not flagged).
 	VelocityCount  int                   `json:"velocity_count"`
 	VelocityWindow verification.Duration `json:"velocity_window"`
+	VelocityFactor float64               `json:"velocity_factor"`
 	// New counterparties: paying NewCounterparties people in
 	// NewCounterpartyWindow never paid in the Lookback before it.
 	NewCounterparties     int                   `json:"new_counterparties"`
@@ -83,8 +87,9 @@ type AMLConfig struct {
 // DefaultAMLConfig: one transaction of 50,000 CNY (7,000 USD or USDT) or
 // more; 3 transactions in 24 h each within 10% under the 50,000 CNY
 // reporting threshold (the PBOC large-value cash report); 10,000 CNY or more
-// in and 80% of it out within an hour; 20 payments out in an hour; 10 new
-// payees in 24 h against the 30 days before.
+// in and 80% of it out within an hour; 20 payments out in an hour and five
+// times the customer's hourly average of the 30 days before; 10 new payees
+// in 24 h against the 30 days before.
 func DefaultAMLConfig() AMLConfig {
 	return AMLConfig{
 		Assets: map[string]AssetThresholds{
@@ -94,7 +99,7 @@ func DefaultAMLConfig() AMLConfig {
 		},
 		StructuringCount: 3, StructuringWindow: verification.Duration(24 * time.Hour), StructuringMargin: 0.1,
 		PassThroughRatio: 0.8, PassThroughWindow: verification.Duration(time.Hour),
-		VelocityCount: 20, VelocityWindow: verification.Duration(time.Hour),
+		VelocityCount: 20, VelocityWindow: verification.Duration(time.Hour), VelocityFactor: 5,
 		NewCounterparties: 10, NewCounterpartyWindow: verification.Duration(24 * time.Hour),
 		Lookback: verification.Duration(30 * 24 * time.Hour),
 	}
@@ -153,6 +158,8 @@ func (c AMLConfig) compile(assets ledger.Assets) (*rules, error) {
 		return nil, amlInvalid("counts must be at least 2")
 	case !(c.StructuringMargin > 0 && c.StructuringMargin < 1) || !(c.PassThroughRatio > 0 && c.PassThroughRatio <= 1):
 		return nil, amlInvalid("structuring_margin must be in (0, 1) and pass_through_ratio in (0, 1]")
+	case !(c.VelocityFactor >= 1):
+		return nil, amlInvalid("velocity_factor must be at least 1")
 	case c.StructuringWindow <= 0 || c.PassThroughWindow <= 0 || c.VelocityWindow <= 0 || c.NewCounterpartyWindow <= 0 || c.Lookback < c.NewCounterpartyWindow:
 		return nil, amlInvalid("windows must be positive and lookback at least new_counterparty_window")
 	}
@@ -229,8 +236,24 @@ func (r *rules) evaluate(trigger Activity, hist []Activity) []Alert {
 	}
 	outs := within(r.VelocityWindow, func(a Activity) bool { return a.Direction == "out" })
 	if len(outs) >= r.VelocityCount {
-		alert(RuleVelocity, trigger.UserID+":"+bucket(trigger.At, r.VelocityWindow), ids(outs),
-			map[string]any{"count": len(outs), "window": time.Duration(r.VelocityWindow).String()})
+		winStart := trigger.At.Add(-time.Duration(r.VelocityWindow))
+		// The usual rate: payments out per window over the part of the
+		// lookback the customer was active in (a new customer has none).
+		prior := 0
+		first := winStart
+		for _, h := range hist {
+			if h.Direction == "out" && !h.At.After(winStart) && h.At.After(trigger.At.Add(-time.Duration(r.Lookback))) {
+				prior++
+				if h.At.Before(first) {
+					first = h.At
+				}
+			}
+		}
+		avg := float64(prior) / max(1, float64(winStart.Sub(first))/float64(r.VelocityWindow))
+		if float64(len(outs)) >= r.VelocityFactor*avg {
+			alert(RuleVelocity, trigger.UserID+":"+bucket(trigger.At, r.VelocityWindow), ids(outs),
+				map[string]any{"count": len(outs), "window": time.Duration(r.VelocityWindow).String(), "usual_per_window": avg})
+		}
 	}
 	if trigger.Counterparty != "" {
 		winStart := trigger.At.Add(-time.Duration(r.NewCounterpartyWindow))

@@ -119,6 +119,21 @@ func TestAMLRulesQuietOnNormalActivity(t *testing.T) {
 	if got := runRules(t, miss); len(got) != 0 {
 		t.Fatalf("alerts on near misses: %+v", got)
 	}
+	// A busy shop pays out 25 times an hour, every hour, for a week: as
+	// usual, so not sudden (only its first hours, from nothing, are).
+	var shop []Activity
+	n = 0
+	for h := range 7 * 24 {
+		for i := range 25 {
+			n++
+			shop = append(shop, act(n, "out", 5, "supplier", time.Duration(h)*time.Hour+time.Duration(i)*2*time.Minute))
+		}
+	}
+	for _, al := range runRules(t, shop)[RuleVelocity] {
+		if al.CreatedAt.After(amlT0.Add(2 * time.Hour)) {
+			t.Fatalf("velocity fired on a steady shop after its first hours: %+v", al)
+		}
+	}
 }
 
 func TestWalletWebhookEventsKnown(t *testing.T) {
@@ -138,7 +153,7 @@ func TestParseAMLConfig(t *testing.T) {
 		t.Fatalf("config: %+v", c)
 	}
 	for _, bad := range []string{`{"velocity": 5}`, `{"velocity_count": 1}`, `{"assets": {"CNY": {"large": "-3"}}}`,
-		`{"structuring_margin": 1.5}`, `{"lookback": "1h"}`, `not json`} {
+		`{"structuring_margin": 1.5}`, `{"velocity_factor": 0.5}`, `{"lookback": "1h"}`, `not json`} {
 		if _, err := ParseAMLConfig([]byte(bad), ledger.DefaultAssets()); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
