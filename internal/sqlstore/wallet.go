@@ -278,10 +278,8 @@ func (w *Wallet) WithJobs(j WalletJobs) *Wallet { return &Wallet{db: w.db, jobs:
 var _ wallet.MonitorStore = (*Wallet)(nil)
 
 // HandleEvents implements wallet.MonitorStore.
-func (w *Wallet) HandleEvents(ctx context.Context, work []wallet.Work, history time.Duration, eval func(wallet.Activity, []wallet.Activity) []wallet.Alert) error {
+func (w *Wallet) HandleEvents(ctx context.Context, work []wallet.Work) error {
 	return w.db.tx(ctx, func(tx *sql.Tx) error {
-		var fresh []wallet.Activity
-		var oldest time.Time
 		for _, wk := range work {
 			res, err := tx.ExecContext(ctx, `INSERT INTO wallet_events_done (event_id, done_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`, wk.EventID, ts(w.db.now()))
 			if err != nil {
@@ -290,18 +288,11 @@ func (w *Wallet) HandleEvents(ctx context.Context, work []wallet.Work, history t
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // handled before a crash; its effects are in
 			}
-			if oldest.IsZero() || wk.At.Before(oldest) {
-				oldest = wk.At
-			}
 			for _, a := range wk.Activity {
-				res, err := tx.ExecContext(ctx, `INSERT INTO aml_activity (user_id, transaction_id, kind, direction, asset, amount, counterparty, at)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO aml_activity (user_id, transaction_id, kind, direction, asset, amount, counterparty, at)
 					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transaction_id, user_id, direction) DO NOTHING`,
-					a.UserID, a.TxID, a.Kind, a.Direction, a.Asset, a.Amount, a.Counterparty, ts(a.At))
-				if err != nil {
+					a.UserID, a.TxID, a.Kind, a.Direction, a.Asset, a.Amount, a.Counterparty, ts(a.At)); err != nil {
 					return err
-				}
-				if n, _ := res.RowsAffected(); n > 0 {
-					fresh = append(fresh, a)
 				}
 			}
 			if wk.Webhook != "" && w.jobs != nil {
@@ -310,29 +301,9 @@ func (w *Wallet) HandleEvents(ctx context.Context, work []wallet.Work, history t
 				}
 			}
 		}
-		if !oldest.IsZero() {
+		if len(work) > 0 && work[0].EventID%100 == 0 { // now and then
 			if _, err := tx.ExecContext(ctx, `DELETE FROM wallet_events_done WHERE done_at < $1`, ts(w.db.now().Add(-7*24*time.Hour))); err != nil {
 				return err
-			}
-		}
-		hist := map[string][]wallet.Activity{}
-		for _, a := range fresh {
-			h, ok := hist[a.UserID]
-			if !ok {
-				var err error
-				if h, err = activityOf(ctx, tx, a.UserID, a.At.Add(-history)); err != nil {
-					return err
-				}
-				hist[a.UserID] = h
-			}
-			for _, al := range eval(a, h) {
-				txs, _ := json.Marshal(al.Transactions)
-				figs, _ := json.Marshal(al.Figures)
-				if _, err := tx.ExecContext(ctx, `INSERT INTO aml_alerts (id, user_id, rule, transactions, figures, status, created_at, dedupe)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe) DO NOTHING`,
-					newAlertID(), al.UserID, al.Rule, string(txs), string(figs), al.Status, ts(al.CreatedAt), al.Dedupe); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
@@ -345,26 +316,62 @@ func newAlertID() string {
 	return "aml_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// activityOf is a customer's activity since a time, oldest first (at most
-// the latest 10,000 movements).
-func activityOf(ctx context.Context, tx *sql.Tx, userID string, since time.Time) ([]wallet.Activity, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT user_id, transaction_id, kind, direction, asset, amount, counterparty, at FROM aml_activity
-		WHERE user_id = $1 AND at > $2 ORDER BY at DESC, id DESC LIMIT 10000`, userID, ts(since))
-	if err != nil {
-		return nil, err
-	}
+const activityCols = `id, user_id, transaction_id, kind, direction, asset, amount, counterparty, at`
+
+func scanActivity(rows *sql.Rows) ([]wallet.Activity, error) {
 	defer rows.Close()
 	var out []wallet.Activity
 	for rows.Next() {
 		var a wallet.Activity
-		if err := rows.Scan(&a.UserID, &a.TxID, &a.Kind, &a.Direction, &a.Asset, &a.Amount, &a.Counterparty, &a.At); err != nil {
-			return nil, err
+		if err := rows.Scan(&a.ID, &a.UserID, &a.TxID, &a.Kind, &a.Direction, &a.Asset, &a.Amount, &a.Counterparty, &a.At); err != nil {
+			return nil, translate(err)
 		}
 		a.At = a.At.UTC()
 		out = append(out, a)
 	}
+	return out, translate(rows.Err())
+}
+
+// PendingActivity implements wallet.MonitorStore.
+func (w *Wallet) PendingActivity(ctx context.Context, limit int) ([]wallet.Activity, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT `+activityCols+` FROM aml_activity WHERE evaluated = FALSE ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return scanActivity(rows)
+}
+
+// ActivityOf implements wallet.MonitorStore.
+func (w *Wallet) ActivityOf(ctx context.Context, userID string, since time.Time, limit int) ([]wallet.Activity, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT `+activityCols+` FROM aml_activity
+		WHERE user_id = $1 AND at > $2 ORDER BY at DESC, id DESC LIMIT $3`, userID, ts(since), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := scanActivity(rows)
 	slices.Reverse(out)
-	return out, rows.Err()
+	return out, err
+}
+
+// SaveAlerts implements wallet.MonitorStore.
+func (w *Wallet) SaveAlerts(ctx context.Context, alerts []wallet.Alert, evaluated []int64) error {
+	return w.db.tx(ctx, func(tx *sql.Tx) error {
+		for _, al := range alerts {
+			txs, _ := json.Marshal(al.Transactions)
+			figs, _ := json.Marshal(al.Figures)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO aml_alerts (id, user_id, rule, transactions, figures, status, created_at, dedupe)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe) DO NOTHING`,
+				newAlertID(), al.UserID, al.Rule, string(txs), string(figs), al.Status, ts(al.CreatedAt), al.Dedupe); err != nil {
+				return err
+			}
+		}
+		for _, id := range evaluated {
+			if _, err := tx.ExecContext(ctx, `UPDATE aml_activity SET evaluated = TRUE WHERE id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Alerts implements wallet.MonitorStore.

@@ -309,6 +309,9 @@ func TestMonitorDurable(t *testing.T) {
 			if err := db.QueryRow(`SELECT COUNT(*) FROM aml_activity`).Scan(&n); err != nil || n != 5 {
 				t.Fatalf("activity rows: %d %v", n, err)
 			}
+			if err := db.QueryRow(`SELECT COUNT(*) FROM aml_activity WHERE evaluated = FALSE`).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("activity left unevaluated: %d %v", n, err)
+			}
 		})
 	}
 }

@@ -24,6 +24,7 @@ const (
 
 // Activity is one movement of a customer's money as AML monitoring sees it.
 type Activity struct {
+	ID           int64     `json:"-"` // the store's row id
 	UserID       string    `json:"user_id"`
 	TxID         string    `json:"transaction_id"`
 	Kind         string    `json:"type"`      // the ledger transaction type

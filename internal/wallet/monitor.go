@@ -43,11 +43,18 @@ type Work struct {
 
 // MonitorStore records handled events. sqlstore implements it.
 type MonitorStore interface {
-	// HandleEvents, in one transaction, for each work not handled before:
-	// marks it handled, stores its activity, queues its webhook, and for
-	// each new activity runs eval over the customer's activity of the last
-	// history (oldest first), storing the alerts (one per Dedupe).
-	HandleEvents(ctx context.Context, work []Work, history time.Duration, eval func(trigger Activity, hist []Activity) []Alert) error
+	// HandleEvents, in one short transaction, for each work not handled
+	// before: marks it handled, stores its activity (not yet evaluated)
+	// and queues its webhook.
+	HandleEvents(ctx context.Context, work []Work) error
+	// PendingActivity lists activity the rules have not run on, oldest first.
+	PendingActivity(ctx context.Context, limit int) ([]Activity, error)
+	// ActivityOf lists a customer's activity after since, oldest first (at
+	// most the latest limit movements).
+	ActivityOf(ctx context.Context, userID string, since time.Time, limit int) ([]Activity, error)
+	// SaveAlerts stores alerts (one per Dedupe) and marks the activity
+	// evaluated, in one transaction.
+	SaveAlerts(ctx context.Context, alerts []Alert, evaluated []int64) error
 	// Alerts lists alerts, newest first.
 	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 }
@@ -197,13 +204,54 @@ func (m *Monitor) RunOnce(ctx context.Context, assets ledger.Assets) (int, error
 		work = append(work, w)
 		ids = append(ids, ev.ID)
 	}
-	if err := m.Store.HandleEvents(ctx, work, m.rules.history(), m.rules.evaluate); err != nil {
+	if err := m.Store.HandleEvents(ctx, work); err != nil {
 		return 0, err
 	}
 	if err := m.Source.DeleteEvents(ctx, ids); err != nil {
 		return 0, err
 	}
+	if err := m.Evaluate(ctx); err != nil {
+		return 0, err
+	}
 	return len(evs), nil
+}
+
+// historyLimit bounds the movements of one customer the rules look at (the
+// latest ones): a very busy customer's usual rate and known payees are
+// estimated from these.
+const historyLimit = 2000
+
+// Evaluate runs the rules on the activity not evaluated yet (reading
+// outside any write transaction; the alerts and the marks are then written
+// in one short one, so a crash between leaves the activity to evaluate
+// again, and the alerts' dedupe keys keep them single).
+func (m *Monitor) Evaluate(ctx context.Context) error {
+	for {
+		pending, err := m.Store.PendingActivity(ctx, 500)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		hist := map[string][]Activity{}
+		var alerts []Alert
+		done := make([]int64, 0, len(pending))
+		for _, a := range pending {
+			h, ok := hist[a.UserID]
+			if !ok {
+				if h, err = m.Store.ActivityOf(ctx, a.UserID, a.At.Add(-m.rules.history()), historyLimit); err != nil {
+					return err
+				}
+				hist[a.UserID] = h
+			}
+			alerts = append(alerts, m.rules.evaluate(a, h)...)
+			done = append(done, a.ID)
+		}
+		if err := m.Store.SaveAlerts(ctx, alerts, done); err != nil {
+			return err
+		}
+		if len(pending) < 500 {
+			return nil
+		}
+	}
 }
 
 // Run handles the outbox every interval until ctx ends (and at once when

@@ -31,10 +31,15 @@ func (m *memOutbox) Withdrawal(_ context.Context, id string) (*ledger.Hold, erro
 
 type memMonitorStore struct{ work []Work }
 
-func (s *memMonitorStore) HandleEvents(_ context.Context, w []Work, _ time.Duration, _ func(Activity, []Activity) []Alert) error {
+func (s *memMonitorStore) HandleEvents(_ context.Context, w []Work) error {
 	s.work = append(s.work, w...)
 	return nil
 }
+func (s *memMonitorStore) PendingActivity(context.Context, int) ([]Activity, error) { return nil, nil }
+func (s *memMonitorStore) ActivityOf(context.Context, string, time.Time, int) ([]Activity, error) {
+	return nil, nil
+}
+func (s *memMonitorStore) SaveAlerts(context.Context, []Alert, []int64) error   { return nil }
 func (s *memMonitorStore) Alerts(context.Context, AlertFilter) ([]Alert, error) { return nil, nil }
 
 func TestMonitorWebhooks(t *testing.T) {

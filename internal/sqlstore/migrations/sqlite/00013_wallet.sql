@@ -68,9 +68,11 @@ CREATE TABLE aml_activity (
     asset          TEXT NOT NULL,
     amount         BIGINT NOT NULL,
     counterparty   TEXT NOT NULL DEFAULT '',
+    evaluated      BOOLEAN NOT NULL DEFAULT FALSE, -- the AML rules ran on it
     at             TIMESTAMP NOT NULL
 );
 CREATE INDEX aml_activity_user ON aml_activity (user_id, at);
+CREATE INDEX aml_activity_pending ON aml_activity (evaluated, id);
 CREATE UNIQUE INDEX aml_activity_once ON aml_activity (transaction_id, user_id, direction);
 
 -- Alerts for reviewers: the rule, the customer, the transactions and the
