@@ -85,8 +85,9 @@ func runTransfers(b *testing.B, engine string, hot bool, d time.Duration) {
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	cfg.MaxRegistrations = 0
+	committers, _ := strconv.Atoi(os.Getenv("VW_BENCH_COMMITTERS")) // 0: the application's default
 	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(b), DataDir: b.TempDir(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg, Wallet: ledger.Config{Committers: committers}})
 	if err != nil {
 		b.Fatal(err)
 	}
