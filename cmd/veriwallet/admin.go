@@ -69,6 +69,9 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	if len(args) > 0 && args[0] == "set-role" {
 		return setRole(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && apiKeyCommands[args[0]] {
+		return apiKeyCmd(ctx, args, getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create-user" {
 		fmt.Fprint(stderr, createUserUsage[:strings.Index(createUserUsage, "\n")+1])
 		return exitCode(2)

@@ -8,6 +8,7 @@
 //	veriwallet admin set-role        change an account's role (audited)
 //	veriwallet audit verify|export   check the audit chain (and its anchors); export it as JSON lines
 //	veriwallet check …               check ID numbers, MRZs, names, phones, images
+//	veriwallet ledger verify         check the wallet ledger's invariants
 //
 // main only wires: configuration, adapters and services are put together here
 // and nowhere else.
@@ -65,6 +66,7 @@ commands:
   audit export          --from T --to T: the audit events as JSON lines
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
   screening import|search  import a sanctions/PEP list file; search the lists for a name
+  ledger verify         check the wallet ledger's invariants (exit 1 naming the first broken account or transaction)
 
 Run 'veriwallet <command> -h' for the flags of a command.
 `
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return check(args[1:], stdout, stderr)
 	case "screening":
 		return screeningCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "ledger":
+		return ledgerCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -18,12 +18,14 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/mail"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract" // the MRZ strip engine
 	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
 // wired is the opened configuration, keys and database.
@@ -129,6 +131,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	assets, err := ledger.ParseAssets(a.cfg.WalletAssets)
+	if err != nil {
+		return fmt.Errorf("wallet-assets: %w", err)
+	}
 	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
@@ -141,7 +147,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			MaxFailures: verification.DefaultPhoneLimits.MaxFailures},
 		DocumentQuota: &document.Quota{MaxDocuments: a.cfg.DocumentQuota, MaxBytes: a.cfg.DocumentQuotaBytes},
 		RefusedTTL:    a.cfg.RefusedDocumentTTL,
-		Mailer:        mailer, PublicURL: a.cfg.PublicURL, Retention: a.cfg.Retention, Internal: a.cfg.InternalAddr != ""}
+		Mailer:        mailer, PublicURL: a.cfg.PublicURL, Retention: a.cfg.Retention, Internal: a.cfg.InternalAddr != "",
+		Wallet: ledger.Config{Assets: assets, HoldTTL: a.cfg.WithdrawalHoldTTL}}
+	if getenv("VERIWALLET_INSECURE_WALLET_UNCHECKED") == "1" { // tests and benchmarks of the ledger alone
+		a.log.Warn("VERIWALLET_INSECURE_WALLET_UNCHECKED: payments need no payment password, verification level or limits")
+		opts.WalletUnchecked = true
+	}
+	if a.cfg.AMLRulesFile != "" {
+		b, err := os.ReadFile(a.cfg.AMLRulesFile)
+		if err != nil {
+			return fmt.Errorf("aml-rules: %w", err)
+		}
+		aml, err := wallet.ParseAMLConfig(b, assets)
+		if err != nil {
+			return fmt.Errorf("aml-rules %s: %w", a.cfg.AMLRulesFile, err)
+		}
+		opts.AML = &aml
+	}
 	if testOptions != nil {
 		testOptions(&opts)
 	}

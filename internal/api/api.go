@@ -24,11 +24,13 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
-	"github.com/veriwallet/veriwallet/internal/screening"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/review"
+	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 	"github.com/veriwallet/veriwallet/internal/webhook"
 )
 
@@ -55,6 +57,13 @@ type API struct {
 	// Screening searches the sanctions and PEP lists and keeps the hits
 	// reviewers decide; nil: not configured.
 	Screening *screening.Service
+	// Wallet is the ledger (nil: the wallet routes answer 503);
+	// WalletAdmin authorises its admin routes (nil: an admin's session).
+	Wallet      *ledger.Service
+	WalletAdmin WalletAdmin
+	// Surface is the wallet's customer surface: payment passwords, payees,
+	// receive codes, API keys, AML alerts (nil: those routes answer 503).
+	Surface *WalletSurface
 	// MaxUploadBytes is the largest document file (multipart uploads).
 	MaxUploadBytes int64
 	Log            *slog.Logger
@@ -73,11 +82,16 @@ var openAPI []byte
 func (a *API) Handler() http.Handler {
 	if a.mux == nil {
 		a.mux = http.NewServeMux()
+		if a.WalletAdmin == nil && a.Surface != nil && a.Surface.APIKeys != nil {
+			a.WalletAdmin = keyOrSessionAdmin
+		}
 		for _, rt := range a.routes() {
 			key := rt.method + " " + rt.path
 			p, ok := permissions[key]
 			h := a.authorize(key, p, ok, rt.handler)
-			if rt.auth {
+			if rt.auth && p.scope != "" {
+				h = a.sessionOrKey(key, p.scope, h)
+			} else if rt.auth {
 				h = a.authenticated(h)
 			}
 			a.mux.Handle(rt.method+" "+rt.path, h)
@@ -122,7 +136,9 @@ func (a *API) authenticated(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, principal{sess, u})))
+		// The payer of a transfer, for the payee look-up throttle.
+		ctx := wallet.WithPayer(context.WithValue(r.Context(), userKey{}, principal{sess, u}), u.ID)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

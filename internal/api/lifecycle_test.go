@@ -147,16 +147,6 @@ func TestResetPasswordBySMS(t *testing.T) {
 	}
 }
 
-func userID(t *testing.T, srv *httptestServer, tok string) string {
-	t.Helper()
-	r := do(t, srv, "GET", "/api/v1/me", tok, "")
-	u, _ := r.body["user"].(map[string]any)
-	id, _ := u["id"].(string)
-	if id == "" {
-		t.Fatalf("me: %s", r.raw)
-	}
-	return id
-}
 
 // smtpServer is a tiny SMTP server that keeps the messages it receives.
 type smtpServer struct {

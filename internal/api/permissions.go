@@ -7,6 +7,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
 // policy says who may call a route: nobody needs to log in (public), the
@@ -20,7 +21,13 @@ type policy struct {
 	anyRes []identity.Role
 	ownRes []identity.Role
 	res    string // the kind of {id}: "document", "verification" ("": none or the caller's own)
+	// scope lets an API key with this scope call the route (the operator's
+	// payment system), besides the roles above; "": people only.
+	scope string
 }
+
+// keyed lets an API key with scope call a route besides p's roles.
+func keyed(scope string, p policy) policy { p.scope = scope; return p }
 
 var (
 	customer = identity.RoleCustomer
@@ -103,6 +110,29 @@ var permissions = map[string]policy{
 	"GET /api/v1/review/screening/hits":       anyOf(reviewrs),
 	"POST /api/v1/review/screening/hits/{id}": anyOf(reviewrs),
 
+	// The wallet (issue 12): customers' own money; admins and the
+	// operator's payment system (API keys with a scope) on the admin side.
+	"GET /api/v1/wallet/balances":                         self(custOnly...),
+	"GET /api/v1/wallet/transactions":                     self(custOnly...),
+	"POST /api/v1/wallet/transfers":                       self(custOnly...),
+	"POST /api/v1/wallet/withdrawals":                     self(custOnly...),
+	"GET /api/v1/wallet/withdrawals":                      self(custOnly...),
+	"GET /api/v1/wallet/payment-password":                 self(custOnly...),
+	"PUT /api/v1/wallet/payment-password":                 self(custOnly...),
+	"GET /api/v1/wallet/payees":                           self(custOnly...),
+	"POST /api/v1/wallet/payment-requests":                self(custOnly...),
+	"GET /api/v1/wallet/payment-requests/{code}":          self(custOnly...), // a code is paid by another customer
+	"GET /api/v1/wallet/payment-requests/{code}/qr.png":   self(custOnly...),
+	"POST /api/v1/wallet/payment-requests/{code}/pay":     self(custOnly...),
+	"GET /api/v1/wallet/statement.csv":                    self(custOnly...),
+	"GET /api/v1/review/alerts":                           anyOf(reviewrs),
+	"POST /api/v1/admin/wallet/deposits":                  keyed(wallet.ScopeDeposit, anyOf(admins)),
+	"POST /api/v1/admin/wallet/withdrawals/{id}/complete": keyed(wallet.ScopeWithdrawals, anyOf(admins)),
+	"POST /api/v1/admin/wallet/withdrawals/{id}/cancel":   keyed(wallet.ScopeWithdrawals, anyOf(admins)),
+	"POST /api/v1/admin/wallet/transactions/{id}/reverse": anyOf(admins),
+	"POST /api/v1/admin/wallet/users/{id}/freeze":         anyOf(admins),
+	"POST /api/v1/admin/wallet/users/{id}/unfreeze":       anyOf(admins),
+
 	"GET /api/v1/admin/audit":                              anyOf(admins),
 	"PUT /api/v1/admin/users/{id}/role":                    anyOf(admins),
 	"POST /api/v1/admin/webhooks":                          anyOf(admins),
@@ -163,6 +193,15 @@ func (a *API) authorize(key string, p policy, ok bool, next http.Handler) http.H
 			return
 		}
 		if p.public {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if k, ok := r.Context().Value(apiKeyCtx{}).(*wallet.APIKey); ok {
+			// sessionOrKey authenticated the key and checked its scope.
+			if p.scope == "" || !k.Has(p.scope) {
+				writeError(w, r, errForbidden)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}

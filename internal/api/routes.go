@@ -85,6 +85,31 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/admin/webhooks/{id}/deliveries", true, http.HandlerFunc(a.webhookDeliveries)},
 		{"POST", "/api/v1/admin/webhook-deliveries/{id}/redeliver", true, http.HandlerFunc(a.redeliverWebhook)},
 
+		// The wallet (issue 12): customers, then the admin side.
+		{"GET", "/api/v1/wallet/balances", true, http.HandlerFunc(a.walletBalances)},
+		{"GET", "/api/v1/wallet/transactions", true, http.HandlerFunc(a.walletTransactions)},
+		{"POST", "/api/v1/wallet/transfers", true, http.HandlerFunc(a.walletTransfer)},
+		{"POST", "/api/v1/wallet/withdrawals", true, http.HandlerFunc(a.walletWithdraw)},
+		{"GET", "/api/v1/wallet/withdrawals", true, http.HandlerFunc(a.walletWithdrawals)},
+		{"POST", "/api/v1/admin/wallet/deposits", true, http.HandlerFunc(a.walletDeposit)},
+		{"POST", "/api/v1/admin/wallet/withdrawals/{id}/complete", true, http.HandlerFunc(a.walletComplete)},
+		{"POST", "/api/v1/admin/wallet/withdrawals/{id}/cancel", true, http.HandlerFunc(a.walletCancel)},
+		{"POST", "/api/v1/admin/wallet/transactions/{id}/reverse", true, http.HandlerFunc(a.walletReverse)},
+		{"POST", "/api/v1/admin/wallet/users/{id}/freeze", true, a.walletFreeze(true)},
+		{"POST", "/api/v1/admin/wallet/users/{id}/unfreeze", true, a.walletFreeze(false)},
+
+		// The wallet's surface: payment password, payees, receive codes,
+		// statement CSV, AML alerts (walletsurface.go).
+		{"GET", "/api/v1/wallet/payment-password", true, http.HandlerFunc(a.getPaymentPassword)},
+		{"PUT", "/api/v1/wallet/payment-password", true, http.HandlerFunc(a.putPaymentPassword)},
+		{"GET", "/api/v1/wallet/payees", true, http.HandlerFunc(a.getPayee)},
+		{"POST", "/api/v1/wallet/payment-requests", true, http.HandlerFunc(a.createPaymentRequest)},
+		{"GET", "/api/v1/wallet/payment-requests/{code}", true, http.HandlerFunc(a.getPaymentRequest)},
+		{"GET", "/api/v1/wallet/payment-requests/{code}/qr.png", true, http.HandlerFunc(a.paymentRequestQR)},
+		{"POST", "/api/v1/wallet/payment-requests/{code}/pay", true, http.HandlerFunc(a.payPaymentRequest)},
+		{"GET", "/api/v1/wallet/statement.csv", true, http.HandlerFunc(a.statementCSV)},
+		{"GET", "/api/v1/review/alerts", true, http.HandlerFunc(a.reviewAlerts)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

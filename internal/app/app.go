@@ -23,12 +23,14 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 	"github.com/veriwallet/veriwallet/internal/web"
 	"github.com/veriwallet/veriwallet/internal/webhook"
 )
@@ -77,6 +79,15 @@ type Options struct {
 	AuditAnchorURL  string
 	AnchorEvery     time.Duration     // 0: a minute
 	Risk            *review.RiskRules // nil: review.DefaultRiskRules
+	// The wallet (issue 12).
+	Wallet ledger.Config     // zero: the defaults (CNY, USD, USDT; limits in UTC+8)
+	AML    *wallet.AMLConfig // nil: wallet.DefaultAMLConfig
+	// WalletUnchecked leaves out the payment password and the level
+	// policies (limits): tests and benchmarks of the ledger alone, never
+	// production.
+	WalletUnchecked bool
+	OutboxEvery     time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
+	ExpiryEvery     time.Duration // how often expired holds are released (0: 30 s)
 }
 
 // App is the wired application.
@@ -103,7 +114,11 @@ type App struct {
 	Anchor *audit.Anchorer
 	// Review is the back office (queue, claims, four eyes, risk); the
 	// wallet and screening plug in through its Sources, Wallets and Freeze.
-	Review *review.Service
+	Review      *review.Service
+	Wallet      *ledger.Service
+	Surface     *api.WalletSurface // payment passwords, payees, receive codes, API keys, AML
+	expiryEvery time.Duration
+	outboxEvery time.Duration
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -203,6 +218,21 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Review.Sources = append(a.Review.Sources, screeningItems(a.Screening))
 	a.Verifications.Risk = &review.Scorer{Service: a.Review, History: a.Verifications, Levels: &a.Verifications.Levels,
 		Hits: openHits(a.Screening)}
+	if o.Wallet.Committers == 0 && o.DB.Engine == sqlstore.Postgres {
+		// two batches in flight overlap their round trips; the row locks
+		// (taken in id order) keep them apart, as between servers
+		o.Wallet.Committers = 2
+	}
+	a.Wallet = ledger.NewService(o.DB.Ledger(o.Wallet.Location), o.Wallet)
+	a.Wallet.Log = o.Log
+	if o.Now != nil {
+		a.Wallet.Now = o.Now
+	}
+	a.expiryEvery = o.ExpiryEvery
+	surface, err := a.walletSurface(o, levels)
+	if err != nil {
+		return nil, err
+	}
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
@@ -228,7 +258,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,
 		Verification: a.Verifications, Messages: a.Cases, Handoffs: o.DB.Accounts(),
-		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Review: a.Review,
+		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Review: a.Review, Wallet: a.Wallet, WalletSurface: surface,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a, Screening: a.Screening,
 	})
@@ -257,6 +287,9 @@ func (a *App) Start(ctx context.Context) error {
 			a.log.Info("periodic reviews due", "count", n)
 		}
 	})
+	a.Wallet.Start()
+	go a.Wallet.RunExpiry(ctx, a.expiryEvery)
+	go a.Surface.Monitor.Run(ctx, a.outboxEvery, a.Wallet.Assets())
 	go func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
@@ -285,5 +318,6 @@ func (a *App) Stop(ctx context.Context) error {
 			a.log.Error("audit anchor at shutdown", "err", aerr)
 		}
 	}
+	a.Wallet.Close() // answers what is queued, then stops
 	return err
 }

@@ -64,6 +64,10 @@ type Config struct {
 	AuditAnchorFile string // the audit chain's head is appended here every minute and at shutdown
 	AuditAnchorURL  string // … and POSTed here
 	RiskFile        string // risk rules (JSON); empty: the defaults
+	// The wallet (issue 12; parsed in wallet.go).
+	WalletAssets      string        // extra assets "CODE:decimals,…" beside CNY, USD, USDT
+	WithdrawalHoldTTL time.Duration // an uncompleted withdrawal's hold is released after this
+	AMLRulesFile      string        // JSON AML rule thresholds over the defaults; empty: the defaults
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -117,6 +121,10 @@ var Settings = []Setting{
 	{"audit-anchor-file", "VERIWALLET_AUDIT_ANCHOR_FILE", "", "append the audit chain's head (JSON line) to this file every minute and at shutdown; keep it off the database's host", false},
 	{"audit-anchor-url", "VERIWALLET_AUDIT_ANCHOR_URL", "", "POST the audit chain's head (JSON) to this URL every minute and at shutdown", false},
 	{"risk-file", "VERIWALLET_RISK_FILE", "", "risk rules (JSON: high-risk countries, EDD level, review periods); empty: the defaults", false},
+	// The wallet (issue 12).
+	{"wallet-assets", "VERIWALLET_WALLET_ASSETS", "(CNY:2,USD:2,USDT:6)", "more wallet assets as CODE:decimals, comma-separated (EUR:2,BTC:8), added to the built-in ones", false},
+	{"withdrawal-hold-ttl", "VERIWALLET_WITHDRAWAL_HOLD_TTL", "168h", "a withdrawal not completed or cancelled within this is released by the expiry job", false},
+	{"aml-rules", "VERIWALLET_AML_RULES_FILE", "(built-in thresholds)", "JSON file with the AML monitoring thresholds (keys absent keep their default)", false},
 }
 
 // Load parses args (after the subcommand) and the environment.
@@ -180,6 +188,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	c.LogLevel = str("log-level", "info")
 	c.LogFormat = str("log-format", "json")
 	c.LevelsFile = str("levels", "")
+	c.AMLRulesFile = str("aml-rules", "")
 	c.SMSURL = str("sms-url", "")
 	c.SMSSecret = str("sms-secret", "")
 	c.TermsVersion = str("terms-version", "2026-11-01")
@@ -219,6 +228,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		return nil, err
 	}
 	c.loadBackoffice(str)
+	if err := c.loadWallet(str); err != nil {
+		return nil, err
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}

@@ -511,3 +511,49 @@ func (s *Service) newID(prefix string) string {
 func (s *Service) Consents(ctx context.Context, userID string) ([]Consent, error) {
 	return s.store.Consents(ctx, userID)
 }
+
+// ConfirmPassword checks a logged-in user's login password before a
+// sensitive change (a payment password), throttled like logins: the same
+// per-account failure count. Errors: Permission PASSWORD_WRONG,
+// TooMany LOGIN_THROTTLED, NotFound for an unknown user.
+func (s *Service) ConfirmPassword(ctx context.Context, userID, password string) error {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	kind, value := ByEmail, u.Email
+	if value == "" {
+		kind, value = ByPhone, u.Phone
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	key := "confirm:" + userID
+	limits := []LoginLimit{{key, s.cfg.MaxFailures}}
+	id := s.newID("att")
+	chk, err := s.store.BeginLogin(ctx, id, limits, now, now.Add(-s.cfg.FailureWindow), now.Add(-s.cfg.FailureWindow), s.now().Add(-pendingLifetime))
+	if err != nil {
+		return err
+	}
+	if chk.Throttled != "" {
+		return throttledError(chk.Oldest.Add(s.cfg.FailureWindow).Sub(now))
+	}
+	if chk.Busy {
+		return errBusy
+	}
+	end := func(failed bool) { _ = s.store.EndLogin(context.WithoutCancel(ctx), id, failed) }
+	_, hash, err := s.store.UserByLogin(ctx, kind, value)
+	if err != nil {
+		end(false)
+		return err
+	}
+	ok, err := s.verify(ctx, password, hash)
+	if err != nil {
+		end(false)
+		return err
+	}
+	if !ok {
+		end(true)
+		return errs.New(errs.Permission, "PASSWORD_WRONG", "The login password is wrong.", "登录密码错误。").OnField("password")
+	}
+	end(false)
+	return s.store.ClearLoginFailures(ctx, key)
+}

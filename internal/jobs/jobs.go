@@ -369,3 +369,21 @@ func (q *Queue) DecidedTx(ctx context.Context, tx *sql.Tx, c *verification.Case,
 	}
 	return nil
 }
+
+// WalletEventTx implements sqlstore.WalletJobs: it queues the deliveries
+// of a wallet webhook event in the caller's transaction.
+func (q *Queue) WalletEventTx(ctx context.Context, tx *sql.Tx, event string, payload []byte, at time.Time) error {
+	if q.Webhooks == nil {
+		return nil
+	}
+	ids, err := q.Webhooks.EnqueueTx(ctx, tx, event, payload, at)
+	if err != nil {
+		return fmt.Errorf("webhook outbox: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := q.client.InsertTx(ctx, tx, WebhookArgs{DeliveryID: id}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -20,8 +20,9 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
-	"github.com/veriwallet/veriwallet/internal/screening"
+	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/review"
+	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -57,6 +58,10 @@ type Deps struct {
 	SecureCookie bool
 	Version      string
 	Registry     *prometheus.Registry // nil: a new one
+	Wallet       *ledger.Service      // nil: the wallet routes answer 503
+	// WalletSurface: payment passwords, payees, receive codes, API keys,
+	// AML alerts (nil: those routes answer 503).
+	WalletSurface *api.WalletSurface
 	// AllowedOrigins may make cross-origin requests to the upload endpoint
 	// (tus clients on another site); none: same origin only.
 	AllowedOrigins []string
@@ -81,7 +86,7 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Exports: d.Exports, Screening: d.Screening, Review: d.Review}
+		Exports: d.Exports, Screening: d.Screening, Review: d.Review, Wallet: d.Wallet, Surface: d.WalletSurface}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification, Review: d.Review, Audit: d.Audit}
 	if d.Exports != nil {
@@ -96,6 +101,10 @@ func New(d Deps) http.Handler {
 			_, err := d.Exports.RequestExport(ctx, userID)
 			return err
 		}
+	}
+	if d.Wallet != nil && d.WalletSurface != nil {
+		wb.Wallet = &web.WalletPages{Ledger: d.Wallet, Pins: d.WalletSurface.PaymentPasswords, Payees: d.WalletSurface.Payees,
+			Requests: d.WalletSurface.Requests}
 	}
 	if d.Messages != nil {
 		wb.Inbox = func(ctx context.Context, userID string) ([]web.Message, error) {

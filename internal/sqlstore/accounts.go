@@ -132,7 +132,7 @@ func (a *Accounts) UserByLogin(ctx context.Context, kind identity.LoginKind, val
 
 // UserByID implements identity.Store.
 func (a *Accounts) UserByID(ctx context.Context, id string) (*identity.User, error) {
-	u, _, err := a.scanUser(a.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	u, _, err := a.scanUser(a.db.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 	return u, err
 }
 
@@ -208,7 +208,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*identity.S
 
 // SessionByToken implements identity.Store.
 func (a *Accounts) SessionByToken(ctx context.Context, tokenHash []byte) (*identity.Session, *identity.User, error) {
-	s, err := scanSession(a.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+	s, err := scanSession(a.db.queryRow(ctx, `SELECT `+sessionCols+` FROM sessions s
 		WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, tokenHash))
 	if err != nil {
 		return nil, nil, err

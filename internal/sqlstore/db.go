@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -66,6 +67,7 @@ type DB struct {
 	path   string        // SQLite only: the database file
 	cipher Cipher
 	now    func() time.Time
+	stmts  sync.Map // SQLite: hot read statements, prepared once (queryRow)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -116,6 +118,10 @@ func Open(ctx context.Context, dsn string, c Cipher) (*DB, error) {
 	// SQLite allows one writer; a small pool keeps readers concurrent
 	// without piling up writers on busy_timeout.
 	db.SetMaxOpenConns(8)
+	// Keep them open: database/sql keeps 2 idle by default, and opening a
+	// SQLite connection reads the whole schema again (under concurrent
+	// requests that was a quarter of the CPU).
+	db.SetMaxIdleConns(8)
 	return &DB{DB: db, Engine: SQLite, path: path, cipher: c, now: time.Now}, nil
 }
 
@@ -273,6 +279,30 @@ func (db *DB) lockKeys(ctx context.Context, tx *sql.Tx, keys ...string) error {
 		}
 	}
 	return nil
+}
+
+// queryRow is QueryRowContext for statements run on every request (the
+// session lookup): on SQLite it keeps them prepared, since modernc parses
+// an unprepared statement on every call (a tenth of the CPU of a wallet
+// transfer); pgx caches prepared statements itself.
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if db.Engine != SQLite {
+		return db.QueryRowContext(ctx, q, args...)
+	}
+	s, ok := db.stmts.Load(q)
+	if !ok {
+		p, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return db.QueryRowContext(ctx, q, args...)
+		}
+		if prev, loaded := db.stmts.LoadOrStore(q, p); loaded {
+			p.Close()
+			s = prev
+		} else {
+			s = p
+		}
+	}
+	return s.(*sql.Stmt).QueryRowContext(ctx, args...)
 }
 
 // queryStrings runs a query whose rows are one text column each.

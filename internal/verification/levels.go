@@ -149,6 +149,10 @@ type LevelSpec struct {
 	Foreigner bool `json:"foreigner_rules"`
 	// ManualReview: every case of this level goes to a person.
 	ManualReview bool `json:"manual_review"`
+	// Limits are what a customer verified at this level may send and
+	// withdraw, per asset (see AssetLimits); an asset not listed may only be
+	// received.
+	Limits map[string]AssetLimits `json:"limits,omitempty"`
 }
 
 // AttemptPolicy limits submissions: at most Limit in any Window.
@@ -213,6 +217,11 @@ const DefaultMinConfidence = 0.9
 //   - enhanced: standard plus address, occupation and source of funds, and
 //     always a person's review.
 //
+// Levels rank in this order (basic < standard < enhanced) and carry the
+// wallet limits of defaultLimits: basic may send 200 CNY a day and 1,000 a
+// month and not withdraw; standard 5,000 a transaction, 20,000 a day and
+// 100,000 a month, sending and withdrawing alike; enhanced ten times that.
+//
 // At every level a minor (under 18 on the submission date) adds the
 // guardian's name and ID number, a signed consent form and the guardian's ID,
 // and is reviewed by a person (no machine can check a consent form). At
@@ -234,26 +243,27 @@ func DefaultLevels() Levels {
 	// Every level screens against the sanctions and PEP lists (skipped, and
 	// not holding the case, while no list is imported).
 	docChecks := []string{CheckDuplicateIdentity, CheckDocumentQuality, CheckDocumentRead, CheckCrossCheck, CheckScreening}
+	limits := defaultLimits()
 	return Levels{
 		Levels: []LevelSpec{
 			{
 				Name: LevelBasic, Title: i18n.T("Basic", "基础认证"),
 				Fields: base, ConfirmPhone: true, IDTypes: slices.Clone(IDTypes),
 				Checks: []string{CheckDuplicateIdentity, CheckScreening},
-				Minor:  true,
+				Minor:  true, Limits: limits[LevelBasic],
 			},
 			{
 				Name: LevelStandard, Title: i18n.T("Standard", "标准认证"),
 				Fields: base, ConfirmPhone: true, IDTypes: slices.Clone(IDTypes),
 				Documents: docs, Checks: docChecks,
-				Minor: true, Foreigner: true,
+				Minor: true, Foreigner: true, Limits: limits[LevelStandard],
 			},
 			{
 				Name: LevelEnhanced, Title: i18n.T("Enhanced", "高级认证"),
 				Fields:       append(slices.Clone(base), FieldAddress, FieldOccupation, FieldSourceOfFunds),
 				ConfirmPhone: true, IDTypes: slices.Clone(IDTypes),
 				Documents: docs, Checks: slices.Clone(docChecks),
-				Minor: true, Foreigner: true, ManualReview: true,
+				Minor: true, Foreigner: true, ManualReview: true, Limits: limits[LevelEnhanced],
 			},
 		},
 		IDTypeFields: map[string][]string{
@@ -337,6 +347,9 @@ func (ls Levels) Validate() error {
 			return err
 		}
 		if err := knownAll(p+".checks", l.Checks, CheckKinds); err != nil {
+			return err
+		}
+		if err := validLimits(p+".limits", l.Limits); err != nil {
 			return err
 		}
 		for _, t := range sortedKeys(l.Documents) {

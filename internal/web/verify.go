@@ -166,6 +166,8 @@ func safeNext(p string) string {
 		return p
 	case strings.HasPrefix(p, "/verify/") && validCaseID(strings.TrimPrefix(p, "/verify/")):
 		return p
+	case walletNext(p): // a scanned receive code, a wallet page
+		return p
 	}
 	return ""
 }

@@ -49,6 +49,8 @@ type Web struct {
 	Review *review.Service
 	// Audit records staff logins through the pages (nil: not recorded).
 	Audit audit.Store
+	// Wallet serves the wallet pages (nil: none).
+	Wallet *WalletPages
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -64,7 +66,7 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url,
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "levelLink": levelLink, "cleanVerify": cleanVerify,
 		// The console's filters, and the enrolment QR code (a data: URL this server made).
 		"kinds": func() []string {
 			return []string{review.KindManualReview, review.KindSecondReviewer, review.KindPeriodicReview, review.KindScreeningHit, review.KindWalletAlert}
@@ -74,7 +76,8 @@ func (wb *Web) load() {
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
 		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export",
-		"totp", "console", "case", "sar"} {
+		"totp", "console", "case", "sar", "wallet", "walletpin", "walletsend", "walletdone", "walletwithdraw", "walletreceive", "walletcode",
+		"walletpay", "walletstatement"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -124,6 +127,7 @@ type page struct {
 	Case     *caseData    // the case page
 	Report   *review.SAR  // the suspicious-activity report draft
 	Flash    string       // a one-line notice after an action
+	Wallet   *walletView  // the wallet pages
 }
 
 type pageError struct{ Message, Field, Code string }

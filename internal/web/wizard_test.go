@@ -92,6 +92,7 @@ type wizardEnv struct {
 	srv    *httptest.Server
 	sender *codeSender
 	reader *cardReader
+	app    *app.App
 }
 
 // newWizardServer starts the whole application (internal/app, as the binary
@@ -138,7 +139,7 @@ func newWizardServerLevels(t *testing.T, wrap func(http.Handler) http.Handler, l
 		a.Stop(sctx)
 		cancel()
 	})
-	return &wizardEnv{srv: srv, sender: sender, reader: reader}
+	return &wizardEnv{srv: srv, sender: sender, reader: reader, app: a}
 }
 
 // newBrowser starts headless Chromium on a phone-sized window and returns

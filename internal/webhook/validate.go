@@ -29,8 +29,8 @@ var (
 		"Choose at least one event, or * for all of them.",
 		"请至少选择一个事件，或用 * 订阅全部事件。").OnField("events")
 	ErrEventUnknown = errs.New(errs.Invalid, "WEBHOOK_EVENT_UNKNOWN",
-		"Unknown event. Known events: verification.submitted, verification.approved, verification.retry_required, verification.rejected, verification.manual_review, or *.",
-		"未知事件。可选事件：verification.submitted、verification.approved、verification.retry_required、verification.rejected、verification.manual_review，或 *。").OnField("events")
+		"Unknown event. Known events: verification.submitted, verification.approved, verification.retry_required, verification.rejected, verification.manual_review, deposit.credited, transfer.completed, withdrawal.requested, withdrawal.completed, withdrawal.cancelled, account.frozen, account.unfrozen, or *.",
+		"未知事件。可选事件：verification.submitted、verification.approved、verification.retry_required、verification.rejected、verification.manual_review、deposit.credited、transfer.completed、withdrawal.requested、withdrawal.completed、withdrawal.cancelled、account.frozen、account.unfrozen，或 *。").OnField("events")
 )
 
 // ValidateURL checks an endpoint URL and returns it normalised (surrounding

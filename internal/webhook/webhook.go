@@ -109,6 +109,14 @@ func Events() []string {
 		verification.WebhookRetryRequired,
 		verification.WebhookRejected,
 		verification.WebhookManualReview,
+		// The wallet's (internal/wallet sends them from the ledger's outbox).
+		"deposit.credited",
+		"transfer.completed",
+		"withdrawal.requested",
+		"withdrawal.completed",
+		"withdrawal.cancelled",
+		"account.frozen",
+		"account.unfrozen",
 	}
 }
 
