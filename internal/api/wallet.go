@@ -357,6 +357,27 @@ func (a *API) walletFreeze(frozen bool) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		if !frozen && a.Review != nil {
+			// Unfreezing needs a second person (four eyes): the first
+			// admin proposes, another one confirms.
+			_, u := current(r)
+			o, err := a.Review.WalletAction(r.Context(), u.ID, r.PathValue("id"), "unfreeze", in.Reason)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			if o.Waiting {
+				writeJSON(w, http.StatusAccepted, map[string]any{"status": "waiting_second_reviewer", "proposal": o.Proposal})
+				return
+			}
+			f, err := a.Wallet.Frozen(r.Context(), r.PathValue("id"))
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"wallet": f})
+			return
+		}
 		set := a.Wallet.Unfreeze
 		if frozen {
 			set = a.Wallet.Freeze

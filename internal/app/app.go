@@ -200,7 +200,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		CodeLimits: func(now time.Time, target, client []time.Time) error {
 			return phoneLimits.Check(now, verification.PhoneSends{Phone: target, User: target, Client: client})
 		},
-		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases}, o.Blockers...),
+		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases, walletLinks{a}}, o.Blockers...),
 		Recovery: recoveryCases{a}})
 	a.Screening = &screening.Service{Store: o.DB.Screening(a.Queue), Cases: a.Verifications, Log: o.Log, Now: o.Now}
 	if err := a.Screening.Load(ctx); err != nil {
@@ -232,6 +232,18 @@ func New(ctx context.Context, o Options) (*App, error) {
 	surface, err := a.walletSurface(o, levels)
 	if err != nil {
 		return nil, err
+	}
+	// The wallet plugs into the back office, screening, closing and the export.
+	links := walletLinks{a}
+	a.Review.Freeze, a.Review.Wallets, a.Review.Txns = links, links, links
+	a.Review.Sources = append(a.Review.Sources, walletAlerts(a))
+	if sc, ok := a.Verifications.Risk.(*review.Scorer); ok {
+		sc.Alerts = alertCount(a)
+	}
+	a.Screening.Wallets = screeningFreezer{a}
+	a.extraSources = append(a.extraSources, links)
+	if a.Wallet.Passwords != nil {
+		a.Wallet.Passwords = sendsBlocked{a.Wallet.Passwords, a}
 	}
 
 	checks := []server.Check{
