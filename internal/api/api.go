@@ -25,6 +25,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/webhook"
@@ -55,6 +56,8 @@ type API struct {
 	SecureCookie   bool // mark cookies Secure even without TLS (behind a TLS proxy)
 	// Exports makes personal data exports (nil: not available).
 	Exports Exports
+	// Support runs support tickets (nil: the support routes answer 503).
+	Support *support.Service
 
 	mux *http.ServeMux
 }

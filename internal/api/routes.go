@@ -64,6 +64,24 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/admin/webhooks/{id}/deliveries", true, http.HandlerFunc(a.webhookDeliveries)},
 		{"POST", "/api/v1/admin/webhook-deliveries/{id}/redeliver", true, http.HandlerFunc(a.redeliverWebhook)},
 
+		// Support tickets (issue 15): customers' own, then the support
+		// team's (role support or admin; canned replies edited by admins).
+		{"POST", "/api/v1/support/tickets", true, http.HandlerFunc(a.openTicket)},
+		{"GET", "/api/v1/support/tickets", true, http.HandlerFunc(a.myTickets)},
+		{"GET", "/api/v1/support/tickets/{id}", true, http.HandlerFunc(a.myTicket)},
+		{"POST", "/api/v1/support/tickets/{id}/messages", true, http.HandlerFunc(a.replyTicket)},
+		{"POST", "/api/v1/support/tickets/{id}/reopen", true, http.HandlerFunc(a.reopenTicket)},
+		{"POST", "/api/v1/support/tickets/{id}/rating", true, http.HandlerFunc(a.rateTicket)},
+		{"GET", "/api/v1/agent/tickets", true, http.HandlerFunc(a.agentQueue)},
+		{"GET", "/api/v1/agent/tickets/{id}", true, http.HandlerFunc(a.agentTicket)},
+		{"POST", "/api/v1/agent/tickets/{id}/messages", true, http.HandlerFunc(a.agentReply)},
+		{"POST", "/api/v1/agent/tickets/{id}/assign", true, http.HandlerFunc(a.agentAssign)},
+		{"POST", "/api/v1/agent/tickets/{id}/status", true, http.HandlerFunc(a.agentStatus)},
+		{"POST", "/api/v1/agent/tickets/{id}/grant-documents", true, http.HandlerFunc(a.agentGrant)},
+		{"GET", "/api/v1/agent/tickets/{id}/documents/{doc}", true, http.HandlerFunc(a.agentDocument)},
+		{"GET", "/api/v1/agent/canned-replies", true, http.HandlerFunc(a.cannedReplies)},
+		{"PUT", "/api/v1/admin/canned-replies/{id}", true, http.HandlerFunc(a.saveCannedReply)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

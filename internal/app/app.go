@@ -24,6 +24,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/web"
@@ -73,8 +74,10 @@ type Options struct {
 
 // App is the wired application.
 type App struct {
-	Handler       http.Handler
-	Accounts      *identity.Service
+	Handler  http.Handler
+	Accounts *identity.Service
+	// Support runs support tickets; Start closes resolved ones after 7 days.
+	Support       *support.Service
 	Documents     *document.Service
 	Uploads       *upload.Handler
 	Verifications *verification.Service
@@ -171,6 +174,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Device: web.Device, Retention: o.Retention, Blockers: append([]identity.ClosureBlocker{a.Cases}, o.Blockers...),
 		Recovery: recoveryCases{a}})
 
+	var mailer support.Mailer
+	if o.Mailer != nil {
+		mailer = o.Mailer
+	}
+	a.Support = &support.Service{Store: o.DB.Support(), Documents: a.Documents, Cases: a.Verifications, Users: o.DB.Accounts(),
+		Mail: mailer, PublicURL: o.PublicURL, Now: o.Now, Log: o.Log}
+
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
 		{Name: "migrations", Check: func(ctx context.Context) error {
@@ -197,6 +207,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a,
+		Support: a.Support,
 	})
 	if o.Internal {
 		a.Internal = server.InternalHandler(reg, checks)
@@ -211,6 +222,7 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	go a.sweepRefused(ctx)
+	go a.closeResolvedTickets(ctx)
 	go a.purgeClosed(ctx)
 	go func() {
 		t := time.NewTicker(10 * time.Minute)

@@ -21,6 +21,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/web"
@@ -61,6 +62,8 @@ type Deps struct {
 	Internal bool
 	// Exports makes personal data exports (nil: not available).
 	Exports api.Exports
+	// Support runs support tickets (nil: not available).
+	Support *support.Service
 }
 
 // New returns the whole HTTP handler.
@@ -75,7 +78,7 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Exports: d.Exports}
+		Exports: d.Exports, Support: d.Support}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
 	if d.Exports != nil {
