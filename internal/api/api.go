@@ -24,6 +24,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -58,6 +59,10 @@ type API struct {
 	Exports Exports
 	// Support runs support tickets (nil: the support routes answer 503).
 	Support *support.Service
+	// Notices runs announcements, maintenance windows and incidents;
+	// StatusProbes measure the status page's components.
+	Notices      *notice.Service
+	StatusProbes []notice.Probe
 
 	mux *http.ServeMux
 }

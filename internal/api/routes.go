@@ -82,6 +82,19 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/agent/canned-replies", true, http.HandlerFunc(a.cannedReplies)},
 		{"PUT", "/api/v1/admin/canned-replies/{id}", true, http.HandlerFunc(a.saveCannedReply)},
 
+		// Announcements, the status page and the help centre (public), and
+		// their administration (admins).
+		{"GET", "/api/v1/announcements", false, http.HandlerFunc(a.announcements)},
+		{"GET", "/api/v1/announcements/feed.atom", false, http.HandlerFunc(a.announcementFeed)},
+		{"POST", "/api/v1/admin/announcements", true, http.HandlerFunc(a.publishAnnouncement)},
+		{"POST", "/api/v1/admin/maintenance", true, http.HandlerFunc(a.scheduleMaintenance)},
+		{"POST", "/api/v1/admin/maintenance/stop", true, http.HandlerFunc(a.stopMaintenance)},
+		{"POST", "/api/v1/admin/incidents", true, http.HandlerFunc(a.openIncident)},
+		{"POST", "/api/v1/admin/incidents/{id}/updates", true, http.HandlerFunc(a.updateIncident)},
+		{"GET", "/api/v1/status", false, http.HandlerFunc(a.status)},
+		{"GET", "/api/v1/help/articles", false, http.HandlerFunc(a.helpArticles)},
+		{"GET", "/api/v1/help/articles/{slug}", false, http.HandlerFunc(a.helpArticle)},
+
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},
 		{"POST", "/api/v1/uploads/", true, http.HandlerFunc(a.tus)},

@@ -22,6 +22,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/support"
@@ -60,6 +61,9 @@ type Options struct {
 	DocumentQuota *document.Quota           // nil: document.DefaultQuota
 	RefusedTTL    time.Duration             // refused documents' files kept this long (0: 24 h)
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
+	// MaintenanceEvery is how often ended maintenance windows are looked
+	// for, to release the submissions held during them (0: 15 s).
+	MaintenanceEvery time.Duration
 
 	// Accounts for real life (issue 16).
 	Mailer    identity.Mailer           // password recovery links by e-mail (nil: not sent)
@@ -74,10 +78,8 @@ type Options struct {
 
 // App is the wired application.
 type App struct {
-	Handler  http.Handler
-	Accounts *identity.Service
-	// Support runs support tickets; Start closes resolved ones after 7 days.
-	Support       *support.Service
+	Handler       http.Handler
+	Accounts      *identity.Service
 	Documents     *document.Service
 	Uploads       *upload.Handler
 	Verifications *verification.Service
@@ -93,6 +95,13 @@ type App struct {
 	log          *slog.Logger
 	refusedTTL   time.Duration
 	sweepEvery   time.Duration
+
+	// Support runs support tickets; Start closes resolved ones after 7 days.
+	Support *support.Service
+	// Notices runs announcements and maintenance windows; Start releases
+	// the submissions held during a window once it ends.
+	Notices      *notice.Service
+	releaseEvery time.Duration
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -178,6 +187,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Mailer != nil {
 		mailer = o.Mailer
 	}
+	a.Notices = &notice.Service{Store: o.DB.Notices(), Now: o.Now}
+	a.Verifications.Hold = a.Notices.Held
+	a.releaseEvery = o.MaintenanceEvery
 	a.Support = &support.Service{Store: o.DB.Support(), Documents: a.Documents, Cases: a.Verifications, Users: o.DB.Accounts(),
 		Mail: mailer, PublicURL: o.PublicURL, Now: o.Now, Log: o.Log}
 
@@ -207,7 +219,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(),
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a,
-		Support: a.Support,
+		Support: a.Support, Notices: a.Notices, StatusProbes: a.statusProbes(o, readerStatus),
 	})
 	if o.Internal {
 		a.Internal = server.InternalHandler(reg, checks)
@@ -223,6 +235,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	go a.sweepRefused(ctx)
 	go a.closeResolvedTickets(ctx)
+	go a.releaseHeld(ctx)
 	go a.purgeClosed(ctx)
 	go func() {
 		t := time.NewTicker(10 * time.Minute)

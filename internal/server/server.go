@@ -20,6 +20,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
@@ -64,6 +65,10 @@ type Deps struct {
 	Exports api.Exports
 	// Support runs support tickets (nil: not available).
 	Support *support.Service
+	// Notices runs announcements, maintenance and incidents; StatusProbes
+	// measure the status page's components.
+	Notices      *notice.Service
+	StatusProbes []notice.Probe
 }
 
 // New returns the whole HTTP handler.
@@ -78,7 +83,7 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Exports: d.Exports, Support: d.Support}
+		Exports: d.Exports, Support: d.Support, Notices: d.Notices, StatusProbes: d.StatusProbes}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification}
 	if d.Exports != nil {

@@ -28,7 +28,9 @@ type Section struct {
 
 // ReasonSlug is the slug of the article for a reason code: the wizard and
 // the status page link every reason they show to /help/<ReasonSlug(code)>.
-func ReasonSlug(code string) string { return "reason-" + strings.ToLower(strings.ReplaceAll(code, "_", "-")) }
+func ReasonSlug(code string) string {
+	return "reason-" + strings.ToLower(strings.ReplaceAll(code, "_", "-"))
+}
 
 // CustomerVisible reports whether a registry entry may be shown to a
 // customer (neither sensitive nor internal), and so has an article.
