@@ -99,6 +99,9 @@ func (s *Service) Open(ctx context.Context, userID string, in OpenInput) (*Ticke
 	if cat == "" && in.TransactionID != "" {
 		cat = CategoryWallet
 	}
+	if cat == "" {
+		cat = CategoryOther
+	}
 	if !cat.Valid() {
 		return nil, errs.New(errs.Invalid, "CATEGORY_INVALID", "Choose a category: verification, wallet, account or other.",
 			"请选择类别：认证、钱包、账户或其他。").OnField("category")
