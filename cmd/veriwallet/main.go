@@ -58,6 +58,7 @@ commands:
   version               print the version
   admin create-user     --email E | --phone P  --role customer|reviewer|support|admin  (password on stdin or --password-file)
   keys rotate           add a new master key and re-wrap every stored data key
+  maintenance start|stop|schedule  open, end or plan a maintenance window
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
 
 Run 'veriwallet <command> -h' for the flags of a command.
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "maintenance":
+		return maintenance(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
