@@ -85,7 +85,18 @@ func New(d Deps) http.Handler {
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Exports: d.Exports, Support: d.Support, Notices: d.Notices, StatusProbes: d.StatusProbes}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Verifications: d.Verification}
+		Verifications: d.Verification,
+		Support:       d.Support, Notices: d.Notices, Documents: d.Documents, StatusProbes: d.StatusProbes, MaxUpload: d.MaxUpload}
+	if d.Audit != nil {
+		wb.Audit = func(r *http.Request, action, subject string) error {
+			_, u, err := d.Accounts.Authenticate(r.Context(), httpx.Token(r))
+			if err != nil {
+				return err
+			}
+			return d.Audit.Append(r.Context(), &audit.Event{At: time.Now(), Actor: "user:" + u.ID + " (" + string(u.Role) + ")",
+				Action: action, Subject: subject, RequestID: httpx.RequestID(r.Context())})
+		}
+	}
 	if d.Exports != nil {
 		wb.ExportState = func(ctx context.Context, userID string) (web.ExportState, error) {
 			e, err := d.Exports.LatestExport(ctx, userID)

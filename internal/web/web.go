@@ -15,10 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/notice"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -42,6 +45,15 @@ type Web struct {
 	// ExportState and RequestExport serve the export page (nil: not available).
 	ExportState   func(ctx context.Context, userID string) (ExportState, error)
 	RequestExport func(ctx context.Context, userID string) error
+	// Support, Notices, Documents (screenshots) and StatusProbes serve the
+	// support, help, status and console pages; Audit records an agent's
+	// read of a ticket (nil: not recorded). MaxUpload bounds a screenshot.
+	Support      *support.Service
+	Notices      *notice.Service
+	Documents    *document.Service
+	StatusProbes []notice.Probe
+	Audit        func(r *http.Request, action, subject string) error
+	MaxUpload    int64
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -57,10 +69,19 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url}).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "reasonSlug": reasonSlug,
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i + 1
+			}
+			return out
+		},
+		"list": func(v ...string) []string { return v }}).ParseFS(templateFS, "templates/layout.html"))
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
-		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export"} {
+		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export",
+		"help", "article", "status", "ticket", "agent", "agentticket"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -104,6 +125,11 @@ type page struct {
 	// The account's own pages (lifecycle.go).
 	Life   *lifeView
 	Notice string // a confirmation shown at the top (password reset, account closed)
+
+	// The support, help, status and console pages (support.go); Banners
+	// are the announcements in force, on every page.
+	Support *supportView
+	Banners []bannerView
 }
 
 type pageError struct{ Message, Field, Code string }
@@ -121,7 +147,7 @@ func (wb *Web) newPage(r *http.Request, title string) *page {
 			}
 			return k
 		}, Form: map[string]string{}, TermsVersion: wb.Accounts.Config().TermsVersion,
-		PrivacyVersion: wb.Accounts.Config().PrivacyVersion, Errors: map[string]string{}}
+		PrivacyVersion: wb.Accounts.Config().PrivacyVersion, Errors: map[string]string{}, Banners: wb.banners(r, lang)}
 }
 
 func (wb *Web) render(w http.ResponseWriter, status int, name string, p *page) {
