@@ -51,7 +51,7 @@ func (a *App) releaseHeld(ctx context.Context) {
 }
 
 // statusProbes measure the status page's components. Details are counts
-// and ages, never error text.
+// (the job queue's waiting jobs), never error text.
 func (a *App) statusProbes(o Options, reader func(context.Context) error) []notice.Probe {
 	return []notice.Probe{
 		{Name: "database", Check: func(ctx context.Context) (string, string) {
@@ -66,9 +66,9 @@ func (a *App) statusProbes(o Options, reader func(context.Context) error) []noti
 			case err != nil:
 				return notice.StateUnknown, ""
 			case n > 1000:
-				return notice.StateDegraded, strconv.Itoa(n) + " waiting"
+				return notice.StateDegraded, strconv.Itoa(n)
 			}
-			return notice.StateOperational, strconv.Itoa(n) + " waiting"
+			return notice.StateOperational, strconv.Itoa(n)
 		}},
 		{Name: "document_reading", Check: func(ctx context.Context) (string, string) {
 			if reader(ctx) != nil {

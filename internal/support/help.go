@@ -1,6 +1,7 @@
 package support
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -49,7 +50,7 @@ var (
 func why(r verification.ReasonInfo) i18n.Text {
 	switch r.Disposition {
 	case verification.Retry:
-		if strings.HasPrefix(r.Code, "IMAGE_") || strings.HasPrefix(r.Step, verification.StepDocuments) {
+		if strings.HasPrefix(r.Code, "IMAGE_") || strings.HasPrefix(r.Code, "DOCUMENT_") || strings.HasPrefix(r.Code, "FILE_") {
 			return i18n.T("We check every photo automatically before a person or a machine reads it. A photo that is blurry, dark, cut off, reflective or of the wrong document cannot be read reliably, so we ask for a new one instead of guessing.",
 				"每张照片在识别前都会自动检查。模糊、过暗、不完整、反光或拍错证件的照片无法可靠识别，因此我们会请您重新拍摄，而不是猜测内容。")
 		}
@@ -186,6 +187,14 @@ func Search(query string) []Hit {
 	if len(q) == 0 {
 		return nil
 	}
+	// With pairs of Chinese characters in the query, single characters
+	// only add noise (片 is in every photo article).
+	if slices.ContainsFunc(q, isHanPair) {
+		q = slices.DeleteFunc(q, func(t string) bool {
+			r := []rune(t)
+			return len(r) == 1 && unicode.Is(unicode.Han, r[0])
+		})
+	}
 	var hits []Hit
 	for _, e := range searchIndex() {
 		a, title, body := e.a, e.title, e.body
@@ -206,5 +215,16 @@ func Search(query string) []Hit {
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	// Only the articles that match at least half as well as the best.
+	for i, h := range hits {
+		if h.Score < hits[0].Score/2 {
+			return hits[:i]
+		}
+	}
 	return hits
+}
+
+func isHanPair(t string) bool {
+	r := []rune(t)
+	return len(r) == 2 && unicode.Is(unicode.Han, r[0]) && unicode.Is(unicode.Han, r[1])
 }

@@ -42,6 +42,7 @@ var supportMessages = map[string]i18n.Text{
 	"statuspage.title":           i18n.T("Service status", "服务状态"),
 	"statuspage.maintenance":     i18n.T("Maintenance", "系统维护"),
 	"statuspage.nomaint":         i18n.T("No maintenance is planned.", "近期没有维护计划。"),
+	"statuspage.waiting":         i18n.T("waiting", "个待处理"),
 	"statuspage.days":            i18n.T("The last 90 days", "最近 90 天"),
 	"statuspage.incidents":       i18n.T("Incidents", "故障记录"),
 	"statuspage.noinc":           i18n.T("No incidents in the last 90 days.", "最近 90 天没有故障。"),
