@@ -115,7 +115,7 @@ func New(d Deps) http.Handler {
 			ms, err := d.Messages.Messages(ctx, userID, 50)
 			out := make([]web.Message, 0, len(ms))
 			for _, m := range ms {
-				out = append(out, web.Message{CaseID: m.CaseID, Status: m.Status, CreatedAt: m.CreatedAt, Read: m.ReadAt != nil})
+				out = append(out, web.Message{CaseID: m.CaseID, TicketID: m.TicketID, Status: m.Status, CreatedAt: m.CreatedAt, Read: m.ReadAt != nil})
 			}
 			return out, err
 		}

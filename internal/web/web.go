@@ -61,7 +61,9 @@ type Web struct {
 
 // Message is an in-app message as the inbox shows it.
 type Message struct {
-	CaseID    string
+	CaseID   string
+	TicketID string // a support reply's ticket
+
 	Status    string
 	CreatedAt time.Time
 	Read      bool
