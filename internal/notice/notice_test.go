@@ -69,7 +69,10 @@ func (m *memStore) MarkReleased(ctx context.Context, id string) error {
 
 type countRelease struct{ n int }
 
-func (c *countRelease) ReleaseHeld(ctx context.Context, at time.Time) (int, error) { c.n++; return 3, nil }
+func (c *countRelease) ReleaseHeld(ctx context.Context, at time.Time) (int, error) {
+	c.n++
+	return 3, nil
+}
 
 func TestWindowsAndRelease(t *testing.T) {
 	ctx := context.Background()
