@@ -85,6 +85,10 @@ func TestMaintenanceWindow(t *testing.T) {
 				t.Fatalf("status page: %s", st.raw)
 			}
 
+			// Every page shows the window and when it is expected to end.
+			if r := do(t, base, "GET", "/", "", "", "Accept-Language", "zh-CN"); !strings.Contains(r.raw, "系统维护中，预计北京时间") || !strings.Contains(r.raw, "数据库升级。") {
+				t.Fatalf("no maintenance banner: %s", r.raw)
+			}
 			if r := do(t, base, "POST", "/api/v1/admin/maintenance/stop", admin, ""); r.status != 200 {
 				t.Fatalf("stop: %d %s", r.status, r.raw)
 			}

@@ -61,6 +61,14 @@ func (wb *Web) banners(r *http.Request, l i18n.Lang) []bannerView {
 		dismissed = strings.Split(c.Value, ".")
 	}
 	var out []bannerView
+	// A window in force is always shown, with its expected end (Beijing
+	// time): submissions wait for it, wallet writes are refused.
+	if w, err := wb.Notices.Active(r.Context()); err == nil && w != nil {
+		end := w.EndsAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+		out = append(out, bannerView{ID: w.ID, Kind: "maintenance-window",
+			Title: i18n.T("Maintenance until "+end+" (Beijing time).", "系统维护中，预计北京时间 "+end+" 结束。").In(l),
+			Body:  w.Note.In(l) + " " + i18n.T("Verifications you submit now are kept and checked when it ends.", "现在提交的认证会被保留，维护结束后自动核验。").In(l)})
+	}
 	for _, a := range as {
 		if !slices.Contains(dismissed, a.ID) {
 			out = append(out, bannerView{a.ID, string(a.Kind), a.Title.In(l), a.Body.In(l)})
