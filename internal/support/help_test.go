@@ -81,3 +81,10 @@ func TestSearchFindsPhotoArticle(t *testing.T) {
 		t.Errorf("terms: %s", got)
 	}
 }
+
+func BenchmarkSearch(b *testing.B) {
+	Search("warm")
+	for b.Loop() {
+		Search("照片模糊 blurry photo")
+	}
+}
