@@ -14,6 +14,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/support"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // The support, help-centre, status and support-console pages (issue 15).
@@ -149,6 +150,7 @@ func (wb *Web) support(w http.ResponseWriter, r *http.Request) {
 	_, p.User = wb.user(r)
 	if id := r.URL.Query().Get("verification"); validCaseID(id) {
 		p.CaseID = id
+		p.Form["case_number"] = verification.CaseNumber(id)
 	}
 	p.Support = &supportView{}
 	if p.User != nil && wb.Support != nil {
@@ -180,7 +182,10 @@ func (wb *Web) openTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	in := support.OpenInput{Category: r.PostForm.Get("category"), Subject: r.PostForm.Get("subject"), Body: r.PostForm.Get("body"),
 		CaseID: r.PostForm.Get("verification_id")}
-	p.CaseID = in.CaseID
+	if validCaseID(in.CaseID) {
+		p.CaseID = in.CaseID
+		p.Form["case_number"] = verification.CaseNumber(in.CaseID)
+	}
 	p.Form["subject"], p.Form["body"] = in.Subject, in.Body
 	ids, err := wb.saveAttachments(r, u.ID)
 	if err != nil {
