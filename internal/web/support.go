@@ -214,6 +214,14 @@ func (wb *Web) saveAttachments(r *http.Request, userID string) ([]string, error)
 		if fh.Size == 0 {
 			continue
 		}
+		// A screenshot may show personal information: kept only after the
+		// separate consent, as on the API's documents path.
+		if ok, err := wb.Accounts.HasSensitiveConsent(r.Context(), userID); err != nil || !ok {
+			if err == nil {
+				err = verification.ErrSensitiveConsentRequired()
+			}
+			return nil, err
+		}
 		f, err := fh.Open()
 		if err != nil {
 			return nil, errs.Internalf("open upload: %w", err)
