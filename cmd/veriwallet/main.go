@@ -64,6 +64,7 @@ commands:
   keys rotate           add a new master key and re-wrap every stored data key
   audit verify          [--anchor FILE]: walk the audit chain, name the first broken event
   audit export          --from T --to T: the audit events as JSON lines
+  maintenance start|stop|schedule  open, end or plan a maintenance window
   check <what> …        id-number, mrz, name, phone, image, document (run 'veriwallet check' for help)
   screening import|search  import a sanctions/PEP list file; search the lists for a name
   ledger verify         check the wallet ledger's invariants (exit 1 naming the first broken account or transaction)
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "maintenance":
+		return maintenance(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
 	case "screening":

@@ -25,9 +25,11 @@ import (
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/ledger"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/wallet"
@@ -71,6 +73,12 @@ type API struct {
 	SecureCookie   bool // mark cookies Secure even without TLS (behind a TLS proxy)
 	// Exports makes personal data exports (nil: not available).
 	Exports Exports
+	// Support runs support tickets (nil: the support routes answer 503).
+	Support *support.Service
+	// Notices runs announcements, maintenance windows and incidents;
+	// StatusProbes measure the status page's components.
+	Notices      *notice.Service
+	StatusProbes []notice.Probe
 
 	mux *http.ServeMux
 }
@@ -89,6 +97,10 @@ func (a *API) Handler() http.Handler {
 			key := rt.method + " " + rt.path
 			p, ok := permissions[key]
 			h := a.authorize(key, p, ok, rt.handler)
+			if a.Notices != nil && strings.HasPrefix(rt.path, "/api/v1/wallet/") {
+				// During maintenance, wallet writes answer 503 with Retry-After.
+				h = notice.WalletWrites(a.Notices, writeError, nil)(h)
+			}
 			if rt.auth && p.scope != "" {
 				h = a.sessionOrKey(key, p.scope, h)
 			} else if rt.auth {

@@ -147,7 +147,6 @@ func TestResetPasswordBySMS(t *testing.T) {
 	}
 }
 
-
 // smtpServer is a tiny SMTP server that keeps the messages it receives.
 type smtpServer struct {
 	ln   net.Listener

@@ -32,12 +32,13 @@ func keyed(scope string, p policy) policy { p.scope = scope; return p }
 var (
 	customer = identity.RoleCustomer
 	reviewer = identity.RoleReviewer
-	support  = identity.RoleSupport
+	supportR = identity.RoleSupport
 	admin    = identity.RoleAdmin
-	everyone = []identity.Role{customer, reviewer, support, admin}
-	staffs   = []identity.Role{reviewer, support, admin}
+	everyone = []identity.Role{customer, reviewer, supportR, admin}
+	staffs   = []identity.Role{reviewer, supportR, admin}
 	reviewrs = []identity.Role{reviewer, admin}
 	admins   = []identity.Role{admin}
+	agents   = []identity.Role{supportR, admin}
 	custOnly = []identity.Role{customer}
 )
 
@@ -132,6 +133,36 @@ var permissions = map[string]policy{
 	"POST /api/v1/admin/wallet/transactions/{id}/reverse": anyOf(admins),
 	"POST /api/v1/admin/wallet/users/{id}/freeze":         anyOf(admins),
 	"POST /api/v1/admin/wallet/users/{id}/unfreeze":       anyOf(admins),
+
+	// Support tickets (issue 15): a customer's own (the service answers 404
+	// for another's ticket), the support team's, and admins' canned replies.
+	"POST /api/v1/support/tickets":                    self(everyone...),
+	"GET /api/v1/support/tickets":                     self(everyone...),
+	"GET /api/v1/support/tickets/{id}":                self(everyone...),
+	"POST /api/v1/support/tickets/{id}/messages":      self(everyone...),
+	"POST /api/v1/support/tickets/{id}/reopen":        self(everyone...),
+	"POST /api/v1/support/tickets/{id}/rating":        self(everyone...),
+	"GET /api/v1/agent/tickets":                       anyOf(agents),
+	"GET /api/v1/agent/tickets/{id}":                  anyOf(agents),
+	"POST /api/v1/agent/tickets/{id}/messages":        anyOf(agents),
+	"POST /api/v1/agent/tickets/{id}/assign":          anyOf(agents),
+	"POST /api/v1/agent/tickets/{id}/status":          anyOf(agents),
+	"GET /api/v1/agent/tickets/{id}/documents/{doc}":  anyOf(agents), // the ticket's attachments, or a granted case's documents
+	"GET /api/v1/agent/canned-replies":                anyOf(agents),
+	"POST /api/v1/agent/tickets/{id}/grant-documents": anyOf(admins),
+	"PUT /api/v1/admin/canned-replies/{id}":           anyOf(admins),
+
+	// Announcements, maintenance, incidents, the status page, the help centre.
+	"GET /api/v1/announcements":                 public(),
+	"GET /api/v1/announcements/feed.atom":       public(),
+	"GET /api/v1/status":                        public(),
+	"GET /api/v1/help/articles":                 public(),
+	"GET /api/v1/help/articles/{slug}":          public(),
+	"POST /api/v1/admin/announcements":          anyOf(admins),
+	"POST /api/v1/admin/maintenance":            anyOf(admins),
+	"POST /api/v1/admin/maintenance/stop":       anyOf(admins),
+	"POST /api/v1/admin/incidents":              anyOf(admins),
+	"POST /api/v1/admin/incidents/{id}/updates": anyOf(admins),
 
 	"GET /api/v1/admin/audit":                              anyOf(admins),
 	"PUT /api/v1/admin/users/{id}/role":                    anyOf(admins),

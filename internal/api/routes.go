@@ -109,6 +109,36 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/wallet/payment-requests/{code}/pay", true, http.HandlerFunc(a.payPaymentRequest)},
 		{"GET", "/api/v1/wallet/statement.csv", true, http.HandlerFunc(a.statementCSV)},
 		{"GET", "/api/v1/review/alerts", true, http.HandlerFunc(a.reviewAlerts)},
+		// Support tickets (issue 15): customers' own, then the support
+		// team's (role support or admin; canned replies edited by admins).
+		{"POST", "/api/v1/support/tickets", true, http.HandlerFunc(a.openTicket)},
+		{"GET", "/api/v1/support/tickets", true, http.HandlerFunc(a.myTickets)},
+		{"GET", "/api/v1/support/tickets/{id}", true, http.HandlerFunc(a.myTicket)},
+		{"POST", "/api/v1/support/tickets/{id}/messages", true, http.HandlerFunc(a.replyTicket)},
+		{"POST", "/api/v1/support/tickets/{id}/reopen", true, http.HandlerFunc(a.reopenTicket)},
+		{"POST", "/api/v1/support/tickets/{id}/rating", true, http.HandlerFunc(a.rateTicket)},
+		{"GET", "/api/v1/agent/tickets", true, http.HandlerFunc(a.agentQueue)},
+		{"GET", "/api/v1/agent/tickets/{id}", true, http.HandlerFunc(a.agentTicket)},
+		{"POST", "/api/v1/agent/tickets/{id}/messages", true, http.HandlerFunc(a.agentReply)},
+		{"POST", "/api/v1/agent/tickets/{id}/assign", true, http.HandlerFunc(a.agentAssign)},
+		{"POST", "/api/v1/agent/tickets/{id}/status", true, http.HandlerFunc(a.agentStatus)},
+		{"POST", "/api/v1/agent/tickets/{id}/grant-documents", true, http.HandlerFunc(a.agentGrant)},
+		{"GET", "/api/v1/agent/tickets/{id}/documents/{doc}", true, http.HandlerFunc(a.agentDocument)},
+		{"GET", "/api/v1/agent/canned-replies", true, http.HandlerFunc(a.cannedReplies)},
+		{"PUT", "/api/v1/admin/canned-replies/{id}", true, http.HandlerFunc(a.saveCannedReply)},
+
+		// Announcements, the status page and the help centre (public), and
+		// their administration (admins).
+		{"GET", "/api/v1/announcements", false, http.HandlerFunc(a.announcements)},
+		{"GET", "/api/v1/announcements/feed.atom", false, http.HandlerFunc(a.announcementFeed)},
+		{"POST", "/api/v1/admin/announcements", true, http.HandlerFunc(a.publishAnnouncement)},
+		{"POST", "/api/v1/admin/maintenance", true, http.HandlerFunc(a.scheduleMaintenance)},
+		{"POST", "/api/v1/admin/maintenance/stop", true, http.HandlerFunc(a.stopMaintenance)},
+		{"POST", "/api/v1/admin/incidents", true, http.HandlerFunc(a.openIncident)},
+		{"POST", "/api/v1/admin/incidents/{id}/updates", true, http.HandlerFunc(a.updateIncident)},
+		{"GET", "/api/v1/status", false, http.HandlerFunc(a.status)},
+		{"GET", "/api/v1/help/articles", false, http.HandlerFunc(a.helpArticles)},
+		{"GET", "/api/v1/help/articles/{slug}", false, http.HandlerFunc(a.helpArticle)},
 
 		// The tus 1.0 resumable upload protocol (internal/upload).
 		{"OPTIONS", "/api/v1/uploads/", false, http.HandlerFunc(a.tus)},

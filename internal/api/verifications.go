@@ -253,6 +253,7 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request) {
 	type msgJSON struct {
 		ID        string `json:"id"`
 		CaseID    string `json:"verification_id"`
+		TicketID  string `json:"ticket_id,omitempty"`
 		Status    string `json:"status"`
 		Text      string `json:"text"`
 		CreatedAt any    `json:"created_at"`
@@ -260,7 +261,11 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []msgJSON{}
 	for _, m := range ms {
-		out = append(out, msgJSON{ID: m.ID, CaseID: m.CaseID, Status: m.Status, Text: messageText(verification.Status(m.Status), l),
+		text := messageText(verification.Status(m.Status), l)
+		if m.TicketID != "" {
+			text = i18n.T("Support replied to your ticket.", "客服回复了您的工单。").In(l)
+		}
+		out = append(out, msgJSON{ID: m.ID, CaseID: m.CaseID, TicketID: m.TicketID, Status: m.Status, Text: text,
 			CreatedAt: m.CreatedAt, ReadAt: m.ReadAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})

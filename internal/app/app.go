@@ -26,8 +26,10 @@ import (
 	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/screening"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/wallet"
@@ -64,6 +66,9 @@ type Options struct {
 	DocumentQuota *document.Quota           // nil: document.DefaultQuota
 	RefusedTTL    time.Duration             // refused documents' files kept this long (0: 24 h)
 	SweepEvery    time.Duration             // how often they are looked for (0: 15 min)
+	// MaintenanceEvery is how often ended maintenance windows are looked
+	// for, to release the submissions held during them (0: 15 s).
+	MaintenanceEvery time.Duration
 
 	// Accounts for real life (issue 16).
 	Mailer    identity.Mailer           // password recovery links by e-mail (nil: not sent)
@@ -119,6 +124,13 @@ type App struct {
 	Surface     *api.WalletSurface // payment passwords, payees, receive codes, API keys, AML
 	expiryEvery time.Duration
 	outboxEvery time.Duration
+
+	// Support runs support tickets; Start closes resolved ones after 7 days.
+	Support *support.Service
+	// Notices runs announcements and maintenance windows; Start releases
+	// the submissions held during a window once it ends.
+	Notices      *notice.Service
+	releaseEvery time.Duration
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -246,6 +258,16 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.Wallet.Passwords = sendsBlocked{a.Wallet.Passwords, a}
 	}
 
+	var mailer support.Mailer
+	if o.Mailer != nil {
+		mailer = o.Mailer
+	}
+	a.Notices = &notice.Service{Store: o.DB.Notices(), Now: o.Now}
+	a.Verifications.Hold = a.Notices.Held
+	a.releaseEvery = o.MaintenanceEvery
+	a.Support = &support.Service{Store: o.DB.Support(), Documents: a.Documents, Cases: a.Verifications, Users: o.DB.Accounts(),
+		Mail: mailer, PublicURL: o.PublicURL, Now: o.Now, Log: o.Log}
+
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
 		{Name: "migrations", Check: func(ctx context.Context) error {
@@ -273,6 +295,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Review: a.Review, Wallet: a.Wallet, WalletSurface: surface,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a, Screening: a.Screening,
+		Support: a.Support, Notices: a.Notices, StatusProbes: a.statusProbes(o, readerStatus),
 	})
 	if o.Internal {
 		a.Internal = server.InternalHandler(reg, checks)
@@ -287,6 +310,8 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	go a.sweepRefused(ctx)
+	go a.closeResolvedTickets(ctx)
+	go a.releaseHeld(ctx)
 	go a.purgeClosed(ctx)
 	if a.Anchor != nil {
 		go a.Anchor.Run(ctx)

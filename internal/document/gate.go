@@ -315,6 +315,17 @@ func (g *Gate) check(data []byte, kind Kind, withClean bool) (rep *Report, err e
 		return rep, nil
 	}
 
+	if kind == KindAttachment {
+		// A support screenshot: format, size and metadata only, no
+		// document-quality gate.
+		if withClean {
+			rep.Clean, err = cleanCopy(format, data, img, md.Orientation, g.cfg.AlwaysReencode, g.cfg.JPEGQuality)
+			if err != nil {
+				return nil, errs.Internalf("%w", err)
+			}
+		}
+		return rep, nil
+	}
 	work := lumaPlane(img, g.cfg.WorkingSide).orient(md.Orientation)
 	toOrig := float64(max(rep.Width, rep.Height)) / float64(max(work.w, work.h))
 	g.analyze(rep, work, kind, toOrig)

@@ -12,10 +12,15 @@ const (
 	KindGuardianConsent Kind = "guardian_consent"
 	KindSelfie          Kind = "selfie"
 	KindOther           Kind = "other"
+	// KindAttachment is a support ticket's attachment (a screenshot): only
+	// the format check, the size limit and metadata stripping apply; it is
+	// outside the documents' quota and duplicate check (support counts it
+	// against the ticket's own quota).
+	KindAttachment Kind = "attachment"
 )
 
 // Kinds lists every valid kind.
-var Kinds = []Kind{KindIDFront, KindIDBack, KindPassport, KindResidencePermit, KindGuardianConsent, KindSelfie, KindOther}
+var Kinds = []Kind{KindIDFront, KindIDBack, KindPassport, KindResidencePermit, KindGuardianConsent, KindSelfie, KindOther, KindAttachment}
 
 // Valid reports whether k is one of the known kinds.
 func (k Kind) Valid() bool {

@@ -143,11 +143,15 @@ func cleanKey(id string) string    { return "documents/" + id + "/clean" }
 func (s *Service) Create(ctx context.Context, ownerID string, kind Kind, data []byte) (*Document, *Report, error) {
 	if !kind.Valid() {
 		return nil, nil, errs.New(errs.Invalid, "DOCUMENT_KIND_INVALID",
-			"Unknown document kind; use id_front, id_back, passport, residence_permit, guardian_consent, selfie or other.",
-			"未知的证件类型；请使用 id_front、id_back、passport、residence_permit、guardian_consent、selfie 或 other。").OnField("kind")
+			"Unknown document kind; use id_front, id_back, passport, residence_permit, guardian_consent, selfie, other or attachment.",
+			"未知的证件类型；请使用 id_front、id_back、passport、residence_permit、guardian_consent、selfie、other 或 attachment。").OnField("kind")
 	}
-	// No room: say so before spending a decode on it.
-	if err := s.CheckQuota(ctx, ownerID, int64(len(data))); err != nil {
+	// No room: say so before spending a decode on it. Attachments are
+	// outside the documents' quota (support bounds them per ticket).
+	quota := s.Quota
+	if kind == KindAttachment {
+		quota = Quota{}
+	} else if err := s.CheckQuota(ctx, ownerID, int64(len(data))); err != nil {
 		return nil, nil, err
 	}
 	// Decoding takes up to MaxPixels×4 bytes: only as many at once as cores.
@@ -169,7 +173,7 @@ func (s *Service) Create(ctx context.Context, ownerID string, kind Kind, data []
 	for _, r := range rep.Reasons {
 		d.Reasons = append(d.Reasons, r.Code)
 	}
-	if rep.Clean != nil {
+	if rep.Clean != nil && kind != KindAttachment {
 		// The same picture on another account is a fraud signal for a
 		// reviewer; it never changes what the customer is told.
 		others, err := s.store.OtherOwnersHashes(ctx, ownerID)
@@ -188,7 +192,7 @@ func (s *Service) Create(ctx context.Context, ownerID string, kind Kind, data []
 	d.StoredBytes = int64(len(data) + len(rep.Clean))
 	// The record (within the quota) first, the files after: bytes are
 	// stored only once the quota has room for them.
-	if err := s.store.CreateDocument(ctx, d, s.Quota); err != nil {
+	if err := s.store.CreateDocument(ctx, d, quota); err != nil {
 		return nil, nil, err
 	}
 	if err := s.putFiles(ctx, d.ID, data, rep.Clean); err != nil {

@@ -21,9 +21,11 @@ import (
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/ledger"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/review"
 	"github.com/veriwallet/veriwallet/internal/screening"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/upload"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/web"
@@ -72,6 +74,12 @@ type Deps struct {
 	// Exports makes personal data exports (nil: not available).
 	Exports   api.Exports
 	Screening *screening.Service // nil: screening routes answer 503
+	// Support runs support tickets (nil: not available).
+	Support *support.Service
+	// Notices runs announcements, maintenance and incidents; StatusProbes
+	// measure the status page's components.
+	Notices      *notice.Service
+	StatusProbes []notice.Probe
 }
 
 // New returns the whole HTTP handler.
@@ -86,9 +94,21 @@ func New(d Deps) http.Handler {
 	a := &api.API{Accounts: d.Accounts, Uploads: d.Uploads, Documents: d.Documents, MaxUploadBytes: d.MaxUpload,
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Exports: d.Exports, Screening: d.Screening, Review: d.Review, Wallet: d.Wallet, Surface: d.WalletSurface}
+		Exports: d.Exports, Screening: d.Screening, Review: d.Review, Wallet: d.Wallet, Surface: d.WalletSurface,
+		Support: d.Support, Notices: d.Notices, StatusProbes: d.StatusProbes}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
-		Verifications: d.Verification, Review: d.Review, Audit: d.Audit}
+		Verifications: d.Verification, Review: d.Review, Audit: d.Audit,
+		Support: d.Support, Notices: d.Notices, Documents: d.Documents, StatusProbes: d.StatusProbes, MaxUpload: d.MaxUpload}
+	if d.Audit != nil {
+		wb.AuditRead = func(r *http.Request, action, subject string) error {
+			_, u, err := d.Accounts.Authenticate(r.Context(), httpx.Token(r))
+			if err != nil {
+				return err
+			}
+			return d.Audit.Append(r.Context(), &audit.Event{At: time.Now(), Actor: "user:" + u.ID + " (" + string(u.Role) + ")",
+				Action: action, Subject: subject, RequestID: httpx.RequestID(r.Context())})
+		}
+	}
 	if d.Exports != nil {
 		wb.ExportState = func(ctx context.Context, userID string) (web.ExportState, error) {
 			e, err := d.Exports.LatestExport(ctx, userID)
@@ -111,7 +131,7 @@ func New(d Deps) http.Handler {
 			ms, err := d.Messages.Messages(ctx, userID, 50)
 			out := make([]web.Message, 0, len(ms))
 			for _, m := range ms {
-				out = append(out, web.Message{CaseID: m.CaseID, Status: m.Status, CreatedAt: m.CreatedAt, Read: m.ReadAt != nil})
+				out = append(out, web.Message{CaseID: m.CaseID, TicketID: m.TicketID, Status: m.Status, CreatedAt: m.CreatedAt, Read: m.ReadAt != nil})
 			}
 			return out, err
 		}

@@ -562,8 +562,10 @@ func (s *Cases) UsePhoneCode(ctx context.Context, caseID string, codeHash []byte
 
 // Message is an in-app message about a case's outcome.
 type Message struct {
-	ID        string     `json:"id"`
-	CaseID    string     `json:"case_id"`
+	ID     string `json:"id"`
+	CaseID string `json:"case_id"`
+	// TicketID is the support ticket a "support_reply" message is about.
+	TicketID  string     `json:"ticket_id,omitempty"`
 	Status    string     `json:"status"`
 	CreatedAt time.Time  `json:"created_at"`
 	ReadAt    *time.Time `json:"read_at"`
@@ -571,7 +573,7 @@ type Message struct {
 
 // Messages lists a user's in-app messages, newest first.
 func (s *Cases) Messages(ctx context.Context, userID string, limit int) ([]Message, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, status, created_at, read_at FROM messages WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
+	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, status, created_at, read_at, ticket_id FROM messages WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
 		userID, limit)
 	if err != nil {
 		return nil, translate(err)
@@ -581,10 +583,11 @@ func (s *Cases) Messages(ctx context.Context, userID string, limit int) ([]Messa
 	for rows.Next() {
 		var m Message
 		var read sql.NullTime
-		if err := rows.Scan(&m.ID, &m.CaseID, &m.Status, &m.CreatedAt, &read); err != nil {
+		var ticket sql.NullString
+		if err := rows.Scan(&m.ID, &m.CaseID, &m.Status, &m.CreatedAt, &read, &ticket); err != nil {
 			return nil, translate(err)
 		}
-		m.CreatedAt = m.CreatedAt.UTC()
+		m.CreatedAt, m.TicketID = m.CreatedAt.UTC(), ticket.String
 		if read.Valid {
 			t := read.Time.UTC()
 			m.ReadAt = &t

@@ -67,7 +67,7 @@ type querier interface {
 func storedUsage(ctx context.Context, q querier, ownerID string) (int, int64, error) {
 	var n int
 	var b int64
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM documents WHERE owner_id = $1 AND purged_at IS NULL`, ownerID).Scan(&n, &b)
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM documents WHERE owner_id = $1 AND purged_at IS NULL AND kind <> 'attachment'`, ownerID).Scan(&n, &b)
 	return n, b, err
 }
 

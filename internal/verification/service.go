@@ -81,6 +81,10 @@ type Service struct {
 	// Screener screens every case against sanctions and PEP lists; nil:
 	// not configured (the screening check is skipped for that reason).
 	Screener Screener
+	// Hold, when set, says whether submissions are held now (a maintenance
+	// window) and until when: Process then puts them on hold instead of
+	// deciding them.
+	Hold func(ctx context.Context) (until time.Time, held bool)
 }
 
 func (s *Service) now() time.Time {
@@ -438,6 +442,10 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 	return c, nil
 }
 
+// MaintenanceActor is the actor of the event that holds a case during a
+// maintenance window.
+const MaintenanceActor = "system:maintenance"
+
 // Process runs the checks of a submitted case and decides it. It is what
 // the queue's worker calls; an error means our fault and the queue retries.
 func (s *Service) Process(ctx context.Context, id string) error {
@@ -448,6 +456,14 @@ func (s *Service) Process(ctx context.Context, id string) error {
 	switch c.Status {
 	case StatusSubmitted:
 		now := s.now()
+		if s.Hold != nil {
+			if until, held := s.Hold(ctx); held {
+				// A maintenance window: keep the submission, decide it
+				// when the window ends (notice.Service.ReleaseEnded).
+				return s.Store.SetStatus(ctx, c.ID, c.Version, CaseEvent{From: c.Status, To: StatusOnHold, Actor: MaintenanceActor,
+					Note: "maintenance until " + until.UTC().Format(time.RFC3339), At: now})
+			}
+		}
 		if err := s.Store.SetStatus(ctx, c.ID, c.Version, CaseEvent{From: c.Status, To: StatusProcessing, Actor: "system", At: now}); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/i18n"
@@ -182,6 +183,9 @@ func (wb *Web) inbox(w http.ResponseWriter, r *http.Request) {
 			mv := messageView{Text: text, Status: verification.Status(m.Status).Title().In(lang), At: whenOf(m.CreatedAt, lang), Read: m.Read}
 			if validCaseID(m.CaseID) {
 				mv.CaseURL = "/verify/" + m.CaseID
+			}
+			if strings.HasPrefix(m.TicketID, "tkt_") && len(m.TicketID) < 64 {
+				mv.CaseURL, mv.Status = "/support/tickets/"+m.TicketID, ""
 			}
 			p.Messages = append(p.Messages, mv)
 		}

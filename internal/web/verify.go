@@ -186,18 +186,6 @@ func validCaseID(id string) bool {
 	return true
 }
 
-// support is GET /support: a placeholder until the help desk exists; it
-// shows the case the customer came from, so that they can quote it.
-func (wb *Web) support(w http.ResponseWriter, r *http.Request) {
-	p := wb.newPage(r, "support.title")
-	_, p.User = wb.user(r)
-	if id := r.URL.Query().Get("verification"); validCaseID(id) {
-		p.CaseID = id
-		p.Form["case_number"] = verification.CaseNumber(id)
-	}
-	wb.render(w, http.StatusOK, "support", p)
-}
-
 // handoff is GET /handoff/{token}: the link behind the QR code. It logs this
 // device in as the user who made the link and opens the same case.
 // handoffConfirm shows which account a hand-off link logs in and asks

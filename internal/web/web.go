@@ -16,11 +16,14 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/audit"
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/review"
+	"github.com/veriwallet/veriwallet/internal/support"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -51,6 +54,15 @@ type Web struct {
 	Audit audit.Store
 	// Wallet serves the wallet pages (nil: none).
 	Wallet *WalletPages
+	// Support, Notices, Documents (screenshots) and StatusProbes serve the
+	// support, help, status and console pages; AuditRead records an agent's
+	// read of a ticket (nil: not recorded). MaxUpload bounds a screenshot.
+	Support      *support.Service
+	Notices      *notice.Service
+	Documents    *document.Service
+	StatusProbes []notice.Probe
+	AuditRead    func(r *http.Request, action, subject string) error
+	MaxUpload    int64
 
 	pages  map[string]*template.Template
 	static staticFiles
@@ -58,7 +70,9 @@ type Web struct {
 
 // Message is an in-app message as the inbox shows it.
 type Message struct {
-	CaseID    string
+	CaseID   string
+	TicketID string // a support reply's ticket
+
 	Status    string
 	CreatedAt time.Time
 	Read      bool
@@ -66,7 +80,15 @@ type Message struct {
 
 func (wb *Web) load() {
 	wb.static = loadStatic()
-	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "levelLink": levelLink, "cleanVerify": cleanVerify,
+	layout := template.Must(template.New("layout").Funcs(template.FuncMap{"static": wb.static.url, "levelLink": levelLink, "cleanVerify": cleanVerify, "reasonSlug": reasonSlug,
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i + 1
+			}
+			return out
+		},
+		"list": func(v ...string) []string { return v },
 		// The console's filters, and the enrolment QR code (a data: URL this server made).
 		"kinds": func() []string {
 			return []string{review.KindManualReview, review.KindSecondReviewer, review.KindPeriodicReview, review.KindScreeningHit, review.KindWalletAlert}
@@ -77,7 +99,7 @@ func (wb *Web) load() {
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
 		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export",
 		"totp", "console", "case", "sar", "wallet", "walletpin", "walletsend", "walletdone", "walletwithdraw", "walletreceive", "walletcode",
-		"walletpay", "walletstatement"} {
+		"walletpay", "walletstatement", "help", "article", "status", "ticket", "agent", "agentticket"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
 }
@@ -128,6 +150,11 @@ type page struct {
 	Report   *review.SAR  // the suspicious-activity report draft
 	Flash    string       // a one-line notice after an action
 	Wallet   *walletView  // the wallet pages
+
+	// The support, help, status and console pages (support.go); Banners
+	// are the announcements in force, on every page.
+	Support *supportView
+	Banners []bannerView
 }
 
 type pageError struct{ Message, Field, Code string }
@@ -145,7 +172,7 @@ func (wb *Web) newPage(r *http.Request, title string) *page {
 			}
 			return k
 		}, Form: map[string]string{}, TermsVersion: wb.Accounts.Config().TermsVersion,
-		PrivacyVersion: wb.Accounts.Config().PrivacyVersion, Errors: map[string]string{}}
+		PrivacyVersion: wb.Accounts.Config().PrivacyVersion, Errors: map[string]string{}, Banners: wb.banners(r, lang)}
 }
 
 func (wb *Web) render(w http.ResponseWriter, status int, name string, p *page) {

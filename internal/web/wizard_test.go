@@ -104,6 +104,11 @@ func newWizardServer(t *testing.T, wrap func(http.Handler) http.Handler) *wizard
 
 // newWizardServerLevels is newWizardServer with levels of its own (nil: the defaults).
 func newWizardServerLevels(t *testing.T, wrap func(http.Handler) http.Handler, levels *verification.Levels) *wizardEnv {
+	return newWizardServerWith(t, wrap, func(o *app.Options) { o.Levels = levels })
+}
+
+// newWizardServerWith is newWizardServer with options changed by set.
+func newWizardServerWith(t *testing.T, wrap func(http.Handler) http.Handler, set func(*app.Options)) *wizardEnv {
 	db := sqltest.Open(t, "sqlite")
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -113,13 +118,17 @@ func newWizardServerLevels(t *testing.T, wrap func(http.Handler) http.Handler, l
 		document.KindIDBack: {"valid_until": {Value: "2036-01-01", Confidence: 0.99}},
 	}}
 	sender := &codeSender{last: map[string]string{}}
-	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: t.TempDir(),
+	o := app.Options{DB: db, Keys: sqltest.Keyring(t), DataDir: t.TempDir(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: sender,
-		MaxUpload: 8 << 20, Poll: 20 * time.Millisecond, Levels: levels,
+		MaxUpload: 8 << 20, Poll: 20 * time.Millisecond,
 		// Every test customer types the same number from 127.0.0.1: the
 		// per-number and per-address code limits (tested in internal/api)
 		// would refuse the second customer's code.
-		PhoneLimits: &verification.PhoneLimits{PerUserDay: 10, MaxFailures: 20}})
+		PhoneLimits: &verification.PhoneLimits{PerUserDay: 10, MaxFailures: 20}}
+	if set != nil {
+		set(&o)
+	}
+	a, err := app.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -750,6 +750,7 @@
       var li = el('li', { 'class': 'reason', 'data-code': r.code });
       li.appendChild(el('span', { 'class': 'reason-message' }, r.message));
       if (r.hint) { li.appendChild(el('span', { 'class': 'reason-hint' }, ' ' + r.hint)); }
+      li.appendChild(helpLink(r.code));
       ul.appendChild(li);
     });
   }
@@ -891,6 +892,12 @@
     });
   });
 
+  // Every reason links to its help-centre article (support.ReasonSlug).
+  function helpLink(code) {
+    var a = el('a', { 'class': 'reason-help', href: '/help/reason-' + String(code || '').toLowerCase().replace(/_/g, '-') }, ' ' + t('status.help'));
+    return a;
+  }
+
   // --------------------------------------------------------------- status
   function reasonItem(r, step) {
     var li = el('li', { 'class': 'reason', 'data-code': r.code });
@@ -901,6 +908,7 @@
       p.appendChild(document.createTextNode(r.hint));
       li.appendChild(p);
     }
+    li.appendChild(helpLink(r.code));
     var sc = step ? screenOf(step) : '';
     if (sc && editable() && view.attempts_left > 0) {
       var b = el('button', { type: 'button', 'class': 'redo', 'data-step': step }, t('status.redo'));

@@ -1,0 +1,78 @@
+package support
+
+import "github.com/veriwallet/veriwallet/internal/i18n"
+
+func art(slug string, title i18n.Text, secs ...Section) Article {
+	return Article{Slug: slug, Title: title, Sections: secs}
+}
+
+func sec(hEN, hZH, en, zh string) Section { return Section{i18n.T(hEN, hZH), i18n.T(en, zh)} }
+
+// written are the help articles on what customers ask, beside the
+// generated reason articles.
+var written = []Article{
+	art("why-real-name", i18n.T("Why real-name verification is required", "为什么需要实名认证"),
+		sec("The short answer", "简要说明",
+			"A wallet that holds and moves money must know who its customers are. The law requires it, and it protects you: nobody can open a wallet in your name or use one to move stolen money.",
+			"可以存取和转移资金的钱包必须知道客户是谁。这是法律的要求，也是对您的保护：他人无法以您的名义开立钱包，也无法利用钱包转移赃款。"),
+		sec("What you can do before and after", "认证前后的区别",
+			"Before verification you can register and look around; holding and moving money needs a verified identity.",
+			"认证前您可以注册和浏览；存取和转账需要完成实名认证。")),
+	art("information-needed", i18n.T("What information is needed, and why", "需要哪些信息，为什么需要"),
+		sec("What we ask for", "需要提供的信息",
+			"Your full name and ID number as printed on your document, your mobile number (confirmed by an SMS code) and photos of your document. Higher levels may ask for your address, occupation and source of funds.",
+			"与证件一致的姓名和证件号码、手机号码（通过短信验证码确认）以及证件照片。较高的认证等级可能还需要居住地址、职业和资金来源。"),
+		sec("Why each is needed", "为什么需要",
+			"The name and number identify you; the photos show the document is real and yours; the mobile number lets us reach you. We ask for nothing the law does not require for your level.",
+			"姓名和号码用于确认您的身份；照片证明证件真实且属于您本人；手机号码用于联系您。我们不会索取您所在认证等级法律要求之外的信息。")),
+	art("verification-failed", i18n.T("What to do when verification fails", "认证未通过怎么办"),
+		sec("Read the reasons", "查看原因",
+			"The status page lists every reason, each with what to do and a link to its article. Fix only what is listed: everything else you entered and uploaded is kept.",
+			"认证状态页面会列出每一条原因、处理方法和对应的帮助文章链接。只需修改列出的内容，其他已填写和上传的内容都会保留。"),
+		sec("Submit again", "重新提交",
+			"Each submission uses one attempt. If you run out of attempts, wait until the time shown. If a reason is unclear, contact support from the status page.",
+			"每次提交占用一次认证机会。如机会用完，请在显示的时间之后再试。如对原因有疑问，请在状态页面联系客服。")),
+	art("good-photo", i18n.T("How to take a good photo of your ID card (blurry photo, glare, dark)", "如何拍好证件照片（照片模糊、反光、太暗）"),
+		sec("Before you take it", "拍摄前",
+			"Put the card on a dark, plain table in good, even light. Hold the phone steady, parallel to the card, so the whole card fills most of the frame.",
+			"将证件放在深色、纯色的桌面上，光线充足均匀。手机拿稳，与证件平行，让整张证件占满画面的大部分。"),
+		sec("A blurry or unreadable photo", "照片模糊或无法识别",
+			"A blurry photo is the most common problem: tap the screen to focus and wait a second before taking it. Avoid glare from lamps or windows, do not cover any part with your fingers, and do not photograph a screen or a photocopy.",
+			"照片模糊是最常见的问题：拍摄前点击屏幕对焦，稍等一秒再拍。避免灯光或窗户造成的反光，不要用手指遮挡证件，不要翻拍屏幕或复印件。"),
+		sec("Both sides", "正反两面",
+			"A resident identity card has two sides: the side with your photo and the side with the issuing authority and validity period. Upload each in its own place.",
+			"居民身份证有两面：人像面，以及印有签发机关和有效期限的国徽面。请分别在对应位置上传。")),
+	art("minors", i18n.T("Minors", "未成年人"),
+		sec("Under 18", "未满 18 周岁",
+			"Customers under 18 need a parent or legal guardian: enter the guardian's name and ID number and upload the signed consent form and a photo of the guardian's ID. Children below the minimum age cannot open an account themselves.",
+			"未满 18 周岁的客户需要父母或法定监护人同意：请填写监护人的姓名和证件号码，并上传签字的监护人同意书和监护人证件照片。低于最低年龄的儿童不能自行开户。")),
+	art("foreigners", i18n.T("Foreigners and residents of Hong Kong, Macao and Taiwan", "外国人及港澳台居民"),
+		sec("Which document", "使用哪种证件",
+			"Foreign nationals verify with a passport and a valid Chinese visa or residence permit; residents of Hong Kong, Macao and Taiwan with their travel permit or residence permit. Type your name exactly as in the document.",
+			"外国人使用护照及有效的中国签证或居留许可进行认证；港澳台居民使用通行证或居住证。请按证件填写姓名。")),
+	art("contact-support", i18n.T("How to reach support", "如何联系客服"),
+		sec("Open a ticket", "提交工单",
+			"Open a ticket from the support page, from a verification's status page or from a wallet transaction. From a status page the case and its reasons are attached for you. Add up to 5 screenshots per message.",
+			"在客服页面、认证状态页面或钱包交易中提交工单。从认证状态页面提交时，认证编号和原因会自动附上。每条消息最多可添加 5 张截图。"),
+		sec("Answers", "回复",
+			"We answer in the ticket; you are told in your messages and, if you registered with an e-mail address, by e-mail. A resolved ticket closes after 7 days; you can reopen it within 30 days.",
+			"我们会在工单中回复，并通过站内消息通知您；如您使用邮箱注册，也会发送邮件。已解决的工单 7 天后关闭，30 天内可以重新打开。")),
+	art("common-mistakes", i18n.T("Common mistakes", "常见错误"),
+		sec("What goes wrong most often", "最常见的问题",
+			"A name typed differently from the document (a traditional character, a missing middle name); an ID number with a lower-case x or a missing final X; a photo of the wrong side; a blurry photo; an expired document.",
+			"姓名与证件不一致（如繁体字、漏写中间名）；证件号码末位 X 写成小写或漏写；上传了错误的证件面；照片模糊；证件已过期。")),
+	art("legal-basis", i18n.T("The legal basis: anti-money-laundering law and customer due diligence", "法律依据：反洗钱法与客户尽职调查"),
+		sec("The law", "法律规定",
+			"The Anti-Money Laundering Law of the People's Republic of China and the rules on customer due diligence require payment institutions to identify their customers, keep their identification records and check them against sanctions lists.",
+			"《中华人民共和国反洗钱法》及客户尽职调查相关规定要求支付机构识别客户身份、保存身份资料，并与制裁名单进行比对。"),
+		sec("What it means for you", "对您的影响",
+			"We must verify your identity before you hold or move money, and may ask again when your information changes or expires.",
+			"在您存取或转移资金之前，我们必须核实您的身份；当您的信息变更或证件到期时，可能会请您重新认证。")),
+	art("data-protection", i18n.T("How your personal data is protected", "我们如何保护您的个人信息"),
+		sec("At rest and in use", "存储与使用",
+			"Your ID number, photos and messages are encrypted at rest. Only the staff who must see them can, every such access is recorded in an audit trail, and support agents never see your identity documents unless an administrator grants it for your request.",
+			"您的证件号码、照片和消息均加密存储。只有必须查看的工作人员才能访问，每次访问都会记录在审计日志中；除非管理员为您的请求单独授权，客服人员看不到您的证件。"),
+		sec("Your rights", "您的权利",
+			"Under the Personal Information Protection Law you can see, export and correct your data and close your account; we keep what the anti-money-laundering law requires for the period it requires.",
+			"根据《个人信息保护法》，您可以查阅、导出和更正您的信息，并注销账户；我们仅按反洗钱法要求的期限保存法律要求保存的资料。")),
+}
