@@ -90,6 +90,9 @@ func (w walletLinks) WalletState(ctx context.Context, userID string) (review.Wal
 
 // Transactions implements review.Transactions (suspicious-activity reports).
 func (w walletLinks) Transactions(ctx context.Context, userID string, limit int) ([]review.Transaction, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
 	es, _, err := w.a.Wallet.Transactions(ctx, userID, ledger.TxFilter{Limit: limit})
 	if err != nil {
 		return nil, err
