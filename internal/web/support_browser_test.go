@@ -182,7 +182,13 @@ func TestSupportTicketFromStatusPage(t *testing.T) {
 	}
 
 	// The agent, in a browser of its own, with a canned reply an admin wrote.
-	if _, err := env.app.Accounts.Register(bg, identity.RegisterInput{Email: "agent@example.com", Password: "long enough pass", Role: identity.RoleSupport}); err != nil {
+	agent, err := env.app.Accounts.Register(bg, identity.RegisterInput{Email: "agent@example.com", Password: "long enough pass", Role: identity.RoleSupport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Staff log in with a second factor: enrol it, then type a code.
+	enrolment, _, err := env.app.Accounts.EnrolTOTP(bg, agent)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := env.app.Support.SaveCannedReply(bg, &support.CannedReply{ID: "name", TitleEN: "Name as printed", TitleZH: "按证件填写姓名",
@@ -201,6 +207,7 @@ func TestSupportTicketFromStatusPage(t *testing.T) {
 		chromedp.Navigate(env.srv.URL+"/login"),
 		chromedp.SendKeys(css("#account"), "agent@example.com"),
 		chromedp.SendKeys(css("#password"), "long enough pass"),
+		chromedp.SendKeys(css("#totp_code"), identity.TOTPCodeBase32(enrolment.Secret, time.Now())),
 		chromedp.Click(css("#submit")),
 		chromedp.WaitVisible(css("#account-login")),
 		chromedp.Navigate(env.srv.URL+"/agent/tickets"),
