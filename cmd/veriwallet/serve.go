@@ -149,6 +149,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		RefusedTTL:    a.cfg.RefusedDocumentTTL,
 		Mailer:        mailer, PublicURL: a.cfg.PublicURL, Retention: a.cfg.Retention, Internal: a.cfg.InternalAddr != "",
 		Wallet: ledger.Config{Assets: assets, HoldTTL: a.cfg.WithdrawalHoldTTL}}
+	if opts.WithdrawalTOTPAbove, err = wallet.ParseWithdrawalTOTP(a.cfg.WithdrawalTOTPAbove, assets); err != nil {
+		return err
+	}
 	if getenv("VERIWALLET_INSECURE_WALLET_UNCHECKED") == "1" { // tests and benchmarks of the ledger alone
 		a.log.Warn("VERIWALLET_INSECURE_WALLET_UNCHECKED: payments need no payment password, verification level or limits")
 		opts.WalletUnchecked = true

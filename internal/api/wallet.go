@@ -229,6 +229,7 @@ type withdrawRequest struct {
 	Amount          string `json:"amount"`
 	Destination     string `json:"destination"`
 	PaymentPassword string `json:"payment_password"`
+	TOTPCode        string `json:"totp_code"` // above the operator's amount (--withdrawal-totp-above)
 }
 
 func (a *API) walletWithdraw(w http.ResponseWriter, r *http.Request) {
@@ -247,7 +248,7 @@ func (a *API) walletWithdraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.Wallet.Withdraw(r.Context(), ledger.WithdrawInput{UserID: u.ID, Asset: in.Asset, Amount: in.Amount,
-		Destination: in.Destination, PaymentPassword: in.PaymentPassword, IdemKey: key})
+		Destination: in.Destination, PaymentPassword: in.PaymentPassword, TOTPCode: in.TOTPCode, IdemKey: key})
 	a.writeResult(w, r, res, err)
 }
 

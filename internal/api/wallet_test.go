@@ -6,11 +6,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
 type walletPolicy struct{}
@@ -205,6 +207,64 @@ func TestWalletAPILimitsAndLevels(t *testing.T) {
 			r = do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, `{"asset":"CNY","amount":"1","destination":"x","payment_password":"246810"}`)
 			if r.status != 403 || r.code() != "LEVEL_REQUIRED" || !strings.Contains(r.raw, `"level":"standard"`) {
 				t.Fatalf("level refusal: %d %s", r.status, r.raw)
+			}
+		})
+	}
+}
+
+// TestWithdrawalNeedsSecondFactor: above the operator's amount a withdrawal
+// needs the customer's two-factor code; below it, only the payment password.
+func TestWithdrawalNeedsSecondFactor(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			srv, _ := newServerWith(t, engine, nil)
+			lastApp.Wallet.Policies = nil // everything allowed: this test is about the code
+			lastApp.Wallet.Passwords = walletPINs{}
+			lastApp.Wallet.SecondFactors = &wallet.WithdrawalTOTP{Accounts: lastAccounts, Above: map[string]int64{"CNY": 100_00}}
+			if _, err := lastAccounts.Register(context.Background(), identity.RegisterInput{Email: "boss@example.com", Password: "wallet keeper 77", Role: identity.RoleAdmin}); err != nil {
+				t.Fatal(err)
+			}
+			admin := login(t, srv, `"email":"boss@example.com"`, "wallet keeper 77")
+			register(t, srv, `"email":"a@example.com"`, "long enough pass")
+			ta := login(t, srv, `"email":"a@example.com"`, "long enough pass")
+			a := userID(t, srv, ta)
+			if r := do(t, srv, "POST", "/api/v1/admin/wallet/deposits", admin, `{"user_id":"`+a+`","asset":"CNY","amount":"1000","reference":"r"}`); r.status != 201 {
+				t.Fatal(r.raw)
+			}
+			body := func(amount, code string) string {
+				return `{"asset":"CNY","amount":"` + amount + `","destination":"ICBC 6222","payment_password":"246810","totp_code":"` + code + `"}`
+			}
+			if r := do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, body("100", "")); r.status != 201 {
+				t.Fatalf("at the amount, no code needed: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, body("100.01", ""), "Accept-Language", "zh-CN"); r.status != 403 ||
+				r.code() != "WITHDRAWAL_TOTP_NOT_ENABLED" || !strings.Contains(r.message(), "两步验证") {
+				t.Fatalf("no second factor yet: %d %s", r.status, r.raw)
+			}
+			u, err := lastAccounts.FindUser(context.Background(), "a@example.com", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			en, _, err := lastAccounts.EnrolTOTP(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, body("200", "")); r.status != 403 || r.code() != "WITHDRAWAL_TOTP_REQUIRED" {
+				t.Fatalf("code missing: %d %s", r.status, r.raw)
+			}
+			good := identity.TOTPCodeBase32(en.Secret, time.Now())
+			wrong := "000000"
+			if wrong == good {
+				wrong = "111111"
+			}
+			if r := do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, body("200", wrong)); r.status != 403 || r.code() != "TOTP_INVALID" {
+				t.Fatalf("wrong code: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, body("200", good)); r.status != 201 {
+				t.Fatalf("right code: %d %s", r.status, r.raw)
+			}
+			if r := do(t, srv, "POST", "/api/v1/wallet/withdrawals", ta, body("200", good)); r.status != 403 || r.code() != "TOTP_INVALID" {
+				t.Fatalf("a code works once: %d %s", r.status, r.raw)
 			}
 		})
 	}

@@ -91,8 +91,11 @@ type Options struct {
 	// policies (limits): tests and benchmarks of the ledger alone, never
 	// production.
 	WalletUnchecked bool
-	OutboxEvery     time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
-	ExpiryEvery     time.Duration // how often expired holds are released (0: 30 s)
+	// WithdrawalTOTPAbove: withdrawals above these amounts (asset → smallest
+	// units) need the customer's two-factor code (nil or empty: never).
+	WithdrawalTOTPAbove map[string]int64
+	OutboxEvery         time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
+	ExpiryEvery         time.Duration // how often expired holds are released (0: 30 s)
 }
 
 // App is the wired application.
@@ -256,6 +259,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.extraSources = append(a.extraSources, links)
 	if a.Wallet.Passwords != nil {
 		a.Wallet.Passwords = sendsBlocked{a.Wallet.Passwords, a}
+	}
+	if len(o.WithdrawalTOTPAbove) > 0 {
+		a.Wallet.SecondFactors = &wallet.WithdrawalTOTP{Accounts: a.Accounts, PINs: surface.PaymentPasswords, Above: o.WithdrawalTOTPAbove}
 	}
 
 	var mailer support.Mailer

@@ -65,9 +65,10 @@ type Config struct {
 	AuditAnchorURL  string // … and POSTed here
 	RiskFile        string // risk rules (JSON); empty: the defaults
 	// The wallet (issue 12; parsed in wallet.go).
-	WalletAssets      string        // extra assets "CODE:decimals,…" beside CNY, USD, USDT
-	WithdrawalHoldTTL time.Duration // an uncompleted withdrawal's hold is released after this
-	AMLRulesFile      string        // JSON AML rule thresholds over the defaults; empty: the defaults
+	WalletAssets        string        // extra assets "CODE:decimals,…" beside CNY, USD, USDT
+	WithdrawalTOTPAbove string        // "CNY:10000,…": withdrawals above these need the customer's two-factor code ("off": never)
+	WithdrawalHoldTTL   time.Duration // an uncompleted withdrawal's hold is released after this
+	AMLRulesFile        string        // JSON AML rule thresholds over the defaults; empty: the defaults
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -123,6 +124,7 @@ var Settings = []Setting{
 	{"risk-file", "VERIWALLET_RISK_FILE", "", "risk rules (JSON: high-risk countries, EDD level, review periods); empty: the defaults", false},
 	// The wallet (issue 12).
 	{"wallet-assets", "VERIWALLET_WALLET_ASSETS", "(CNY:2,USD:2,USDT:6)", "more wallet assets as CODE:decimals, comma-separated (EUR:2,BTC:8), added to the built-in ones", false},
+	{"withdrawal-totp-above", "VERIWALLET_WITHDRAWAL_TOTP_ABOVE", "CNY:10000,USD:1500,USDT:1500", "withdrawals above these amounts need the customer's two-factor code (TOTP); \"off\": never", false},
 	{"withdrawal-hold-ttl", "VERIWALLET_WITHDRAWAL_HOLD_TTL", "168h", "a withdrawal not completed or cancelled within this is released by the expiry job", false},
 	{"aml-rules", "VERIWALLET_AML_RULES_FILE", "(built-in thresholds)", "JSON file with the AML monitoring thresholds (keys absent keep their default)", false},
 }

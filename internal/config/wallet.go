@@ -21,6 +21,7 @@ func (c *Config) loadWallet(str func(flag, def string) string) error {
 			return fmt.Errorf("wallet-assets: %q: want CODE:decimals (0 to 12), e.g. EUR:2", part)
 		}
 	}
+	c.WithdrawalTOTPAbove = str("withdrawal-totp-above", "CNY:10000,USD:1500,USDT:1500")
 	var err error
 	if c.WithdrawalHoldTTL, err = time.ParseDuration(str("withdrawal-hold-ttl", "168h")); err != nil {
 		return fmt.Errorf("withdrawal-hold-ttl: %w", err)

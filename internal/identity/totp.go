@@ -292,6 +292,14 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *User, code string) (
 	return true, ok, err
 }
 
+// VerifyTOTP checks a second-factor code outside a login (a large
+// withdrawal): a current code not used before, or an unused recovery code.
+// False when the user has no second factor.
+func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) (bool, error) {
+	enrolled, ok, err := s.checkSecondFactor(ctx, &User{ID: userID}, code)
+	return enrolled && ok, err
+}
+
 // AuthenticateEnrolment returns the user of an enrolment token (or of a
 // normal session: customers opt in from their account). Errors:
 // Unauthenticated UNAUTHENTICATED.

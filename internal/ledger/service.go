@@ -41,9 +41,11 @@ type Service struct {
 	Passwords PaymentPasswords // nil: no payment password asked (development)
 	Policies  Policies         // nil: everything allowed without limits (development)
 	Payees    PayeeResolver    // nil: UserIDResolver
-	Now       func() time.Time
-	Log       *slog.Logger
-	cfg       Config
+	// SecondFactors asks large withdrawals for a two-factor code (nil: never).
+	SecondFactors SecondFactors
+	Now           func() time.Time
+	Log           *slog.Logger
+	cfg           Config
 
 	queue   chan *Op
 	stop    chan struct{}
@@ -395,7 +397,14 @@ type WithdrawInput struct {
 	Amount          string
 	Destination     string // where the money goes (a bank account, as the customer wrote it)
 	PaymentPassword string
+	TOTPCode        string // the second factor, needed above the operator's amount (SecondFactors)
 	IdemKey         string
+}
+
+// SecondFactors checks the two-factor code a withdrawal of amount (smallest
+// units of asset) needs, after its payment password was right.
+type SecondFactors interface {
+	CheckWithdrawal(ctx context.Context, userID string, asset Asset, amount int64, code string) error
 }
 
 // Withdraw places a hold for a withdrawal; an admin or the payment system
@@ -415,6 +424,11 @@ func (s *Service) Withdraw(ctx context.Context, in WithdrawInput) (*Result, erro
 	}
 	if err := s.checkPIN(ctx, in.UserID, in.PaymentPassword); err != nil {
 		return nil, err
+	}
+	if s.SecondFactors != nil {
+		if err := s.SecondFactors.CheckWithdrawal(ctx, in.UserID, a, v, in.TOTPCode); err != nil {
+			return nil, err
+		}
 	}
 	pol, err := s.policy(ctx, in.UserID)
 	if err != nil {

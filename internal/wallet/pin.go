@@ -250,6 +250,24 @@ func (s *PaymentPasswords) Check(ctx context.Context, userID, pin string) error 
 	return errPINWrong(p.MaxFailures - st.Failures)
 }
 
+// RecordFailure counts a wrong second factor on a payment like a wrong
+// payment password: the same 5 tries lock payments. Errors: TooMany
+// PAYMENT_PASSWORD_LOCKED once the lock starts.
+func (s *PaymentPasswords) RecordFailure(ctx context.Context, userID string) error {
+	unlock := s.lock(userID)
+	defer unlock()
+	now := s.now()
+	// A MAC no payment password has (an HMAC output is never all zero bytes).
+	st, _, err := s.Store.TryPaymentPassword(context.WithoutCancel(ctx), userID, make([]byte, 32), now, s.policy())
+	if err != nil {
+		return err
+	}
+	if st.LockedUntil.After(now) {
+		return errPINLocked(st.LockedUntil.Sub(now))
+	}
+	return nil
+}
+
 func validPIN(pin string) bool {
 	if len(pin) != 6 {
 		return false

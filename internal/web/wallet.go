@@ -244,7 +244,7 @@ func (wb *Web) walletWithdraw(w http.ResponseWriter, r *http.Request) {
 		p.Wallet.IdemKey = k
 	}
 	if _, err := wb.Wallet.Ledger.Withdraw(r.Context(), ledger.WithdrawInput{UserID: u.ID, Asset: f.Get("asset"), Amount: f.Get("amount"),
-		Destination: f.Get("destination"), PaymentPassword: f.Get("payment_password"), IdemKey: p.Wallet.IdemKey}); err != nil {
+		Destination: f.Get("destination"), PaymentPassword: f.Get("payment_password"), TOTPCode: f.Get("totp_code"), IdemKey: p.Wallet.IdemKey}); err != nil {
 		wb.fail(w, r, "walletwithdraw", p, err)
 		return
 	}

@@ -41,6 +41,7 @@ var walletMessages = map[string]i18n.Text{
 	"wallet.amount":             i18n.T("Amount", "金额"),
 	"wallet.memo":               i18n.T("Note (optional)", "备注（选填）"),
 	"wallet.pay.password":       i18n.T("Payment password", "支付密码"),
+	"wallet.withdraw.totp":      i18n.T("Two-factor code (large withdrawals, if you turned it on)", "两步验证码（大额提现，已开启时填写）"),
 	"wallet.send.submit":        i18n.T("Pay", "确认付款"),
 	"wallet.done.title":         i18n.T("Paid", "付款成功"),
 	"wallet.done.lead":          i18n.T("You paid", "您已付款"),
