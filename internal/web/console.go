@@ -58,6 +58,8 @@ var pageRoles = map[string][]identity.Role{
 	"GET /reset":                      nil,
 	"POST /reset":                     nil,
 	"GET /account/security":           nil,
+	"GET /account/totp":               nil,
+	"POST /account/totp":              nil,
 	"GET /account/password":           nil,
 	"POST /account/password":          nil,
 	"GET /account/phone":              nil,

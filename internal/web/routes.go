@@ -48,6 +48,8 @@ func (wb *Web) routes() []route {
 		{"GET /reset", http.HandlerFunc(wb.resetForm)},
 		{"POST /reset", http.HandlerFunc(wb.reset)},
 		{"GET /account/security", http.HandlerFunc(wb.security)},
+		{"GET /account/totp", http.HandlerFunc(wb.myTOTPForm)},
+		{"POST /account/totp", http.HandlerFunc(wb.myTOTP)},
 		{"GET /account/password", http.HandlerFunc(wb.passwordForm)},
 		{"POST /account/password", http.HandlerFunc(wb.changePassword)},
 		{"GET /account/phone", http.HandlerFunc(wb.phoneForm)},

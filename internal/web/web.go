@@ -98,7 +98,7 @@ func (wb *Web) load() {
 	wb.pages = map[string]*template.Template{}
 	for _, p := range []string{"home", "register", "login", "account", "error", "verify", "wizard", "support", "handoff",
 		"policy", "inbox", "forgot", "reset", "password", "phone", "security", "close", "export",
-		"totp", "console", "case", "sar", "wallet", "walletpin", "walletsend", "walletdone", "walletwithdraw", "walletreceive", "walletcode",
+		"totp", "mytotp", "console", "case", "sar", "wallet", "walletpin", "walletsend", "walletdone", "walletwithdraw", "walletreceive", "walletcode",
 		"walletpay", "walletstatement", "help", "article", "status", "ticket", "agent", "agentticket"} {
 		wb.pages[p] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+p+".html"))
 	}
