@@ -452,3 +452,111 @@ func TestAttackReceiveCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackBackOfficeRaces: ten reviewers claim one item at once (one
+// holds it); proposers and confirmers race an unfreeze (four eyes): never
+// a 5xx, no one unfreezes alone, and the wallet ends unfrozen once two
+// people agreed.
+func TestAttackBackOfficeRaces(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			w := newAttackWorld(t, engine)
+			ctx := context.Background()
+			toks := make([]string, 10)
+			for i := range toks {
+				email := fmt.Sprintf("rev%d@example.com", i)
+				if _, err := lastAccounts.Register(ctx, identity.RegisterInput{Email: email, Password: "wallet keeper 77", Role: identity.RoleAdmin}); err != nil {
+					t.Fatal(err)
+				}
+				toks[i] = login(t, w.srv, `"email":"`+email+`"`, "wallet keeper 77")
+			}
+			var wg sync.WaitGroup
+			got := make([]resp, len(toks))
+			for i, tok := range toks {
+				wg.Go(func() { got[i] = do(t, w.srv, "POST", "/api/v1/review/queue/manual_review:case_race/claim", tok, "") })
+			}
+			wg.Wait()
+			won := 0
+			for i, g := range got {
+				switch {
+				case g.status == 200:
+					won++
+				case g.status != 409:
+					t.Errorf("claim %d: %d %s", i, g.status, g.raw)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("%d reviewers hold one item", won)
+			}
+
+			if r := do(t, w.srv, "POST", "/api/v1/admin/wallet/users/"+w.b+"/freeze", w.admin, `{"reason":"fraud report"}`); r.status != 200 {
+				t.Fatalf("freeze: %d %s", r.status, r.raw)
+			}
+			// One admin alone, many times at once: never unfrozen.
+			for i := range 10 {
+				wg.Go(func() {
+					got[i] = do(t, w.srv, "POST", "/api/v1/review/customers/"+w.b+"/wallet", toks[0], `{"action":"unfreeze","reason":"cleared by me"}`)
+				})
+			}
+			wg.Wait()
+			for i, g := range got {
+				if g.status >= 500 || g.status == 200 {
+					t.Errorf("lone unfreeze %d: %d %s", i, g.status, g.raw)
+				}
+			}
+			if f, _ := lastApp.Wallet.Frozen(ctx, w.b); !f.Frozen {
+				t.Fatal("one admin unfroze a wallet alone")
+			}
+			// The others confirm at once.
+			for i := 1; i < len(toks); i++ {
+				wg.Go(func() {
+					got[i] = do(t, w.srv, "POST", "/api/v1/review/customers/"+w.b+"/wallet", toks[i], `{"action":"unfreeze","reason":"checked too"}`)
+				})
+			}
+			wg.Wait()
+			for i := 1; i < len(toks); i++ {
+				if got[i].status >= 500 {
+					t.Errorf("confirm %d: %d %s", i, got[i].status, got[i].raw)
+				}
+			}
+			if f, _ := lastApp.Wallet.Frozen(ctx, w.b); f.Frozen {
+				t.Fatal("still frozen after a second admin confirmed")
+			}
+		})
+	}
+}
+
+// TestAttackStaleUnfreezeProposal: an unfreeze proposed while the wallet
+// is not frozen must not stand ready for a later freeze. Before, admin A
+// proposed an unfreeze of an unfrozen wallet (202); when a fraud report
+// froze it, admin B alone lifted the freeze at once by "confirming" it.
+func TestAttackStaleUnfreezeProposal(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			w := newAttackWorld(t, engine)
+			ctx := context.Background()
+			if _, err := lastAccounts.Register(ctx, identity.RegisterInput{Email: "second@example.com", Password: "wallet keeper 77", Role: identity.RoleAdmin}); err != nil {
+				t.Fatal(err)
+			}
+			second := login(t, w.srv, `"email":"second@example.com"`, "wallet keeper 77")
+			if r := refused(t, w.srv, "POST", "/api/v1/review/customers/"+w.b+"/wallet", w.admin, `{"action":"unfreeze","reason":"just in case"}`); r.code() != "WALLET_NOT_FROZEN" {
+				t.Errorf("unfreeze proposal for an unfrozen wallet: %d %s", r.status, r.raw)
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/admin/wallet/users/"+w.b+"/freeze", w.admin, `{"reason":"fraud report"}`); r.status != 200 {
+				t.Fatalf("freeze: %d %s", r.status, r.raw)
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/review/customers/"+w.b+"/wallet", second, `{"action":"unfreeze","reason":"looks fine"}`); r.status != 202 {
+				t.Errorf("the first unfreeze after the freeze must wait for a second person: %d %s", r.status, r.raw)
+			}
+			if f, _ := lastApp.Wallet.Frozen(ctx, w.b); !f.Frozen {
+				t.Fatal("one admin lifted a new freeze alone")
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/review/customers/"+w.b+"/wallet", w.admin, `{"action":"unfreeze","reason":"agreed"}`); r.status != 200 {
+				t.Fatalf("confirm: %d %s", r.status, r.raw)
+			}
+			if f, _ := lastApp.Wallet.Frozen(ctx, w.b); f.Frozen {
+				t.Fatal("still frozen")
+			}
+		})
+	}
+}
