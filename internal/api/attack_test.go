@@ -560,3 +560,37 @@ func TestAttackStaleUnfreezeProposal(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackDailyLimitRace: 200 concurrent transfers of 7 CNY against a
+// 200 CNY daily limit: exactly 28 go through, the rest are refused with
+// LIMIT_EXCEEDED, and the ledger balances.
+func TestAttackDailyLimitRace(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			w := newAttackWorld(t, engine)
+			lastApp.Wallet.Policies = walletPolicy{}
+			const n = 200
+			var wg sync.WaitGroup
+			got := make([]resp, n)
+			for i := range n {
+				wg.Go(func() {
+					got[i] = do(t, w.srv, "POST", "/api/v1/wallet/transfers", w.ta, `{"to":"`+w.b+`","asset":"CNY","amount":"7"}`, "Idempotency-Key", fmt.Sprint("lim-", i))
+				})
+			}
+			wg.Wait()
+			count := map[int]int{}
+			for i, g := range got {
+				count[g.status]++
+				if g.status != 201 && g.code() != "LIMIT_EXCEEDED" {
+					t.Errorf("%d: %d %s", i, g.status, g.raw)
+				}
+			}
+			if count[201] != 28 {
+				t.Fatalf("answers by status: %v", count)
+			}
+			if rep, err := lastApp.Wallet.Verify(context.Background()); err != nil || rep.Transactions != 29 {
+				t.Fatalf("verify %+v %v", rep, err)
+			}
+		})
+	}
+}
