@@ -11,6 +11,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/idrules"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
+	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
 // Adversarial tests of the wallet, the back office and support: a hostile
@@ -589,6 +590,68 @@ func TestAttackDailyLimitRace(t *testing.T) {
 				t.Fatalf("answers by status: %v", count)
 			}
 			if rep, err := lastApp.Wallet.Verify(context.Background()); err != nil || rep.Transactions != 29 {
+				t.Fatalf("verify %+v %v", rep, err)
+			}
+		})
+	}
+}
+
+// TestAttackKeysAndRoles: a revoked key, a key with the wrong scope, a key
+// on a route no key may call, and a support agent or a customer on
+// reviewer routes are all refused with a stable code.
+func TestAttackKeysAndRoles(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			w := newAttackWorld(t, engine)
+			ctx := context.Background()
+			keys := lastApp.Surface.APIKeys
+			dep, k, err := keys.Create(ctx, "bank", []string{wallet.ScopeDeposit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wd, _, _ := keys.Create(ctx, "bank-wd", []string{wallet.ScopeWithdrawals})
+			r := do(t, w.srv, "POST", "/api/v1/wallet/withdrawals", w.ta, `{"asset":"CNY","amount":"5","destination":"ICBC 1"}`)
+			hold := r.body["withdrawal"].(map[string]any)["id"].(string)
+			body := `{"user_id":"` + w.a + `","asset":"CNY","amount":"1","reference":"k1"}`
+			for _, c := range []struct{ method, path, tok, body, code string }{
+				{"POST", "/api/v1/admin/wallet/deposits", wd, body, "API_KEY_SCOPE_MISSING"},
+				{"POST", "/api/v1/admin/wallet/withdrawals/" + hold + "/complete", dep, "", "API_KEY_SCOPE_MISSING"},
+				{"POST", "/api/v1/admin/wallet/withdrawals/" + hold + "/cancel", dep, `{"reason":"x"}`, "API_KEY_SCOPE_MISSING"},
+				{"POST", "/api/v1/admin/wallet/transactions/x/reverse", dep, `{"reason":"x"}`, ""},
+				{"POST", "/api/v1/admin/wallet/users/" + w.b + "/freeze", dep, `{"reason":"x"}`, ""},
+				{"GET", "/api/v1/admin/audit", dep, "", ""},
+				{"GET", "/api/v1/review/queue", dep, "", ""},
+				{"POST", "/api/v1/admin/wallet/deposits", "vwk_" + strings.Repeat("A", 5000), body, ""},
+				{"POST", "/api/v1/admin/wallet/deposits", "vwk_\u00ff\u00fe", body, ""},
+			} {
+				if r := refused(t, w.srv, c.method, c.path, c.tok, c.body); c.code != "" && r.code() != c.code {
+					t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.raw)
+				}
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/admin/wallet/deposits", dep, body, "Idempotency-Key", "k1"); r.status != 201 {
+				t.Fatalf("deposit by key: %d %s", r.status, r.raw)
+			}
+			if err := keys.Revoke(ctx, k.ID); err != nil {
+				t.Fatal(err)
+			}
+			if r := refused(t, w.srv, "POST", "/api/v1/admin/wallet/deposits", dep, strings.Replace(body, "k1", "k2", 1)); r.status != 401 {
+				t.Errorf("revoked key: %d %s", r.status, r.raw)
+			}
+			if _, err := lastAccounts.Register(ctx, identity.RegisterInput{Email: "agent@example.com", Password: "staff password 1", Role: identity.RoleSupport}); err != nil {
+				t.Fatal(err)
+			}
+			agent := login(t, w.srv, `"email":"agent@example.com"`, "staff password 1")
+			for _, tok := range []string{agent, w.ta} {
+				refused(t, w.srv, "GET", "/api/v1/review/queue", tok, "")
+				refused(t, w.srv, "GET", "/api/v1/review/cases/case_x", tok, "")
+				refused(t, w.srv, "POST", "/api/v1/review/cases/case_x/reveal", tok, `{"field":"id_number","purpose":"curious"}`)
+				refused(t, w.srv, "GET", "/api/v1/review/customers/"+w.a+"/risk", tok, "")
+				refused(t, w.srv, "POST", "/api/v1/review/customers/"+w.a+"/wallet", tok, `{"action":"freeze","reason":"because"}`)
+				refused(t, w.srv, "GET", "/api/v1/documents/doc_x/image", tok, "")
+				refused(t, w.srv, "POST", "/api/v1/admin/wallet/deposits", tok, body)
+			}
+			refused(t, w.srv, "GET", "/api/v1/agent/tickets", w.ta, "")
+			if rep, err := lastApp.Wallet.Verify(ctx); err != nil || rep.Transactions != 2 {
 				t.Fatalf("verify %+v %v", rep, err)
 			}
 		})
