@@ -657,3 +657,57 @@ func TestAttackKeysAndRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackResetCodeRace: one SMS reset code raced by 10 resets with it
+// (each a different new password) and 30 with wrong codes: at most one
+// reset goes through, never a 5xx, and the password that won logs in.
+func TestAttackResetCodeRace(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			srv := newServer(t, engine)
+			phone := "13800138077"
+			register(t, srv, `"phone":"`+phone+`"`, "long enough pass")
+			old := testSender.code("+86" + phone)
+			if r := do(t, srv, "POST", "/api/v1/auth/password/forgot", "", `{"phone":"`+phone+`"}`); r.status != 202 {
+				t.Fatalf("forgot: %d %s", r.status, r.raw)
+			}
+			code := waitCode(t, "+86"+phone, old)
+			const n = 40
+			var wg sync.WaitGroup
+			got := make([]resp, n)
+			for i := range n {
+				wg.Go(func() {
+					c := code
+					if i >= 10 {
+						c = fmt.Sprintf("%06d", (i*7919)%1000000)
+						if c == code {
+							c = "999999"
+						}
+					}
+					got[i] = do(t, srv, "POST", "/api/v1/auth/password/reset", "", fmt.Sprintf(`{"phone":"%s","code":"%s","password":"brand new pass %d"}`, phone, c, i))
+				})
+			}
+			wg.Wait()
+			won := -1
+			for i, g := range got {
+				switch {
+				case g.status == 200:
+					if won >= 0 || i >= 10 {
+						t.Fatalf("reset %d went through (first: %d): %s", i, won, g.raw)
+					}
+					won = i
+				case g.status >= 500 || g.code() == "":
+					t.Errorf("%d: %d %s", i, g.status, g.raw)
+				}
+			}
+			if won >= 0 {
+				login(t, srv, `"phone":"`+phone+`"`, fmt.Sprint("brand new pass ", won))
+			}
+			count := map[string]int{}
+			for _, g := range got[:10] {
+				count[fmt.Sprint(g.status, g.code())]++
+			}
+			t.Logf("%s: reset won by request %d; the right code's answers: %v", engine, won, count)
+		})
+	}
+}
