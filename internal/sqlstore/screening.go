@@ -278,24 +278,29 @@ func (s *Screening) Rescreen(ctx context.Context, listID int64, n int) (screenin
 		return st, nil, translate(err)
 	}
 	st.From = st.Cursor
-	// One row per customer (their latest approved case), so that a batch
-	// of fewer than n means the end: reading case rows instead, customers
-	// with several approved cases (basic, then standard…) filled the batch
-	// and re-screening stopped early.
+	// The next n customers, then all their approved cases (the latest
+	// first), so that a batch of fewer than n means the end: reading a
+	// fixed number of case rows instead, customers with several approved
+	// cases (basic, then standard…) filled it and re-screening stopped early.
 	rows, err := s.db.QueryContext(ctx, `SELECT c.user_id, c.id, c.applicant_enc FROM cases c
-		WHERE c.status = 'approved' AND c.user_id > $1
-			AND c.id = (SELECT l.id FROM cases l WHERE l.user_id = c.user_id AND l.status = 'approved' ORDER BY l.updated_at DESC, l.id LIMIT 1)
-		ORDER BY c.user_id LIMIT $2`, st.Cursor, n)
+		WHERE c.status = 'approved' AND c.user_id IN (SELECT DISTINCT u.user_id FROM cases u
+			WHERE u.status = 'approved' AND u.user_id > $1 ORDER BY u.user_id LIMIT $2)
+		ORDER BY c.user_id, c.updated_at DESC, c.id`, st.Cursor, n)
 	if err != nil {
 		return st, nil, translate(err)
 	}
 	defer rows.Close()
 	var out []screening.Subject
+	last := ""
 	for rows.Next() {
 		var user, id, app string
 		if err := rows.Scan(&user, &id, &app); err != nil {
 			return st, nil, translate(err)
 		}
+		if user == last {
+			continue // an older approved case of the same customer
+		}
+		last = user
 		plain, err := s.db.cipher.OpenString(app, "cases.applicant:"+id)
 		if err != nil {
 			return st, nil, fmt.Errorf("open applicant of %s: %w", id, err)
