@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -709,5 +710,86 @@ func TestAttackResetCodeRace(t *testing.T) {
 			}
 			t.Logf("%s: reset won by request %d; the right code's answers: %v", engine, won, count)
 		})
+	}
+}
+
+// TestAttackPages: the pages' path parameters and the pay form with
+// hostile values (NUL, invalid UTF-8, very long, huge amounts): never a
+// 5xx.
+func TestAttackPages(t *testing.T) {
+	for _, engine := range sqltest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			w := newAttackWorld(t, engine)
+			bad := []string{"%00", "a%FFb", strings.Repeat("z", 3000), "..%2F..%2Fetc%2Fpasswd"}
+			n := 0
+			for _, p := range []string{"/verify/%s", "/handoff/%s", "/support/tickets/%s", "/agent/tickets/%s", "/help/%s", "/announcements/%s/dismiss",
+				"/wallet/receive/%s", "/pay/%s", "/review/cases/%s", "/review/cases/%s/report", "/lang/%s"} {
+				for _, v := range bad {
+					for _, tok := range []string{w.ta, w.admin} {
+						n++
+						path := fmt.Sprintf(p, v)
+						if r := do(t, w.srv, "GET", path, "", "", "Cookie", "vw_session="+tok); r.status >= 500 {
+							t.Errorf("GET %.80s: %d %.200s", path, r.status, r.raw)
+						}
+					}
+				}
+			}
+			form := "application/x-www-form-urlencoded"
+			for _, v := range bad {
+				for _, body := range []string{"amount=1e309&payment_password=123456", "amount=%EF%BC%91%EF%BC%92", "amount=-1", "amount=" + strings.Repeat("9", 5000),
+					"amount=1%00", "payment_password=%00%FF"} {
+					n++
+					if r := do(t, w.srv, "POST", "/pay/"+v, "", body, "Cookie", "vw_session="+w.tb, "Content-Type", form); r.status >= 500 {
+						t.Errorf("POST /pay/%.40s %s: %d %.200s", v, body, r.status, r.raw)
+					}
+				}
+				for _, p := range []string{"/support/tickets/%s", "/agent/tickets/%s", "/review/cases/%s/reveal", "/review/cases/%s/decision", "/sessions/%s/revoke", "/handoff/%s"} {
+					n++
+					path := fmt.Sprintf(p, v)
+					if r := do(t, w.srv, "POST", path, "", "body=%00&field=%FF&status=approved", "Cookie", "vw_session="+w.admin, "Content-Type", form); r.status >= 500 {
+						t.Errorf("POST %.80s: %d %.200s", path, r.status, r.raw)
+					}
+				}
+			}
+			t.Logf("%d hostile page requests", n)
+			if rep, err := lastApp.Wallet.Verify(context.Background()); err != nil || rep.Transactions != 1 {
+				t.Fatalf("verify %+v %v", rep, err)
+			}
+		})
+	}
+}
+
+// TestAttackDismissRedirect: the announcement's dismiss link redirects
+// only within the site. Before, back=/\evil.example passed its own check
+// (it starts with one slash) and browsers read /\ as //: an open redirect.
+// An id with bytes a cookie cannot hold is refused, not written.
+func TestAttackDismissRedirect(t *testing.T) {
+	srv := newServer(t, "sqlite")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct{ path, want string }{
+		{"/announcements/ann_1/dismiss?back=/%5Cevil.example", "/"},
+		{"/announcements/ann_1/dismiss?back=/%09/evil.example", "/"},
+		{"/announcements/ann_1/dismiss?back=//evil.example", "/"},
+		{"/announcements/ann_1/dismiss?back=https://evil.example", "/"},
+		{"/announcements/ann_1/dismiss?back=/wallet", "/wallet"},
+	} {
+		res, err := client.Get(srv.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != c.want {
+			t.Errorf("%s: %d Location %q, want %q", c.path, res.StatusCode, loc, c.want)
+		}
+	}
+	for _, id := range []string{"a%00b", "a%FFb", "a%22b"} {
+		res, err := client.Get(srv.URL + "/announcements/" + id + "/dismiss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound || res.Header.Get("Set-Cookie") != "" {
+			t.Errorf("dismiss %s: %d %q", id, res.StatusCode, res.Header.Get("Set-Cookie"))
+		}
 	}
 }
