@@ -101,6 +101,10 @@ type IdemRecord struct {
 type State struct {
 	Accounts map[string]*AccountState
 	Frozen   map[string]bool // by user id
+	// Closed are the user ids that may not be paid: a closed account (its
+	// owner can no longer log in to use the money) or a staff account.
+	// Deposits and transfers to them are refused (PAYEE_NOT_FOUND).
+	Closed   map[string]bool
 	Usage    map[UsageKey]int64
 	Holds    map[string]*Hold
 	Txs      map[string]*Transaction // reversal originals, loaded
@@ -122,7 +126,7 @@ func NewState(loc *time.Location) *State {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &State{Accounts: map[string]*AccountState{}, Frozen: map[string]bool{}, Usage: map[UsageKey]int64{},
+	return &State{Accounts: map[string]*AccountState{}, Frozen: map[string]bool{}, Closed: map[string]bool{}, Usage: map[UsageKey]int64{},
 		Holds: map[string]*Hold{}, Txs: map[string]*Transaction{}, Reversed: map[string]bool{}, Deposits: map[string]string{},
 		Idem: map[string]*IdemRecord{}, Loc: loc, UsageDirty: map[UsageKey]bool{}}
 }
@@ -275,6 +279,9 @@ func apply(st *State, op *Op, now time.Time) (*Result, error) {
 		if id, ok := st.Deposits[dk]; ok {
 			return replay(st, Stored{TxID: id})
 		}
+		if st.Closed[op.UserID] {
+			return nil, ErrPayeeNotFound.OnField("user_id")
+		}
 		t := st.post(op, TypeDeposit, now, map[string]int64{
 			CustomerAccount(op.UserID, a.Code):    op.Amount,
 			SystemAccount(SystemDeposits, a.Code): -op.Amount,
@@ -291,6 +298,9 @@ func apply(st *State, op *Op, now time.Time) (*Result, error) {
 		}
 		if st.Frozen[op.UserID] {
 			return nil, ErrAccountFrozen
+		}
+		if op.Kind == OpTransfer && st.Closed[op.ToUserID] {
+			return nil, ErrPayeeNotFound
 		}
 		if !perm.Allowed {
 			return nil, LevelRequired(dir, perm.Next)

@@ -28,6 +28,9 @@ type Outcome struct {
 	Proposal *Proposal
 }
 
+// ErrWalletNotFrozen refuses an unfreeze of a wallet that is not frozen.
+var ErrWalletNotFrozen = errs.New(errs.Conflict, "WALLET_NOT_FROZEN", "This wallet is not frozen.", "该钱包未被冻结。")
+
 // ErrSameReviewer refuses the proposer's confirmation of their own proposal.
 var ErrSameReviewer = errs.New(errs.Permission, "FOUR_EYES_SAME_REVIEWER",
 	"You proposed this decision: a second reviewer must confirm it.", "此决定由您提出，须由另一位审核员确认。")
@@ -146,17 +149,38 @@ func (s *Service) WalletAction(ctx context.Context, reviewerID, userID, action, 
 	if s.Freeze == nil {
 		return nil, errs.New(errs.Unavailable, "WALLET_UNAVAILABLE", "There is no wallet to freeze here.", "此处没有可冻结的钱包。")
 	}
+	key := "wallet:" + userID
 	switch action {
 	case "freeze":
 		if err := s.Freeze.Freeze(ctx, reviewerID, userID, reason); err != nil {
 			return nil, err
 		}
+		// An unfreeze proposed before this freeze is not about it.
+		if err := s.Store.DropProposal(ctx, key); err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
 		return &Outcome{}, nil
 	case "unfreeze":
-		key := "wallet:" + userID
 		p, err := s.Store.Proposal(ctx, key)
 		if err != nil && errs.KindOf(err) != errs.NotFound {
 			return nil, err
+		}
+		// A proposal stands only for the freeze in place: proposed on a
+		// wallet that is not frozen, it would let one person lift the
+		// next freeze alone by "confirming" it.
+		if s.Wallets != nil {
+			st, err := s.Wallets.WalletState(ctx, userID)
+			if err != nil {
+				return nil, err
+			}
+			if !st.Frozen {
+				if p != nil {
+					if err := s.Store.DropProposal(ctx, key); err != nil && errs.KindOf(err) != errs.NotFound {
+						return nil, err
+					}
+				}
+				return nil, ErrWalletNotFrozen
+			}
 		}
 		if p == nil {
 			np := Proposal{CaseID: key, ProposerID: reviewerID, Status: "unfreeze", Reasons: []string{}, Note: reason, CreatedAt: s.now()}

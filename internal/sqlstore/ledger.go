@@ -418,14 +418,17 @@ func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State,
 				period string
 				amount int64
 			}
-			var frozen bool
+			var frozen, closed bool
 			if err := rows.Scan(&a.ID, &a.UserID, &a.Asset, &a.Balance, &a.Held, &u[0].period, &u[0].amount, &u[1].period, &u[1].amount,
-				&u[2].period, &u[2].amount, &u[3].period, &u[3].amount, &frozen); err != nil {
+				&u[2].period, &u[2].amount, &u[3].period, &u[3].amount, &frozen, &closed); err != nil {
 				return err
 			}
 			st.Accounts[a.ID] = &a
 			if a.UserID != "" {
 				st.Frozen[a.UserID] = frozen
+				if st.Closed != nil {
+					st.Closed[a.UserID] = closed
+				}
 			}
 			l.known.Store(a.ID, true)
 			// Only the current windows count; older ones are over.
@@ -443,10 +446,12 @@ func (l *Ledger) lockAccounts(ctx context.Context, tx *sql.Tx, st *ledger.State,
 // the limits' time zone (kept on the row the transfer locks anyway, so
 // limits cost no extra reads or writes).
 // The user's freeze comes with it: every operation a freeze stops locks
-// the user's account, and SetFrozen takes those locks too.
+// the user's account, and SetFrozen takes those locks too. So does whether
+// the user may be paid (a closed account, or staff, may not).
 const accountCols = `a.id, a.user_id, a.asset, a.balance, a.held, a.send_day, a.send_day_amount, a.send_month, a.send_month_amount,
 	a.withdraw_day, a.withdraw_day_amount, a.withdraw_month, a.withdraw_month_amount,
-	COALESCE((SELECT u.frozen FROM wallet_users u WHERE u.user_id = a.user_id AND a.user_id <> ''), FALSE)`
+	COALESCE((SELECT u.frozen FROM wallet_users u WHERE u.user_id = a.user_id AND a.user_id <> ''), FALSE),
+	COALESCE((SELECT c.closed_at IS NOT NULL OR c.role <> 'customer' FROM users c WHERE c.id = a.user_id AND a.user_id <> ''), FALSE)`
 
 // loadState reads, under the accounts' locks, what the ops decide on:
 // freezes, limit usage, booked deposits, reversals and idempotency keys.

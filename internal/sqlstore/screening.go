@@ -278,9 +278,14 @@ func (s *Screening) Rescreen(ctx context.Context, listID int64, n int) (screenin
 		return st, nil, translate(err)
 	}
 	st.From = st.Cursor
+	// The next n customers, then all their approved cases (the latest
+	// first), so that a batch of fewer than n means the end: reading a
+	// fixed number of case rows instead, customers with several approved
+	// cases (basic, then standard…) filled it and re-screening stopped early.
 	rows, err := s.db.QueryContext(ctx, `SELECT c.user_id, c.id, c.applicant_enc FROM cases c
-		WHERE c.status = 'approved' AND c.user_id > $1
-		ORDER BY c.user_id, c.updated_at DESC, c.id LIMIT $2`, st.Cursor, n*2)
+		WHERE c.status = 'approved' AND c.user_id IN (SELECT DISTINCT u.user_id FROM cases u
+			WHERE u.status = 'approved' AND u.user_id > $1 ORDER BY u.user_id LIMIT $2)
+		ORDER BY c.user_id, c.updated_at DESC, c.id`, st.Cursor, n)
 	if err != nil {
 		return st, nil, translate(err)
 	}
@@ -294,9 +299,6 @@ func (s *Screening) Rescreen(ctx context.Context, listID int64, n int) (screenin
 		}
 		if user == last {
 			continue // an older approved case of the same customer
-		}
-		if len(out) == n {
-			break
 		}
 		last = user
 		plain, err := s.db.cipher.OpenString(app, "cases.applicant:"+id)

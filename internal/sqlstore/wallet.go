@@ -400,7 +400,7 @@ func (w *Wallet) Alerts(ctx context.Context, f wallet.AlertFilter) ([]wallet.Ale
 // CustomerExists implements wallet.CustomerChecker.
 func (w *Wallet) CustomerExists(ctx context.Context, userID string) (bool, error) {
 	var one int
-	err := w.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1 AND role = 'customer'`, userID).Scan(&one)
+	err := w.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1 AND role = 'customer' AND closed_at IS NULL`, userID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

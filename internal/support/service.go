@@ -80,6 +80,12 @@ func text(field, v string, max int) (string, error) {
 	if v == "" {
 		return "", errs.New(errs.Invalid, "FIELD_REQUIRED", "Fill in this field.", "请填写此项。").OnField(field)
 	}
+	// Control characters (a NUL byte…) have no place in a ticket; line
+	// breaks and tabs do.
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f }) {
+		return "", errs.New(errs.Invalid, "INVALID_CHARACTERS", "The text contains characters that cannot be used (control characters).",
+			"内容中含有无法使用的字符（控制字符）。").OnField(field)
+	}
 	if utf8.RuneCountInString(v) > max {
 		return "", errs.New(errs.Invalid, "FIELD_TOO_LONG", "This text is too long.", "内容过长。").OnField(field)
 	}

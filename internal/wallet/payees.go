@@ -174,7 +174,7 @@ func (p *Payees) find(ctx context.Context, to, payer string, withName bool) (*Pa
 		}
 		u, _, err = p.Users.UserByLogin(ctx, identity.ByPhone, ph.E164)
 	}
-	if errs.KindOf(err) == errs.NotFound || err == nil && (u == nil || u.Role != identity.RoleCustomer) {
+	if errs.KindOf(err) == errs.NotFound || err == nil && (u == nil || u.Role != identity.RoleCustomer || u.ClosedAt != nil) {
 		return nil, ledger.ErrPayeeNotFound
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/ledger"
@@ -109,9 +110,18 @@ func (s *PaymentRequests) Create(ctx context.Context, userID string, in RequestI
 	if len([]rune(r.Memo)) > 140 {
 		return nil, ledger.ErrFieldTooLong.OnField("memo")
 	}
+	// The memo goes into the payer's transfer, which refuses these: a code
+	// with one could never be paid.
+	if !utf8.ValidString(r.Memo) || strings.ContainsRune(r.Memo, 0) {
+		return nil, errs.New(errs.Invalid, "INVALID_CHARACTERS", "The request contains characters that cannot be used.", "请求中含有无法使用的字符。").OnField("memo")
+	}
 	maxTTL := s.MaxTTL
 	if maxTTL <= 0 {
 		maxTTL = 30 * 24 * time.Hour
+	}
+	// Compared in minutes: a huge count times a minute overflows into range.
+	if in.ExpiresInMinutes < 0 || int64(in.ExpiresInMinutes) > int64(maxTTL/time.Minute) {
+		return nil, errExpiry
 	}
 	ttl := time.Duration(in.ExpiresInMinutes) * time.Minute
 	if in.ExpiresInMinutes == 0 {

@@ -82,7 +82,9 @@ func (wb *Web) banners(r *http.Request, l i18n.Lang) []bannerView {
 // this browser.
 func (wb *Web) dismiss(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if len(id) > 40 || strings.ContainsAny(id, ".;, ") {
+	if id == "" || len(id) > 40 || strings.ContainsFunc(id, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')
+	}) { // announcement ids; anything else could not go into the cookie
 		wb.notFound(w, r)
 		return
 	}
@@ -91,11 +93,8 @@ func (wb *Web) dismiss(w http.ResponseWriter, r *http.Request) {
 		v = c.Value + "." + id
 	}
 	http.SetCookie(w, &http.Cookie{Name: "dismissed", Value: v, Path: "/", MaxAge: 90 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: wb.SecureCookie})
-	back := r.URL.Query().Get("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	// localPath, not a prefix check: browsers read /\evil.example as //evil.example.
+	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
 }
 
 func (wb *Web) help(w http.ResponseWriter, r *http.Request) {
