@@ -559,6 +559,23 @@ func TestAttackStaleUnfreezeProposal(t *testing.T) {
 			if f, _ := lastApp.Wallet.Frozen(ctx, w.b); f.Frozen {
 				t.Fatal("still frozen")
 			}
+			// A proposal made under one freeze does not lift the next, even
+			// when that freeze came through the admin API while frozen.
+			if r := do(t, w.srv, "POST", "/api/v1/admin/wallet/users/"+w.b+"/freeze", w.admin, `{"reason":"second report"}`); r.status != 200 {
+				t.Fatalf("freeze again: %d %s", r.status, r.raw)
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/admin/wallet/users/"+w.b+"/unfreeze", second, `{"reason":"proposed"}`); r.status != 202 {
+				t.Fatalf("unfreeze through the admin API waits for a second person: %d %s", r.status, r.raw)
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/admin/wallet/users/"+w.b+"/freeze", w.admin, `{"reason":"third report"}`); r.status != 200 {
+				t.Fatalf("re-freeze: %d %s", r.status, r.raw)
+			}
+			if r := do(t, w.srv, "POST", "/api/v1/review/customers/"+w.b+"/wallet", w.admin, `{"action":"unfreeze","reason":"old proposal"}`); r.status != 202 {
+				t.Errorf("an unfreeze proposed before the re-freeze took effect: %d %s", r.status, r.raw)
+			}
+			if f, _ := lastApp.Wallet.Frozen(ctx, w.b); !f.Frozen {
+				t.Fatal("a stale proposal lifted a later freeze")
+			}
 		})
 	}
 }

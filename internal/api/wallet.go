@@ -388,6 +388,13 @@ func (a *API) walletFreeze(frozen bool) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		if frozen && a.Review != nil {
+			// An unfreeze proposed before this freeze is not about it.
+			if err := a.Review.WalletFrozen(r.Context(), r.PathValue("id")); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"wallet": f})
 	}
 }

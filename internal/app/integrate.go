@@ -114,8 +114,10 @@ func (w walletLinks) Transactions(ctx context.Context, userID string, limit int)
 type screeningFreezer struct{ a *App }
 
 func (s screeningFreezer) Freeze(ctx context.Context, userID, reason string) error {
-	_, err := s.a.Wallet.Freeze(ctx, userID, reason, "screening", "")
-	return err
+	if _, err := s.a.Wallet.Freeze(ctx, userID, reason, "screening", ""); err != nil {
+		return err
+	}
+	return s.a.Review.WalletFrozen(ctx, userID)
 }
 
 // ClosureBlocker implements identity.ClosureBlocker: an account closes only

@@ -264,3 +264,13 @@ func MaskApplicant(a verification.Applicant) verification.Applicant {
 	a.GuardianIDNumber = Mask("guardian_id_number", a.GuardianIDNumber)
 	return a
 }
+
+// WalletFrozen forgets an unfreeze proposed before a freeze made elsewhere
+// (the admin API, a confirmed screening hit): a proposal stands only for
+// the freeze in place when it was made.
+func (s *Service) WalletFrozen(ctx context.Context, userID string) error {
+	if err := s.Store.DropProposal(ctx, "wallet:"+userID); err != nil && errs.KindOf(err) != errs.NotFound {
+		return err
+	}
+	return nil
+}
