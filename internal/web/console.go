@@ -153,6 +153,7 @@ func (wb *Web) totpLogin(w http.ResponseWriter, r *http.Request) {
 	httpx.SetSessionCookie(w, r, wtok, ws.ExpiresAt, wb.SecureCookie)
 	p.User = u
 	p.Recovery = codes
+	p.Form["home"] = homeFor(u.Role) // a support agent has no reviewer console
 	wb.render(w, http.StatusOK, "totp", p)
 }
 
