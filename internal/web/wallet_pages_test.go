@@ -130,3 +130,42 @@ func TestWalletPagesMaintenance(t *testing.T) {
 		t.Fatalf("after maintenance: %d\n%s", st, body)
 	}
 }
+
+// TestStatusPageLanguage: the status page shows a maintenance window's note
+// and an incident's title and updates in the page's language (the Chinese
+// page showed the English ones: it compared the language with "zh").
+func TestStatusPageLanguage(t *testing.T) {
+	env := newWizardServer(t, nil)
+	bg := context.Background()
+	start := time.Now().Add(time.Hour)
+	if _, err := env.app.Notices.Schedule(bg, start, start.Add(time.Hour), notice.Text{EN: "Bank upgrade.", ZH: "银行系统升级。"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.app.Notices.OpenIncident(bg, notice.IncidentInput{Component: "wallet",
+		Title: notice.Text{EN: "Slow transfers", ZH: "转账缓慢"}, Body: notice.Text{EN: "We are looking into it.", ZH: "我们正在排查。"}}); err != nil {
+		t.Fatal(err)
+	}
+	for lang, c := range map[string]struct{ want, not []string }{
+		"zh-CN": {[]string{"银行系统升级。", "转账缓慢", "我们正在排查。"}, []string{"Bank upgrade.", "Slow transfers", "We are looking into it."}},
+		"en":    {[]string{"Bank upgrade.", "Slow transfers", "We are looking into it."}, []string{"银行系统升级。", "转账缓慢", "我们正在排查。"}},
+	} {
+		req, _ := http.NewRequest("GET", env.srv.URL+"/status", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, w := range c.want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("%s status page lacks %q", lang, w)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(string(body), n) {
+				t.Errorf("%s status page shows %q", lang, n)
+			}
+		}
+	}
+}
