@@ -293,4 +293,9 @@ var messages = map[string]i18n.Text{
 	"risk.low":             i18n.T("Low", "低"),
 	"risk.medium":          i18n.T("Medium", "中"),
 	"risk.high":            i18n.T("High", "高"),
+	"outcome.pass":         i18n.T("pass", "通过"),
+	"outcome.fail":         i18n.T("fail", "不通过"),
+	"outcome.unreadable":   i18n.T("unreadable", "无法识别"),
+	"outcome.error":        i18n.T("error", "出错"),
+	"outcome.skipped":      i18n.T("skipped", "未执行"),
 }

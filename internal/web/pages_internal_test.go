@@ -7,6 +7,10 @@ import (
 	"testing"
 
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/ledger"
+	"github.com/veriwallet/veriwallet/internal/review"
+	"github.com/veriwallet/veriwallet/internal/support"
+	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
 // TestTemplateKeysTranslated: every text a template asks for by a literal
@@ -71,6 +75,31 @@ func TestSafeNextSupport(t *testing.T) {
 	} {
 		if got := safeNext(p); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// TestComputedKeysTranslated: the keys pages build from a value (a check's
+// outcome, a risk level, a transaction type, a ticket status) all have a
+// message; the reviewer's case page showed "pass", "high" and
+// "manual_review" on Chinese pages.
+func TestComputedKeysTranslated(t *testing.T) {
+	keys := []string{}
+	for _, o := range []string{verification.OutcomePass, verification.OutcomeFail, verification.OutcomeUnreadable, verification.OutcomeError, verification.OutcomeSkipped} {
+		keys = append(keys, "outcome."+o)
+	}
+	for _, r := range []string{review.RiskLow, review.RiskMedium, review.RiskHigh} {
+		keys = append(keys, "risk."+r)
+	}
+	for _, ty := range []string{ledger.TypeDeposit, ledger.TypeTransfer, ledger.TypeWithdrawal, ledger.TypeReversal} {
+		keys = append(keys, "wallet.type."+ty)
+	}
+	for _, s := range []support.Status{support.StatusOpen, support.StatusWaitingOnCustomer, support.StatusResolved, support.StatusClosed} {
+		keys = append(keys, "ticket."+string(s))
+	}
+	for _, k := range keys {
+		if m, ok := messages[k]; !ok || m.EN == "" || m.ZH == "" {
+			t.Errorf("no message %q in both languages", k)
 		}
 	}
 }
