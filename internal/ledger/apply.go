@@ -303,18 +303,18 @@ func apply(st *State, op *Op, now time.Time) (*Result, error) {
 			return nil, ErrPayeeNotFound
 		}
 		if !perm.Allowed {
-			return nil, LevelRequired(dir, perm.Next)
+			return nil, levelRequired(dir, perm.Next, perm.NextTitle)
 		}
 		day, month := Periods(now, st.Loc)
 		dk, mk := UsageKey{op.UserID, a.Code, dir, day}, UsageKey{op.UserID, a.Code, dir, month}
 		if lim, ok := perm.Limits[a.Code]; ok {
 			switch {
 			case lim.PerTx > 0 && op.Amount > lim.PerTx:
-				return nil, LimitExceeded(a, dir, "per_tx", lim.PerTx, perm.Next)
+				return nil, limitExceeded(a, dir, "per_tx", lim.PerTx, perm.Next, perm.NextTitle)
 			case lim.PerDay > 0 && st.Usage[dk]+op.Amount > lim.PerDay:
-				return nil, LimitExceeded(a, dir, "per_day", lim.PerDay-st.Usage[dk], perm.Next)
+				return nil, limitExceeded(a, dir, "per_day", lim.PerDay-st.Usage[dk], perm.Next, perm.NextTitle)
 			case lim.PerMonth > 0 && st.Usage[mk]+op.Amount > lim.PerMonth:
-				return nil, LimitExceeded(a, dir, "per_month", lim.PerMonth-st.Usage[mk], perm.Next)
+				return nil, limitExceeded(a, dir, "per_month", lim.PerMonth-st.Usage[mk], perm.Next, perm.NextTitle)
 			}
 		}
 		from := st.account(CustomerAccount(op.UserID, a.Code))

@@ -14,7 +14,8 @@ var (
 	ErrAmountNotPositive = errs.New(errs.Invalid, "AMOUNT_NOT_POSITIVE", "The amount must be greater than zero.", "金额必须大于零。").OnField("amount")
 	ErrAmountTooLarge    = errs.New(errs.Invalid, "AMOUNT_TOO_LARGE", "The amount is too large.", "金额过大。").OnField("amount")
 	ErrPayeeRequired     = errs.New(errs.Invalid, "PAYEE_REQUIRED", "Say whom to pay.", "请填写收款人。").OnField("to")
-	ErrPayeeNotFound     = errs.New(errs.NotFound, "PAYEE_NOT_FOUND", "There is no customer to pay by that name.", "找不到该收款人。").OnField("to")
+	ErrPayeeNotFound     = errs.New(errs.NotFound, "PAYEE_NOT_FOUND", "There is no customer to pay by that e-mail address, mobile number or user ID. Check it with the payee (a mobile number works only if it is the one they log in with), or ask them for a receive code.",
+		"找不到该收款人。请与对方核对邮箱、手机号或用户 ID（手机号须为对方登录用的手机号），或请对方出示收款码。").OnField("to")
 	ErrSelfTransfer      = errs.New(errs.Invalid, "SELF_TRANSFER", "You cannot pay yourself.", "不能向自己转账。").OnField("to")
 	ErrReferenceRequired = errs.New(errs.Invalid, "REFERENCE_REQUIRED", "A deposit needs the payment system's reference.", "入账需要填写支付系统的参考号。").OnField("reference")
 	ErrFieldTooLong      = errs.New(errs.Invalid, "FIELD_TOO_LONG", "A field is too long.", "字段过长。")
@@ -36,6 +37,23 @@ var (
 // LevelRequired refuses an operation the user's level does not allow;
 // needed names the lowest level that would ("" when none does).
 func LevelRequired(op, needed string) *errs.Error {
+	return levelRequired(op, needed, i18n.Text{})
+}
+
+// levelName is how a refusal names a level: its title, or its name.
+func levelName(name string, title i18n.Text) (en, zh string) {
+	en, zh = name, "「"+name+"」认证"
+	if title.EN != "" {
+		en = title.EN
+	}
+	if title.ZH != "" {
+		zh = "「" + title.ZH + "」"
+	}
+	return en, zh
+}
+
+// levelRequired is LevelRequired naming the level by its title.
+func levelRequired(op, needed string, title i18n.Text) *errs.Error {
 	opEN, opZH := "send money", "付款"
 	if op == "withdraw" {
 		opEN, opZH = "withdraw", "提现"
@@ -44,9 +62,10 @@ func LevelRequired(op, needed string) *errs.Error {
 		return errs.New(errs.Permission, "LEVEL_REQUIRED", "Your verification level does not allow you to "+opEN+".",
 			"您的认证等级不允许"+opZH+"。").Wrap(&Detail{})
 	}
+	en, zh := levelName(needed, title)
 	e := errs.New(errs.Permission, "LEVEL_REQUIRED",
-		"To "+opEN+", complete the "+needed+" verification first: /verify",
-		"请先完成「"+needed+"」认证后再"+opZH+"：/verify")
+		"To "+opEN+", complete the "+en+" verification first: /verify",
+		"请先完成"+zh+"后再"+opZH+"：/verify")
 	return e.Wrap(&Detail{Level: needed, Link: "/verify"})
 }
 
@@ -70,6 +89,11 @@ func (d *Detail) Error() string {
 // "per_day" or "per_month", remaining what is left in it (smallest units,
 // formatted with a), next the level with higher limits ("" if none).
 func LimitExceeded(a Asset, op, window string, remaining int64, next string) *errs.Error {
+	return limitExceeded(a, op, window, remaining, next, i18n.Text{})
+}
+
+// limitExceeded is LimitExceeded naming the next level by its title.
+func limitExceeded(a Asset, op, window string, remaining int64, next string, title i18n.Text) *errs.Error {
 	w := map[string][2]string{"per_tx": {"per transaction", "单笔"}, "per_day": {"today", "今日"}, "per_month": {"this month", "本月"}}[window]
 	opEN, opZH := "send", "付款"
 	if op == "withdraw" {
@@ -83,8 +107,9 @@ func LimitExceeded(a Asset, op, window string, remaining int64, next string) *er
 		zh = "超过单笔" + opZH + "限额：最多 " + rem + "。"
 	}
 	if next != "" {
-		en += " The " + next + " verification raises it: /verify"
-		zh += "完成「" + next + "」认证可提高限额：/verify"
+		nen, nzh := levelName(next, title)
+		en += " The " + nen + " verification raises it: /verify"
+		zh += "完成" + nzh + "可提高限额：/verify"
 	}
 	d := &Detail{Window: window, Remaining: FormatAmount(a, max(remaining, 0)), Asset: a.Code, Level: next}
 	if next != "" {

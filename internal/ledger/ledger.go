@@ -19,6 +19,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/veriwallet/veriwallet/internal/i18n"
 )
 
 // Transaction types.
@@ -161,6 +163,9 @@ type Permission struct {
 	// Next names the lowest level that allows the operation (when not
 	// Allowed) or has higher limits (when a limit is reached); "" if none.
 	Next string
+	// NextTitle is Next's title in both languages, for refusals (empty:
+	// they name Next itself).
+	NextTitle i18n.Text
 }
 
 // Policy is what a user may do now, from their verified level.

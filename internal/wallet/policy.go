@@ -79,13 +79,15 @@ func NewPolicies(approved ApprovedLevels, levels verification.Levels, assets led
 		p.byRank[i+1] = pol
 	}
 	// Next: the lowest higher level that allows the operation.
+	// Its title goes with it: refusals name the level as customers see it.
 	for r := range p.byRank {
-		for _, h := range p.byRank[r+1:] {
+		for j := r + 1; j < len(p.byRank); j++ {
+			h, title := p.byRank[j], levels.Levels[j-1].Title
 			if p.byRank[r].Send.Next == "" && h.Send.Allowed {
-				p.byRank[r].Send.Next = h.Level
+				p.byRank[r].Send.Next, p.byRank[r].Send.NextTitle = h.Level, title
 			}
 			if p.byRank[r].Withdraw.Next == "" && h.Withdraw.Allowed {
-				p.byRank[r].Withdraw.Next = h.Level
+				p.byRank[r].Withdraw.Next, p.byRank[r].Withdraw.NextTitle = h.Level, title
 			}
 		}
 	}

@@ -40,6 +40,10 @@ func TestPolicies(t *testing.T) {
 	if b.Level != "basic" || b.Rank != 1 || !b.Send.Allowed || b.Withdraw.Allowed || b.Withdraw.Next != "standard" || b.Send.Next != "standard" {
 		t.Fatalf("basic: %+v", b)
 	}
+	// Refusals name the next level as customers see it (its title).
+	if b.Withdraw.NextTitle.ZH != "标准认证" || b.Withdraw.NextTitle.EN != "Standard" {
+		t.Fatalf("basic: the next level's title is %+v", b.Withdraw.NextTitle)
+	}
 	if l := b.Send.Limits["CNY"]; l != (ledger.Limits{PerTx: 0, PerDay: 20000, PerMonth: 100000}) {
 		t.Fatalf("basic CNY: %+v", l)
 	}

@@ -153,6 +153,10 @@ func (wb *Web) verificationState(r *http.Request, userID string, lang i18n.Lang,
 		av.Next, av.NextURL, av.NextLabel = t("status."+string(c.Status)), url, t("account.view")
 	case verification.StatusApproved:
 		av.Next, av.NextURL, av.NextLabel = t("account.next.approved"), url, t("account.view")
+		if wb.Wallet != nil {
+			// The case stays one click away ("My verifications").
+			av.NextURL, av.NextLabel = "/wallet", t("account.wallet")
+		}
 	case verification.StatusRejected:
 		av.Next, av.NextURL, av.NextLabel = t("status.rejected"), url, t("account.view")
 	}

@@ -155,6 +155,7 @@ func (wb *Web) totpLogin(w http.ResponseWriter, r *http.Request) {
 	httpx.SetSessionCookie(w, r, wtok, ws.ExpiresAt, wb.SecureCookie)
 	p.User = u
 	p.Recovery = codes
+	p.Form["home"] = homeFor(u.Role) // a support agent has no reviewer console
 	wb.render(w, http.StatusOK, "totp", p)
 }
 
@@ -242,6 +243,8 @@ type caseData struct {
 	Wallet    *review.WalletState
 	IsFinal   bool
 	Retryable []string
+	// StatusTitle is the case's status in the page's language.
+	StatusTitle string
 }
 
 type fieldRow struct {
@@ -288,7 +291,7 @@ func (wb *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, rv
 		wb.fail(w, r, "console", p, err)
 		return
 	}
-	cd := &caseData{Case: *d.Case, Detail: d, Revealed: rv}
+	cd := &caseData{Case: *d.Case, Detail: d, Revealed: rv, StatusTitle: d.Case.Status.Title().In(i18n.Lang(p.Lang))}
 	m := review.MaskApplicant(d.Case.Applicant)
 	for _, f := range []fieldRow{{Name: "full_name", Label: "field.full_name", Value: m.FullName},
 		{Name: "id_number", Label: "field.id_number", Value: m.IDNumber}, {Name: "phone", Label: "field.phone", Value: m.Phone},

@@ -228,9 +228,13 @@ func TestAccountAndInbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = read("#account-role", "#account-level", "#account-next", "#sessions .device")
+		if err := do(ctx, into(&href, chromedp.Evaluate[string](`document.getElementById('account-next-link').getAttribute('href')`))); err != nil {
+			t.Fatal(err)
+		}
+		// Verified: the next step is the wallet (the level decides what it allows).
 		if got["#account-role"] != tc.role || got["#account-level"] != tc.level || !strings.Contains(got["#account-next"], tc.next) ||
-			!strings.Contains(got["#sessions .device"], "Chrome 131") {
-			t.Fatalf("%s approved: %v", tc.lang, got)
+			!strings.Contains(got["#sessions .device"], "Chrome 131") || href != "/wallet" {
+			t.Fatalf("%s approved: %v %q", tc.lang, got, href)
 		}
 		var msg, link string
 		if err := do(ctx, chromedp.Click(css("#nav-inbox")), chromedp.WaitVisible(css("#inbox")),

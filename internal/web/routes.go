@@ -176,14 +176,23 @@ func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, email, phone
 		return
 	}
 	httpx.SetSessionCookie(w, r, tok, sess.ExpiresAt, wb.SecureCookie)
-	to := "/account"
-	if u.Role == identity.RoleReviewer || u.Role == identity.RoleAdmin {
-		to = "/review"
-	}
+	to := homeFor(u.Role)
 	if next := p.Form["next"]; next != "" { // a page that sent the visitor to log in
 		to = next
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// homeFor is where a role starts after logging in: the reviewer console,
+// the support console, or the account page.
+func homeFor(role identity.Role) string {
+	switch role {
+	case identity.RoleReviewer, identity.RoleAdmin:
+		return "/review"
+	case identity.RoleSupport:
+		return "/agent/tickets"
+	}
+	return "/account"
 }
 
 func (wb *Web) logout(w http.ResponseWriter, r *http.Request) {

@@ -249,7 +249,7 @@ func (wb *Web) saveAttachments(r *http.Request, userID string) ([]string, error)
 func (wb *Web) ticketPage(w http.ResponseWriter, r *http.Request) {
 	_, u := wb.user(r)
 	if u == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 		return
 	}
 	p := wb.newPage(r, "support.ticket")
@@ -300,7 +300,7 @@ func (wb *Web) replyTicket(w http.ResponseWriter, r *http.Request) {
 func (wb *Web) agentOnly(w http.ResponseWriter, r *http.Request) *identity.User {
 	_, u := wb.user(r)
 	if u == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 		return nil
 	}
 	if u.Role != identity.RoleSupport && u.Role != identity.RoleAdmin {

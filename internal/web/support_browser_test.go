@@ -209,8 +209,9 @@ func TestSupportTicketFromStatusPage(t *testing.T) {
 		chromedp.SendKeys(css("#password"), "long enough pass"),
 		chromedp.SendKeys(css("#totp_code"), identity.TOTPCodeBase32(enrolment.Secret, time.Now())),
 		chromedp.Click(css("#submit")),
-		chromedp.WaitVisible(css("#account-login")),
-		chromedp.Navigate(env.srv.URL+"/agent/tickets"),
+		// An agent starts in the support console, linked from every page.
+		chromedp.WaitVisible(css(`#queue a[href="/agent/tickets/`+tid+`"]`)),
+		chromedp.Click(css("#nav-agent")),
 		chromedp.WaitVisible(css(`#queue a[href="/agent/tickets/`+tid+`"]`)),
 		chromedp.Click(css(`#queue a[href="/agent/tickets/`+tid+`"]`)),
 		chromedp.WaitVisible(css("#case-reasons")),

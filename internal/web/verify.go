@@ -168,6 +168,11 @@ func safeNext(p string) string {
 		return p
 	case walletNext(p): // a scanned receive code, a wallet page
 		return p
+	case p == "/support" || p == "/agent/tickets":
+		return p
+	case strings.HasPrefix(p, "/support/tickets/") && validCaseID(strings.TrimPrefix(p, "/support/tickets/")),
+		strings.HasPrefix(p, "/agent/tickets/") && validCaseID(strings.TrimPrefix(p, "/agent/tickets/")):
+		return p // a ticket linked from a reply's e-mail
 	}
 	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/ledger"
+	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/verification"
 	"github.com/veriwallet/veriwallet/internal/wallet"
 )
@@ -138,6 +139,21 @@ func (wb *Web) walletHome(w http.ResponseWriter, r *http.Request) {
 	wb.render(w, http.StatusOK, "wallet", p)
 }
 
+// walletWritesPaused is the refusal of a wallet write through the pages
+// during a maintenance window (the API's wallet routes refuse the same way,
+// in notice.WalletWrites); nil outside a window, or when the state cannot be
+// read. The page is shown again with what was typed.
+func (wb *Web) walletWritesPaused(r *http.Request) error {
+	if wb.Notices == nil {
+		return nil
+	}
+	win, err := wb.Notices.Active(r.Context())
+	if err != nil || win == nil {
+		return nil
+	}
+	return notice.ErrMaintenance(win, time.Now())
+}
+
 func (wb *Web) walletPINForm(w http.ResponseWriter, r *http.Request) {
 	p, _, ok := wb.walletPage(w, r, "wallet.pin.title")
 	if !ok {
@@ -152,6 +168,10 @@ func (wb *Web) walletPIN(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
+		wb.fail(w, r, "walletpin", p, err)
+		return
+	}
+	if err := wb.walletWritesPaused(r); err != nil {
 		wb.fail(w, r, "walletpin", p, err)
 		return
 	}
@@ -208,6 +228,10 @@ func (wb *Web) walletSend(w http.ResponseWriter, r *http.Request) {
 	if k := f.Get("idem"); k != "" {
 		p.Wallet.IdemKey = k
 	}
+	if err := wb.walletWritesPaused(r); err != nil {
+		wb.fail(w, r, "walletsend", p, err)
+		return
+	}
 	// Pay the payee that was shown (by id), not a new look-up of "to".
 	res, err := wb.Wallet.Ledger.Transfer(wallet.WithPayer(r.Context(), u.ID), ledger.TransferInput{From: u.ID, To: f.Get("payee_id"),
 		Asset: f.Get("asset"), Amount: f.Get("amount"), Memo: f.Get("memo"), PaymentPassword: f.Get("payment_password"), IdemKey: p.Wallet.IdemKey})
@@ -243,6 +267,10 @@ func (wb *Web) walletWithdraw(w http.ResponseWriter, r *http.Request) {
 	if k := f.Get("idem"); k != "" {
 		p.Wallet.IdemKey = k
 	}
+	if err := wb.walletWritesPaused(r); err != nil {
+		wb.fail(w, r, "walletwithdraw", p, err)
+		return
+	}
 	if _, err := wb.Wallet.Ledger.Withdraw(r.Context(), ledger.WithdrawInput{UserID: u.ID, Asset: f.Get("asset"), Amount: f.Get("amount"),
 		Destination: f.Get("destination"), PaymentPassword: f.Get("payment_password"), TOTPCode: f.Get("totp_code"), IdemKey: p.Wallet.IdemKey}); err != nil {
 		wb.fail(w, r, "walletwithdraw", p, err)
@@ -271,6 +299,10 @@ func (wb *Web) walletReceive(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	for _, k := range []string{"asset", "amount", "memo"} {
 		p.Form[k] = f.Get(k)
+	}
+	if err := wb.walletWritesPaused(r); err != nil {
+		wb.fail(w, r, "walletreceive", p, err)
+		return
 	}
 	pr, err := wb.Wallet.Requests.Create(r.Context(), u.ID, wallet.RequestInput{Asset: f.Get("asset"), Amount: f.Get("amount"), Memo: f.Get("memo")})
 	if err != nil {
@@ -344,6 +376,10 @@ func (wb *Web) pay(w http.ResponseWriter, r *http.Request) {
 	p.Form["amount"] = r.PostForm.Get("amount")
 	if k := r.PostForm.Get("idem"); k != "" {
 		p.Wallet.IdemKey = k
+	}
+	if err := wb.walletWritesPaused(r); err != nil {
+		wb.fail(w, r, "walletpay", p, err)
+		return
 	}
 	res, err := wb.Wallet.Requests.Pay(r.Context(), wallet.PayInput{Payer: u.ID, Code: pr.Code, Amount: r.PostForm.Get("amount"),
 		PaymentPassword: r.PostForm.Get("payment_password"), IdemKey: p.Wallet.IdemKey})
