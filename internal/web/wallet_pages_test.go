@@ -205,3 +205,24 @@ func TestPayCodeSetPINComesBack(t *testing.T) {
 		t.Fatalf("after setting: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
 	}
 }
+
+// TestNotFoundKeepsLogin: a missing page keeps the logged-in header (it
+// offered "Log in" and "Register" to a logged-in customer).
+func TestNotFoundKeepsLogin(t *testing.T) {
+	env := newWizardServer(t, nil)
+	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"lost@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+		t.Fatalf("register: %d %v", st, b["_raw"])
+	}
+	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"lost@example.com","password":"long enough pass"}`)
+	req, _ := http.NewRequest("GET", env.srv.URL+"/no/such/page", nil)
+	req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: b["token"].(string)})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || !strings.Contains(string(body), `id="nav-wallet"`) || strings.Contains(string(body), `href="/register"`) {
+		t.Fatalf("404 page: %d\n%s", res.StatusCode, body)
+	}
+}
