@@ -103,3 +103,15 @@ func TestComputedKeysTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestPayNext: only a receive code's page is a place to come back to after
+// setting the payment password.
+func TestPayNext(t *testing.T) {
+	for p, want := range map[string]string{
+		"/pay/n5zrqwyq8xkq": "/pay/n5zrqwyq8xkq", "/wallet": "", "/pay/": "", "/pay/../account": "", "//evil.example/pay/x": "", "": "",
+	} {
+		if got := payNext(p); got != want {
+			t.Errorf("payNext(%q) = %q, want %q", p, got, want)
+		}
+	}
+}

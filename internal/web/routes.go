@@ -95,6 +95,7 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) {
 
 func (wb *Web) notFound(w http.ResponseWriter, r *http.Request) {
 	p := wb.newPage(r, "error.title")
+	_, p.User = wb.user(r) // the header stays logged in
 	p.Error = &pageError{Message: p.T("error.notfound"), Code: "NOT_FOUND"}
 	wb.render(w, http.StatusNotFound, "error", p)
 }

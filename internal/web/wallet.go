@@ -159,6 +159,7 @@ func (wb *Web) walletPINForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	p.Form["next"] = payNext(r.URL.Query().Get("next"))
 	wb.render(w, http.StatusOK, "walletpin", p)
 }
 
@@ -171,6 +172,7 @@ func (wb *Web) walletPIN(w http.ResponseWriter, r *http.Request) {
 		wb.fail(w, r, "walletpin", p, err)
 		return
 	}
+	p.Form["next"] = payNext(r.PostForm.Get("next"))
 	if err := wb.walletWritesPaused(r); err != nil {
 		wb.fail(w, r, "walletpin", p, err)
 		return
@@ -183,6 +185,10 @@ func (wb *Web) walletPIN(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := wb.Wallet.Pins.Set(r.Context(), u.ID, pin, r.PostForm.Get("password")); err != nil {
 		wb.fail(w, r, "walletpin", p, err)
+		return
+	}
+	if next := p.Form["next"]; next != "" { // back to the receive code being paid
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/wallet?done=pin", http.StatusSeeOther)
@@ -487,6 +493,15 @@ func (wb *Web) levelTitle(name string, lang i18n.Lang) string {
 		}
 	}
 	return name
+}
+
+// payNext is p when it is a receive code's page (a payer sent to set the
+// payment password first comes back to it), else "".
+func payNext(p string) string {
+	if strings.HasPrefix(p, "/pay/") && walletNext(p) {
+		return p
+	}
+	return ""
 }
 
 // walletNext reports whether p is a wallet page a login may return to:

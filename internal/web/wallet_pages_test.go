@@ -169,3 +169,60 @@ func TestStatusPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestPayCodeSetPINComesBack: a payer without a payment password follows
+// the pay page's link to set one and comes back to the receive code (it
+// went to the wallet, and the code was lost).
+func TestPayCodeSetPINComesBack(t *testing.T) {
+	env := newWizardServer(t, nil)
+	verifiedCustomer(t, env, "payer-pin@example.com", "张三丰", "110105199003072311", "13800138000")
+	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"payer-pin@example.com","password":"long enough pass"}`)
+	tok := b["token"].(string)
+	do := func(method, path, form string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, env.srv.URL+path, strings.NewReader(form))
+		if form != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: tok})
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, string(body)
+	}
+	if _, body := do("GET", "/wallet/payment-password?next=/pay/n5zrqwyq8xkq", ""); !strings.Contains(body, `<input type="hidden" name="next" value="/pay/n5zrqwyq8xkq">`) {
+		t.Fatalf("the form forgot the code:\n%s", body)
+	}
+	if _, body := do("GET", "/wallet/payment-password?next=//evil.example/", ""); strings.Contains(body, `name="next"`) {
+		t.Fatalf("an outside next was kept:\n%s", body)
+	}
+	res, body := do("POST", "/wallet/payment-password", "next=%2Fpay%2Fn5zrqwyq8xkq&payment_password=385912&payment_password_again=385912&password=long+enough+pass")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/pay/n5zrqwyq8xkq" {
+		t.Fatalf("after setting: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+}
+
+// TestNotFoundKeepsLogin: a missing page keeps the logged-in header (it
+// offered "Log in" and "Register" to a logged-in customer).
+func TestNotFoundKeepsLogin(t *testing.T) {
+	env := newWizardServer(t, nil)
+	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"lost@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+		t.Fatalf("register: %d %v", st, b["_raw"])
+	}
+	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"lost@example.com","password":"long enough pass"}`)
+	req, _ := http.NewRequest("GET", env.srv.URL+"/no/such/page", nil)
+	req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: b["token"].(string)})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || !strings.Contains(string(body), `id="nav-wallet"`) || strings.Contains(string(body), `href="/register"`) {
+		t.Fatalf("404 page: %d\n%s", res.StatusCode, body)
+	}
+}
