@@ -84,7 +84,12 @@ func TestWebhooksSignedAndDelivered(t *testing.T) {
 	if got != "verification.approved,verification.submitted" {
 		t.Fatalf("events received: %q", got)
 	}
+	// The receiver answers before the job records the delivery: wait for the log.
 	d := do(t, base, "GET", "/api/v1/admin/webhooks/"+epID+"/deliveries", admin, "")
+	for logDeadline := time.Now().Add(10 * time.Second); strings.Count(d.raw, `"status":"delivered"`) != 2 && time.Now().Before(logDeadline); {
+		time.Sleep(50 * time.Millisecond)
+		d = do(t, base, "GET", "/api/v1/admin/webhooks/"+epID+"/deliveries", admin, "")
+	}
 	if strings.Count(d.raw, `"status":"delivered"`) != 2 {
 		t.Fatalf("delivery log: %s", d.raw)
 	}
