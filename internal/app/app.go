@@ -41,7 +41,11 @@ import (
 type Options struct {
 	DB             *sqlstore.DB
 	Keys           *keys.Keyring
-	DataDir        string // blobs go to DataDir/blobs
+	DataDir        string // blobs go to DataDir/blobs unless Blobs is set
+	// Blobs stores documents, upload segments and attachments (an S3
+	// bucket, a directory); New seals everything with Keys before it gets
+	// there. nil: a local store in DataDir/blobs.
+	Blobs blob.Store
 	Log            *slog.Logger
 	Accounts       identity.Config
 	MaxUpload      int64
@@ -144,9 +148,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.MaxUpload <= 0 {
 		o.MaxUpload = 10 << 20
 	}
-	blobs, err := blob.NewLocal(filepath.Join(o.DataDir, "blobs"))
-	if err != nil {
-		return nil, err
+	blobs := o.Blobs
+	if blobs == nil {
+		l, err := blob.NewLocal(filepath.Join(o.DataDir, "blobs"))
+		if err != nil {
+			return nil, err
+		}
+		blobs = l
 	}
 	sealed := blob.NewEncrypted(blobs, o.Keys)
 	gcfg := document.DefaultConfig()
