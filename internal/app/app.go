@@ -42,10 +42,6 @@ type Options struct {
 	DB             *sqlstore.DB
 	Keys           *keys.Keyring
 	DataDir        string // blobs go to DataDir/blobs unless Blobs is set
-	// Blobs stores documents, upload segments and attachments (an S3
-	// bucket, a directory); New seals everything with Keys before it gets
-	// there. nil: a local store in DataDir/blobs.
-	Blobs blob.Store
 	Log            *slog.Logger
 	Accounts       identity.Config
 	MaxUpload      int64
@@ -100,6 +96,11 @@ type Options struct {
 	WithdrawalTOTPAbove map[string]int64
 	OutboxEvery         time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
 	ExpiryEvery         time.Duration // how often expired holds are released (0: 30 s)
+
+	// Blobs stores documents, upload segments and attachments (an S3
+	// bucket, a directory; issue 17); New seals everything with Keys
+	// before it gets there. nil: a local store in DataDir/blobs.
+	Blobs blob.Store
 }
 
 // App is the wired application.
