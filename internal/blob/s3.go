@@ -57,8 +57,9 @@ const (
 	minS3PartSize     = 5 << 20
 )
 
-// Start-up errors of NewS3 (test with errors.Is); each wraps the detail
-// (bucket, endpoint, the server's answer) for the operator.
+// Start-up errors of NewS3; each is returned as a copy wrapping the detail
+// (bucket, endpoint, the server's answer) for the operator, so test with
+// errs.Is(err, ErrS3BucketMissing.Code).
 var (
 	// ErrS3Config: the settings cannot work (bucket name, endpoint URL,
 	// prefix, part size, half of the credentials).
@@ -80,6 +81,7 @@ var (
 		"无法连接 S3 存储：请检查端点地址和网络。")
 	// ErrUnavailable: a store operation failed after its retries (the S3
 	// server is down, overloaded or refusing); the caller may try again.
+	// Returned wrapping the cause: test with errs.Is(err, ErrUnavailable.Code).
 	ErrUnavailable = retryAfter(errs.New(errs.Unavailable, "BLOB_UNAVAILABLE",
 		"File storage is unavailable right now. Please try again in a moment; nothing you sent before was lost.",
 		"文件存储暂时不可用，请稍后重试；您之前提交的内容没有丢失。"), 5*time.Second)
@@ -216,15 +218,20 @@ func s3Endpoint(e string) (host string, secure bool, err error) {
 	return u.Host, u.Scheme == "https", nil
 }
 
-// check is NewS3's start-up probe.
+// check is NewS3's start-up probe. It lists first (a GET: unlike HEAD, its
+// error answer has a body saying why), then writes and deletes a probe.
 func (s *S3) check(ctx context.Context) error {
 	where := fmt.Errorf("bucket %q at %s", s.bucket, s.endpoint)
-	exists, err := s.c.BucketExists(ctx, s.bucket)
-	if err != nil {
-		return s.startErr(where, err)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.c.ListObjects(lctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}) {
+		if o.Err != nil {
+			return s.startErr(fmt.Errorf("%w: listing", where), o.Err)
+		}
+		break
 	}
-	if !exists {
-		return ErrS3BucketMissing.Wrap(where)
+	if err := ctx.Err(); err != nil {
+		return ErrS3Unreachable.Wrap(fmt.Errorf("%w: %w", where, err))
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -236,14 +243,13 @@ func (s *S3) check(ctx context.Context) error {
 	if err := s.c.RemoveObject(ctx, s.bucket, probe, minio.RemoveObjectOptions{}); err != nil {
 		return s.startErr(fmt.Errorf("%w: deleting the probe object %s", where, probe), err)
 	}
-	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}) {
-		if o.Err != nil {
-			return s.startErr(fmt.Errorf("%w: listing", where), o.Err)
-		}
-		break
-	}
 	return nil
 }
+
+// deniedCodes are the S3 answers that mean the credentials are wrong or
+// lack a permission (XAdminUserNotFound: versitygw's unknown access key).
+var deniedCodes = map[string]bool{"AccessDenied": true, "InvalidAccessKeyId": true, "SignatureDoesNotMatch": true,
+	"InvalidToken": true, "ExpiredToken": true, "TokenRefreshRequired": true, "XAdminUserNotFound": true, "AllAccessDisabled": true}
 
 func (s *S3) startErr(where, err error) error {
 	cause := fmt.Errorf("%w: %w", where, err)
@@ -251,10 +257,10 @@ func (s *S3) startErr(where, err error) error {
 	switch {
 	case r.Code == minio.NoSuchBucket:
 		return ErrS3BucketMissing.Wrap(cause)
-	case r.StatusCode == http.StatusForbidden || r.StatusCode == http.StatusUnauthorized || r.Code == "AccessDenied" ||
-		r.Code == "InvalidAccessKeyId" || r.Code == "SignatureDoesNotMatch" || r.Code == "InvalidToken":
+	case deniedCodes[r.Code] || r.StatusCode == http.StatusForbidden || r.StatusCode == http.StatusUnauthorized:
 		return ErrS3AccessDenied.Wrap(cause)
 	}
+	// No answer, or not one S3 gives for these cases (a wrong endpoint).
 	return ErrS3Unreachable.Wrap(cause)
 }
 
@@ -288,11 +294,22 @@ func (s *S3) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// One GET (Core's, not Client.GetObject's Object, which stats first
-	// and then reads with If-Match: a concurrent replace would fail it).
+	// A body cut off half way is fetched once more (the client retries
+	// only until the answer's headers).
+	b, cut, err := s.get(ctx, key)
+	if cut && ctx.Err() == nil {
+		b, _, err = s.get(ctx, key)
+	}
+	return b, err
+}
+
+// get is one GET: Core's, not Client.GetObject's Object, which stats first
+// and then reads with If-Match, so that a concurrent replace would fail it.
+// cut: the answer began but its body did not arrive whole.
+func (s *S3) get(ctx context.Context, key string) (b []byte, cut bool, err error) {
 	body, st, _, err := minio.Core{Client: s.c}.GetObject(ctx, s.bucket, s.name(key), minio.GetObjectOptions{})
 	if err != nil {
-		return nil, s.opErr(ctx, "get", key, err)
+		return nil, false, s.opErr(ctx, "get", key, err)
 	}
 	defer body.Close()
 	var buf bytes.Buffer
@@ -300,12 +317,12 @@ func (s *S3) Get(ctx context.Context, key string) ([]byte, error) {
 		buf.Grow(int(st.Size) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(body); err != nil {
-		return nil, s.opErr(ctx, "get", key, err)
+		return nil, true, s.opErr(ctx, "get", key, err)
 	}
 	if st.Size >= 0 && int64(buf.Len()) != st.Size {
-		return nil, s.opErr(ctx, "get", key, fmt.Errorf("short read: %d of %d bytes", buf.Len(), st.Size))
+		return nil, true, s.opErr(ctx, "get", key, fmt.Errorf("short read: %d of %d bytes", buf.Len(), st.Size))
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), false, nil
 }
 
 // Delete removes the object under key (S3 answers success for a missing
