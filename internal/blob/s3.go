@@ -183,6 +183,9 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	} else {
 		// No keys given: the instance's role (EC2, ECS, web identity).
 		creds = credentials.NewIAM("")
+		if _, err := creds.GetWithContext(&credentials.CredContext{Client: &http.Client{Transport: tr}, Context: ctx}); err != nil {
+			return nil, ErrS3AccessDenied.Wrap(fmt.Errorf("no access key given (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and no instance role found: %w", err))
+		}
 	}
 	c, err := minio.New(host, &minio.Options{Creds: creds, Secure: secure, Region: cfg.Region, BucketLookup: lookup,
 		Transport: tr, MaxRetries: cfg.MaxRetries})
