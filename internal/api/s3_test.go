@@ -1,0 +1,63 @@
+package api_test
+
+import (
+	"context"
+	"crypto/rand"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/veriwallet/veriwallet/internal/app"
+	"github.com/veriwallet/veriwallet/internal/blob"
+	"github.com/veriwallet/veriwallet/internal/blob/s3test"
+)
+
+// TestS3DownAnswers503: when the S3 server stops answering, an upload chunk
+// and a document upload get 503 BLOB_UNAVAILABLE with Retry-After (never a
+// 500), the upload's offset stays where it was, and once the server is
+// back the upload resumes from there.
+func TestS3DownAnswers503(t *testing.T) {
+	s3 := s3test.Start(t)
+	ctx := context.Background()
+	store, err := blob.NewS3(ctx, blob.S3Config{Bucket: s3.Bucket, Prefix: "api", Endpoint: s3.Endpoint, Region: s3.Region,
+		Lookup: "path", AccessKey: s3.AccessKey, SecretKey: s3.SecretKey, MaxRetries: 2, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newServerWith(t, "sqlite", func(o *app.Options) { o.Blobs = store })
+	register(t, srv, `"email":"s3down@example.com"`, "long enough pass")
+	tok := login(t, srv, `"email":"s3down@example.com"`, "long enough pass")
+	data := make([]byte, 300<<10)
+	rand.Read(data)
+	loc := create(t, srv, tok, len(data))
+	if r := patch(t, srv, loc, tok, 0, data[:100<<10]); r.status != 204 {
+		t.Fatalf("patch while S3 is up: %d %s", r.status, r.body)
+	}
+
+	s3.Close() // the S3 server goes away
+	r := patch(t, srv, loc, tok, 100<<10, data[100<<10:200<<10])
+	if code, _ := jsonError(t, r); r.status != 503 || code != "BLOB_UNAVAILABLE" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("patch while S3 is down: %d %s %v", r.status, r.body, r.header)
+	}
+	if h := tusDo(t, srv, "HEAD", loc, tok, nil); h.header.Get("Upload-Offset") != strconv.Itoa(100<<10) {
+		t.Fatalf("offset after the failed chunk: %q", h.header.Get("Upload-Offset"))
+	}
+	st, m := postMultipart(t, srv, tok, "id_front", fixture(t, "004_good.jpg"), "")
+	if e, _ := m["error"].(map[string]any); st != 503 || e["code"] != "BLOB_UNAVAILABLE" {
+		t.Fatalf("document upload while S3 is down: %d %v", st, m)
+	}
+
+	// The S3 server comes back (same address, same files): the upload
+	// resumes from the offset it kept.
+	if err := s3.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for off := 100 << 10; off < len(data); off += 100 << 10 {
+		if r := patch(t, srv, loc, tok, off, data[off:off+100<<10]); r.status != 204 {
+			t.Fatalf("patch at %d after S3 is back: %d %s", off, r.status, r.body)
+		}
+	}
+	if h := tusDo(t, srv, "HEAD", loc, tok, nil); h.header.Get("Upload-Offset") != strconv.Itoa(len(data)) {
+		t.Fatalf("final offset %q", h.header.Get("Upload-Offset"))
+	}
+}
