@@ -14,8 +14,9 @@ import (
 
 // TestS3DownAnswers503: when the S3 server stops answering, an upload chunk
 // and a document upload get 503 BLOB_UNAVAILABLE with Retry-After (never a
-// 500), the upload's offset stays where it was, and once the server is
-// back the upload resumes from there.
+// 500), the upload's offset stays where it was, /readyz names the blob
+// store (an optional component: the replica stays ready), and once the
+// server is back the upload resumes from there.
 func TestS3DownAnswers503(t *testing.T) {
 	s3 := s3test.Start(t)
 	ctx := context.Background()
@@ -34,7 +35,22 @@ func TestS3DownAnswers503(t *testing.T) {
 		t.Fatalf("patch while S3 is up: %d %s", r.status, r.body)
 	}
 
+	blobCheck := func() (int, string) {
+		r := do(t, srv, "GET", "/readyz", "", "")
+		c, _ := r.body["checks"].(map[string]any)
+		b, _ := c["blob"].(map[string]any)
+		st, _ := b["status"].(string)
+		return r.status, st
+	}
+	if st, blob := blobCheck(); st != 200 || blob != "ok" {
+		t.Fatalf("readyz with S3 up: %d, blob %q", st, blob)
+	}
+
 	s3.Close() // the S3 server goes away
+	// Still ready (logins and the wallet work on), the blob store named.
+	if st, blob := blobCheck(); st != 200 || blob != "unavailable" {
+		t.Fatalf("readyz with S3 down: %d, blob %q", st, blob)
+	}
 	r := patch(t, srv, loc, tok, 100<<10, data[100<<10:200<<10])
 	if code, _ := jsonError(t, r); r.status != 503 || code != "BLOB_UNAVAILABLE" || r.header.Get("Retry-After") == "" {
 		t.Fatalf("patch while S3 is down: %d %s %v", r.status, r.body, r.header)

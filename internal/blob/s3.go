@@ -386,3 +386,17 @@ func (s *S3) opErr(ctx context.Context, op, key string, err error) error {
 	}
 	return ErrUnavailable.Wrap(fmt.Errorf("blob: s3 %s %q: %w", op, key, err))
 }
+
+// Check lists at most one object under the prefix: whether the bucket
+// answers, for /readyz. Errors: ErrUnavailable, ctx.Err().
+func (s *S3) Check(ctx context.Context) error {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.c.ListObjects(lctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}) {
+		if o.Err != nil {
+			return s.opErr(ctx, "check", "", fmt.Errorf("bucket %q at %s: %w", s.bucket, s.endpoint, o.Err))
+		}
+		break
+	}
+	return ctx.Err()
+}
