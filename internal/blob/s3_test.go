@@ -186,6 +186,19 @@ func TestS3PrefixesAndForeignObjects(t *testing.T) {
 	if _, _, ok, _ := ParseS3URL("/srv/blobs"); ok {
 		t.Error("a directory taken for an S3 URL")
 	}
+	// No region given: the client asks the server, and works.
+	cfg := s3Config(srv, freshPrefix())
+	cfg.Region, cfg.Lookup = "", "auto" // auto: path-style for a non-AWS host
+	c, err := NewS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(ctx, "r", []byte("region")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(ctx, "r"); err != nil || string(got) != "region" {
+		t.Errorf("without a region: %q, %v", got, err)
+	}
 }
 
 // TestS3StartupErrors: what an operator sees for each wrong setting, before
