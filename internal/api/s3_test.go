@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -75,5 +79,54 @@ func TestS3DownAnswers503(t *testing.T) {
 	}
 	if h := tusDo(t, srv, "HEAD", loc, tok, nil); h.header.Get("Upload-Offset") != strconv.Itoa(len(data)) {
 		t.Fatalf("final offset %q", h.header.Get("Upload-Offset"))
+	}
+}
+
+// TestAttachmentOnS3: a support attachment (a screenshot) goes to the S3
+// bucket sealed, a ticket takes it, and its owner reads the image back
+// through the bucket.
+func TestAttachmentOnS3(t *testing.T) {
+	s3 := s3test.Start(t)
+	ctx := context.Background()
+	store, err := blob.NewS3(ctx, blob.S3Config{Bucket: s3.Bucket, Prefix: "att", Endpoint: s3.Endpoint, Region: s3.Region,
+		Lookup: "path", AccessKey: s3.AccessKey, SecretKey: s3.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, dir := newServerWith(t, "sqlite", func(o *app.Options) { o.Blobs = store })
+	register(t, srv, `"email":"att@example.com"`, "long enough pass")
+	tok := login(t, srv, `"email":"att@example.com"`, "long enough pass")
+	shot := screenshot(t)
+	st, m := postMultipart(t, srv, tok, "attachment", shot, "")
+	if st != 201 {
+		t.Fatalf("attachment upload: %d %v", st, m)
+	}
+	att := m["document"].(map[string]any)["id"].(string)
+	if r := do(t, srv, "POST", "/api/v1/support/tickets", tok, `{"subject":"s3","body":"see the screenshot","attachment_ids":["`+att+`"]}`); r.status != 201 {
+		t.Fatalf("ticket: %d %s", r.status, r.raw)
+	}
+	r := do(t, srv, "GET", "/api/v1/documents/"+att+"/image", tok, "")
+	if r.status != 200 || len(r.raw) < 100 {
+		t.Fatalf("image back from S3: %d, %d bytes", r.status, len(r.raw))
+	}
+	// In the bucket: sealed objects under documents/<id>/, none holding a
+	// run of the screenshot's bytes; nothing in the local blob directory.
+	objects := 0
+	filepath.WalkDir(filepath.Join(s3.Dir, s3.Bucket, "att", "documents", att), func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		objects++
+		b, _ := os.ReadFile(p)
+		if !bytes.HasPrefix(b, []byte("VWK")) || bytes.Contains(b, shot[len(shot)/2:len(shot)/2+64]) || bytes.Contains(b, []byte("IHDR")) {
+			t.Errorf("%s is not sealed", p)
+		}
+		return nil
+	})
+	if objects == 0 {
+		t.Error("no object for the attachment in the bucket")
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "blobs")); len(ents) != 0 {
+		t.Errorf("the local blob directory is used: %v", ents)
 	}
 }
