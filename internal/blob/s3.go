@@ -55,6 +55,9 @@ const (
 	DefaultS3Retries  = 8
 	DefaultS3Timeout  = 30 * time.Second
 	minS3PartSize     = 5 << 20
+	// maxS3Prefix keeps prefix + "/" + the longest key (MaxKeyLen) within
+	// S3's 1024-byte object names.
+	maxS3Prefix = 1024 - 1 - MaxKeyLen
 )
 
 // Start-up errors of NewS3; each is returned as a copy wrapping the detail
@@ -120,8 +123,8 @@ func ParseS3URL(s string) (bucket, prefix string, ok bool, err error) {
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 		return "", "", true, ErrS3Config.Wrap(fmt.Errorf("bucket %q: %w", bucket, err))
 	}
-	if prefix != "" && !ValidKey(prefix) {
-		return "", "", true, ErrS3Config.Wrap(fmt.Errorf("prefix %q: letters, digits and / _ . - only, no empty or dot-led segments", prefix))
+	if prefix != "" && (!ValidKey(prefix) || len(prefix) > maxS3Prefix) {
+		return "", "", true, ErrS3Config.Wrap(fmt.Errorf("prefix %q: at most %d bytes of letters, digits and / _ . -, no empty or dot-led segments", prefix, maxS3Prefix))
 	}
 	return bucket, prefix, true, nil
 }
@@ -140,8 +143,8 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, ErrS3Config.Wrap(fmt.Errorf("bucket %q: %w", cfg.Bucket, err))
 	}
 	prefix := strings.Trim(cfg.Prefix, "/")
-	if prefix != "" && !ValidKey(prefix) {
-		return nil, ErrS3Config.Wrap(fmt.Errorf("prefix %q: letters, digits and / _ . - only", cfg.Prefix))
+	if prefix != "" && (!ValidKey(prefix) || len(prefix) > maxS3Prefix) {
+		return nil, ErrS3Config.Wrap(fmt.Errorf("prefix %q: at most %d bytes of letters, digits and / _ . -", cfg.Prefix, maxS3Prefix))
 	}
 	if prefix != "" {
 		prefix += "/"

@@ -175,7 +175,7 @@ func TestS3PrefixesAndForeignObjects(t *testing.T) {
 		t.Errorf("b's object seen through a: %v", err)
 	}
 	// A prefix that is not a valid key is refused.
-	for _, u := range []string{"s3://bucket/../x", "s3://bucket/a b", "s3://Bad_Bucket/x", "s3://", "s3://b?region=x", "s3://ab"} {
+	for _, u := range []string{"s3://bucket/../x", "s3://bucket/a b", "s3://Bad_Bucket/x", "s3://", "s3://b?region=x", "s3://ab", "s3://bucket/" + strings.Repeat("p", 512)} {
 		if _, _, ok, err := ParseS3URL(u); !ok || !errs.Is(err, ErrS3Config.Code) {
 			t.Errorf("ParseS3URL(%q) = %v, %v; want BLOB_S3_CONFIG_INVALID", u, ok, err)
 		}
@@ -417,5 +417,27 @@ func TestS3RetriesWithBackoff(t *testing.T) {
 	}
 	if seen, _ := proxy.counts(); seen != 1 {
 		t.Errorf("a missing object took %d GETs", seen)
+	}
+}
+
+// TestLongestKeys: a key of MaxKeyLen bytes, and one with a 255-byte
+// segment, round-trip on every store (S3 names are the prefix plus the key).
+func TestLongestKeys(t *testing.T) {
+	ctx := context.Background()
+	keys := []string{strings.Repeat("a/", 255) + "bb", "x/" + strings.Repeat("y", 255)}
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, k := range keys {
+				if err := s.Put(ctx, k, []byte(k[:10])); err != nil {
+					t.Fatalf("Put(%d bytes): %v", len(k), err)
+				}
+				if got, err := s.Get(ctx, k); err != nil || string(got) != k[:10] {
+					t.Errorf("Get(%d bytes) = %q, %v", len(k), got, err)
+				}
+				if err := s.Delete(ctx, k); err != nil {
+					t.Errorf("Delete: %v", err)
+				}
+			}
+		})
 	}
 }
