@@ -91,7 +91,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer a.db.Close()
 	// The blob store first: a wrong bucket or key stops the start at once.
-	blobs, err := openBlobs(ctx, a.cfg)
+	blobs, err := openBlobs(ctx, a.cfg, a.log)
 	if err != nil {
 		return err
 	}

@@ -403,3 +403,28 @@ func (s *S3) Check(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
+
+// AbortStaleUploads aborts the multipart uploads under the prefix that
+// were started more than olderThan before now: those of a process killed
+// in the middle of a large Put, whose parts take space and are never
+// completed (a bucket lifecycle rule does the same where the store has
+// them). It returns how many it aborted. Errors: ErrUnavailable (listing
+// needs s3:ListBucketMultipartUploads), ctx.Err().
+func (s *S3) AbortStaleUploads(ctx context.Context, olderThan time.Duration, now time.Time) (int, error) {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := 0
+	for u := range s.c.ListIncompleteUploads(lctx, s.bucket, s.prefix, true) {
+		if u.Err != nil {
+			return n, s.opErr(ctx, "list uploads", "", u.Err)
+		}
+		if !strings.HasPrefix(u.Key, s.prefix) || now.Sub(u.Initiated) < olderThan {
+			continue
+		}
+		if err := (minio.Core{Client: s.c}).AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID); err != nil {
+			return n, s.opErr(ctx, "abort upload", u.Key, err)
+		}
+		n++
+	}
+	return n, ctx.Err()
+}

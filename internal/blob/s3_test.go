@@ -441,3 +441,40 @@ func TestLongestKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestS3AbortStaleUploads: a multipart upload left by a killed process is
+// aborted once it is old enough, a recent one (a Put in progress) is not,
+// and other prefixes are left alone.
+func TestS3AbortStaleUploads(t *testing.T) {
+	ctx := context.Background()
+	s, srv, prefix := newS3(t)
+	if s == nil {
+		t.Skip("no S3 server")
+	}
+	_, _, otherPrefix := newS3(t)
+	core := minio.Core{Client: srv.Client()}
+	for _, name := range []string{prefix + "/uploads/u1/seg-0", otherPrefix + "/x"} {
+		if _, err := core.NewMultipartUpload(ctx, srv.Bucket, name, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(p string) int {
+		n := 0
+		for u := range srv.Client().ListIncompleteUploads(ctx, srv.Bucket, p+"/", true) {
+			if u.Err != nil {
+				t.Fatal(u.Err)
+			}
+			n++
+		}
+		return n
+	}
+	if n, err := s.AbortStaleUploads(ctx, time.Hour, time.Now()); err != nil || n != 0 || count(prefix) != 1 {
+		t.Fatalf("a recent upload: aborted %d, %v; %d left", n, err, count(prefix))
+	}
+	if n, err := s.AbortStaleUploads(ctx, time.Hour, time.Now().Add(2*time.Hour)); err != nil || n != 1 || count(prefix) != 0 {
+		t.Fatalf("an old upload: aborted %d, %v; %d left", n, err, count(prefix))
+	}
+	if count(otherPrefix) != 1 {
+		t.Error("another prefix's upload was aborted")
+	}
+}
