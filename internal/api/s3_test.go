@@ -25,7 +25,7 @@ func TestS3DownAnswers503(t *testing.T) {
 	s3 := s3test.Start(t)
 	ctx := context.Background()
 	store, err := blob.NewS3(ctx, blob.S3Config{Bucket: s3.Bucket, Prefix: "api", Endpoint: s3.Endpoint, Region: s3.Region,
-		Lookup: "path", AccessKey: s3.AccessKey, SecretKey: s3.SecretKey, MaxRetries: 2, Timeout: time.Second})
+		Lookup: "path", AccessKey: s3.AccessKey, SecretKey: s3.SecretKey, MaxRetries: 2, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
