@@ -11,13 +11,18 @@
 //
 // (The package does not import blob, so that blob's own tests can use it.)
 //
-// From a program (scripts/cluster.sh, the cluster test): Launch(ctx, dir,
-// bucket) and Close. By hand, the same server is
+// From a program (the cluster test): Launch(ctx, dir, bucket), then
+// Server.Env(prefix) is the environment of a `veriwallet serve` replica on
+// it; Close (or Restart) when done. From a shell (scripts/cluster.sh) the
+// same server is
 //
-//	ROOT_ACCESS_KEY_ID=KEY ROOT_SECRET_ACCESS_KEY=SECRET \
-//	    versitygw --port 127.0.0.1:PORT --quiet posix DIR
+//	mkdir -p DIR/BUCKET    # with the posix backend a bucket is a directory
+//	ROOT_ACCESS_KEY_ID=KEY ROOT_SECRET_ACCESS_KEY=SECRET versitygw \
+//	    --port 127.0.0.1:PORT --quiet posix --dir-perms 0700 --file-perms 0600 DIR
 //
-// followed by creating the bucket (any S3 client, or Server.MakeBucket).
+// and each replica gets VERIWALLET_BLOB=s3://BUCKET/PREFIX
+// AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_REGION=us-east-1
+// AWS_ACCESS_KEY_ID=KEY AWS_SECRET_ACCESS_KEY=SECRET VERIWALLET_S3_PATH_STYLE=path.
 package s3test
 
 import (
