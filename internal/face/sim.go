@@ -28,9 +28,9 @@ func Similarity(a, b []float32) float64 {
 
 // Thresholds turn scores into decisions.
 type Thresholds struct {
-	Match  float64 // similarity ≥ Match: the same person
-	Review float64 // Review ≤ similarity < Match: a reviewer decides; below Review: a mismatch (still to a reviewer, never an automatic rejection)
-	Live   float64 // liveness ≥ Live: a live capture
+	Match  float64 `json:"match"`  // similarity ≥ Match: the same person
+	Review float64 `json:"review"` // Review ≤ similarity < Match: a reviewer decides; below Review: a mismatch (still to a reviewer, never an automatic rejection)
+	Live   float64 `json:"live"`   // liveness ≥ Live: a live capture
 }
 
 // DefaultThresholds are the thresholds chosen on the tuning images in
