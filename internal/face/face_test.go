@@ -331,7 +331,7 @@ func TestOddImagesNeverPanic(t *testing.T) {
 		"8x8": image.NewRGBA(image.Rect(0, 0, 8, 8)), "1x4000": image.NewGray(image.Rect(0, 0, 1, 4000)),
 		"4000x9": image.NewGray(image.Rect(0, 0, 4000, 9)), "grey": grey, "transparent": transparent,
 		"paletted": pal, "cmyk-offset": cmyk, "gray16": g16, "empty": image.NewRGBA(image.Rectangle{}),
-		"huge": image.NewUniform(color.White), // unbounded: Bounds() is ±1e9
+		"huge":      image.NewUniform(color.White), // unbounded: Bounds() is ±1e9
 		"4000x3000": image.NewGray(image.Rect(0, 0, 4000, 3000)),
 		"grey-face": image.NewGray(image.Rect(0, 0, 1, 1)),
 	}

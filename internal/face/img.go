@@ -44,6 +44,10 @@ func toRGB(img image.Image) (*rgbImage, float64) {
 		case *image.Gray:
 			v := uint32(m.Pix[m.PixOffset(x, y)])
 			return v, v, v
+		case *image.RGBA:
+			i := m.PixOffset(x, y)
+			a := uint32(m.Pix[i+3])
+			return uint32(m.Pix[i]) + 255 - a, uint32(m.Pix[i+1]) + 255 - a, uint32(m.Pix[i+2]) + 255 - a
 		case *image.NRGBA:
 			i := m.PixOffset(x, y)
 			a := uint32(m.Pix[i+3])
