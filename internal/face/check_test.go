@@ -65,3 +65,57 @@ func TestCheckFaceVerdicts(t *testing.T) {
 		t.Errorf("match result incomplete: %+v", r)
 	}
 }
+
+func TestEvaluate(t *testing.T) {
+	openEngine(t)
+	dir := t.TempDir()
+	abs, _ := filepath.Abs("testdata")
+	write := func(name string, m func() []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, m(), 0o644)
+		return name
+	}
+	enc := func(tr transform, src string) func() []byte {
+		return func() []byte {
+			var b bytes.Buffer
+			jpeg.Encode(&b, tr.fn(load(t, filepath.Join(abs, src))), &jpeg.Options{Quality: 85})
+			return b.Bytes()
+		}
+	}
+	a1 := write("a1.jpg", enc(transform{"rot", rotated(7)}, "astronaut.jpg"))
+	p1 := write("p1.jpg", enc(transform{"dark", lit(0.7, 1)}, "pigo.jpg"))
+	c1 := write("c1.jpg", enc(transform{"up", scaled(1.3)}, "camera.jpg"))
+	csv := "document,selfie,same,live\n" +
+		abs + "/astronaut.jpg," + a1 + ",1,1\n" +
+		abs + "/pigo.jpg," + p1 + ",1,\n" +
+		abs + "/camera.jpg," + c1 + ",1,1\n" +
+		abs + "/astronaut.jpg," + p1 + ",0,\n" +
+		abs + "/pigo.jpg," + c1 + ",0,\n" +
+		abs + "/camera.jpg," + a1 + ",0,\n" +
+		abs + "/drawing.jpg," + a1 + ",0,\n"
+	os.WriteFile(filepath.Join(dir, "pairs.csv"), []byte(csv), 0o644)
+	var out, errb bytes.Buffer
+	if code := RunEvaluate([]string{"--rows", "--pairs", filepath.Join(dir, "pairs.csv")}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var r EvalReport
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Pairs != 7 || r.Same.Total != 3 || r.Different.Total != 4 || r.Same.Match != 3 || r.Different.Mismatch != 3 || r.Different.NoFace != 1 {
+		t.Errorf("counts: %s", out.String())
+	}
+	if r.FMR != 0 || r.FNMR != 0 || len(r.Sweep) != 13 || r.Live == nil || r.Live.Live != 2 || len(r.Rows) != 7 {
+		t.Errorf("rates: %s", out.String())
+	}
+	// At a match threshold above every similarity, every same pair is a
+	// non-match.
+	last := r.Sweep[len(r.Sweep)-1]
+	if last.Match != 0.8 || last.FNMR < 0 || last.FNMR > 1 {
+		t.Errorf("sweep end %+v", last)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.csv"), []byte("document,selfie,same\na.jpg,b.jpg,maybe\n"), 0o644)
+	if code := RunEvaluate([]string{"--pairs", filepath.Join(dir, "bad.csv")}, &out, &errb); code != 2 {
+		t.Errorf("bad label: exit %d, want 2", code)
+	}
+}
