@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/ocr"
 )
 
 var (
@@ -427,4 +428,20 @@ func TestClosedEngine(t *testing.T) {
 	if _, err := e.Analyze(context.Background(), load(t, "testdata/pigo.jpg"), Options{}); err == nil {
 		t.Error("Analyze after Close: want an error")
 	}
+}
+
+// TestSharesRuntimeWithOCR: OCR and faces load the same ONNX Runtime in one
+// process (the face directory links to the OCR directory's library).
+func TestSharesRuntimeWithOCR(t *testing.T) {
+	openEngine(t)
+	r, err := ocr.NewPPOCR(ocr.Dir())
+	if err != nil {
+		t.Skipf("OCR not installed: %v", ocr.Detail(err))
+	}
+	defer r.Close()
+	e, err := Open(DefaultDir())
+	if err != nil {
+		t.Fatalf("face after OCR: %v", err)
+	}
+	e.Close()
 }
