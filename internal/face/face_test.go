@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/image/draw"
+
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 )
@@ -444,4 +446,28 @@ func TestSharesRuntimeWithOCR(t *testing.T) {
 		t.Fatalf("face after OCR: %v", err)
 	}
 	e.Close()
+}
+
+// TestTwoPeople: a selfie with two people (pigo.jpg beside the astronaut's
+// photograph) has two faces, and the verdict is many_faces.
+func TestTwoPeople(t *testing.T) {
+	e := openEngine(t)
+	a, p := rgba(load(t, "testdata/astronaut.jpg")), rgba(scaled(0.8)(load(t, "testdata/pigo.jpg")))
+	both := image.NewRGBA(image.Rect(0, 0, a.Rect.Dx()+p.Rect.Dx(), a.Rect.Dy()))
+	draw.Draw(both, a.Rect, a, image.Point{}, draw.Src)
+	draw.Draw(both, p.Rect.Add(image.Pt(a.Rect.Dx(), 60)), p, image.Point{}, draw.Src)
+	s := analyze(t, e, both, true)
+	if len(s.Faces) != 2 {
+		t.Fatalf("%d faces, want 2: %v", len(s.Faces), s.Faces)
+	}
+	if s.Faces[0].Box.Dx() < s.Faces[1].Box.Dx() {
+		t.Errorf("faces not largest first: %v", s.Faces)
+	}
+	// The largest face is pigo's (about 226 px against 110): its embedding.
+	if sim := Similarity(s.Embedding, analyze(t, e, p, false).Embedding); sim < 0.8 {
+		t.Errorf("embedding of the largest face: similarity to pigo.jpg %.3f", sim)
+	}
+	if v, _ := Decide(analyze(t, e, a, false), s, DefaultThresholds()); v != ManyFaces {
+		t.Errorf("verdict %s, want many_faces", v)
+	}
 }
