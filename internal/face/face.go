@@ -229,6 +229,7 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 	if err != nil {
 		return res, err
 	}
+	var kept []box // kept[i] is Faces[i] in work-image coordinates
 	for _, bx := range boxes {
 		r := image.Rect(
 			b.Min.X+int(math.Floor(bx.x1*factor)), b.Min.Y+int(math.Floor(bx.y1*factor)),
@@ -238,18 +239,12 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 			continue
 		}
 		res.Faces = append(res.Faces, Face{Box: r, Score: bx.score})
+		kept = append(kept, bx)
 	}
 	if len(res.Faces) == 0 {
 		return res, nil
 	}
-	// The largest face kept is boxes[i] for the first face kept; find it.
-	var main box
-	for _, bx := range boxes {
-		if bx.w()*factor >= detMinSidePix && bx.h()*factor >= detMinSidePix {
-			main = bx
-			break
-		}
-	}
+	main := kept[0]
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
