@@ -49,6 +49,26 @@ func load(t testing.TB, p string) image.Image {
 	return m
 }
 
+var memo sync.Map // "person/transform" → Analysis with liveness
+
+// cached analyses person's photograph under tr once per test binary
+// (with liveness), shared by the report tests.
+func cached(t testing.TB, e *Engine, person string, tr transform) Analysis {
+	t.Helper()
+	key := person + "/" + tr.name
+	if a, ok := memo.Load(key); ok {
+		return a.(Analysis)
+	}
+	a := analyze(t, e, tr.fn(load(t, "testdata/"+person)), true)
+	memo.Store(key, a)
+	return a
+}
+
+var original = transform{"original", func(m image.Image) image.Image { return m }}
+
+// noLive is a with its liveness left out of Decide.
+func noLive(a Analysis) Analysis { a.Liveness = -1; return a }
+
 func analyze(t testing.TB, e *Engine, m image.Image, live bool) Analysis {
 	t.Helper()
 	a, err := e.Analyze(context.Background(), m, Options{Liveness: live})
@@ -147,15 +167,13 @@ func TestReportSamePerson(t *testing.T) {
 	minSim := 2.0
 	defer func() { t.Logf("same-person pairs: %v; lowest similarity of a match %.3f", n, minSim) }()
 	for _, p := range reportPeople {
-		orig := load(t, "testdata/"+p)
-		doc := analyze(t, e, orig, false)
+		doc := cached(t, e, p, original)
 		if len(doc.Faces) != 1 || doc.Embedding == nil {
 			t.Fatalf("%s: faces=%d embedding=%v: want one face, embedded", p, len(doc.Faces), doc.Embedding != nil)
 		}
 		for _, tr := range reportSame {
-			m := tr.fn(orig)
-			s := analyze(t, e, m, false)
-			v, sim := Decide(doc, s, th)
+			s := cached(t, e, p, tr)
+			v, sim := Decide(doc, noLive(s), th)
 			want := Match
 			if len(s.Faces) > 0 && s.Embedding == nil {
 				want = Review // too small: MinEmbedSide
@@ -185,15 +203,10 @@ func side(a Analysis) int {
 func TestReportDifferentPeople(t *testing.T) {
 	e := openEngine(t)
 	th := DefaultThresholds()
-	docs := map[string]Analysis{}
-	for _, p := range reportPeople {
-		docs[p] = analyze(t, e, load(t, "testdata/"+p), false)
-	}
 	maxSim, pairs := -1.0, 0
 	for _, p := range reportPeople {
-		orig := load(t, "testdata/"+p)
-		for _, tr := range append([]transform{{"original", func(m image.Image) image.Image { return m }}}, reportSame...) {
-			s := analyze(t, e, tr.fn(orig), false)
+		for _, tr := range append([]transform{original}, reportSame...) {
+			s := cached(t, e, p, tr)
 			if s.Embedding == nil {
 				continue
 			}
@@ -201,7 +214,7 @@ func TestReportDifferentPeople(t *testing.T) {
 				if q == p {
 					continue
 				}
-				v, sim := Decide(docs[q], s, th)
+				v, sim := Decide(cached(t, e, q, original), noLive(s), th)
 				maxSim = math.Max(maxSim, sim)
 				pairs++
 				if v != Mismatch {
@@ -225,7 +238,7 @@ func TestDrawingsAreNotFaces(t *testing.T) {
 	th := DefaultThresholds()
 	var selfies []Analysis
 	for _, p := range reportPeople {
-		selfies = append(selfies, analyze(t, e, load(t, "testdata/"+p), false))
+		selfies = append(selfies, noLive(cached(t, e, p, original)))
 	}
 	docs := generatedDocuments(t)
 	if len(docs) == 0 {
@@ -262,13 +275,12 @@ func TestLivenessReport(t *testing.T) {
 	e := openEngine(t)
 	th := DefaultThresholds()
 	genuine, genuineLive, recap, recapCaught := 0, 0, 0, 0
+	if a := analyze(t, e, load(t, "testdata/pigo.jpg"), false); a.Liveness != -1 {
+		t.Errorf("liveness %v without Options.Liveness, want -1", a.Liveness)
+	}
 	for _, p := range reportPeople {
-		orig := load(t, "testdata/"+p)
-		if a := analyze(t, e, orig, false); a.Liveness != -1 {
-			t.Errorf("%s: liveness %v without Options.Liveness, want -1", p, a.Liveness)
-		}
-		for _, tr := range append([]transform{{"original", func(m image.Image) image.Image { return m }}}, reportSame...) {
-			a := analyze(t, e, tr.fn(orig), true)
+		for _, tr := range append([]transform{original}, reportSame...) {
+			a := cached(t, e, p, tr)
 			if a.Liveness < 0 || a.Liveness > 1 {
 				t.Errorf("%s %s: liveness %v outside 0..1", p, tr.name, a.Liveness)
 			}
@@ -279,7 +291,7 @@ func TestLivenessReport(t *testing.T) {
 			t.Logf("photo   %-13s %-20s live=%.3f", p, tr.name, a.Liveness)
 		}
 		for _, tr := range reportRecapture {
-			a := analyze(t, e, tr.fn(orig), true)
+			a := cached(t, e, p, tr)
 			recap++
 			if strings.HasPrefix(tr.name, "halftone") && len(a.Faces) != 0 {
 				t.Errorf("%s %s: a halftone print gave %d faces, want none", p, tr.name, len(a.Faces))
