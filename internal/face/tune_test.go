@@ -79,3 +79,28 @@ func BenchmarkSelfie(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStages splits BenchmarkSelfie (320×400) into its steps.
+func BenchmarkStages(b *testing.B) {
+	e := openEngine(b)
+	m, _ := toRGB(load(b, "testdata/pigo.jpg"))
+	boxes, err := e.runDetect(m)
+	if err != nil || len(boxes) == 0 {
+		b.Fatal("no face", err)
+	}
+	b.Run("detect", func(b *testing.B) {
+		for b.Loop() {
+			e.runDetect(m)
+		}
+	})
+	b.Run("landmarks+embed", func(b *testing.B) {
+		for b.Loop() {
+			e.runEmbed(m, boxes[0])
+		}
+	})
+	b.Run("liveness", func(b *testing.B) {
+		for b.Loop() {
+			e.runLiveness(m, boxes[0])
+		}
+	})
+}
