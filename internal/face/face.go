@@ -224,7 +224,10 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 	if b.Dx() < 8 || b.Dy() < 8 {
 		return res, nil
 	}
-	m, factor := toRGB(img)
+	m, factor, err := toRGB(img)
+	if err != nil {
+		return res, errs.Internalf("%w", err)
+	}
 	boxes, err := e.runDetect(m)
 	if err != nil {
 		return res, err

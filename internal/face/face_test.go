@@ -384,6 +384,11 @@ func TestOddImagesNeverPanic(t *testing.T) {
 	if _, err := e.Analyze(context.Background(), nil, Options{}); err != nil {
 		t.Errorf("nil image: %v", err)
 	}
+	// The standard library's own At panics on this one (found by FuzzToRGB).
+	odd := image.NewYCbCr(image.Rect(0, -70, 9, 0), image.YCbCrSubsampleRatio420)
+	if _, err := e.Analyze(context.Background(), odd, Options{}); err == nil {
+		t.Error("YCbCr with an odd negative origin: want an error, not a panic or a result")
+	}
 }
 
 func TestContextCancelled(t *testing.T) {

@@ -1,6 +1,7 @@
 package face
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -21,8 +22,20 @@ type rgbImage struct {
 // toRGB converts img into an rgbImage no larger than maxWork on its longest
 // side (averaging blocks of pixels when it shrinks) and returns the factor
 // that maps its coordinates back to img's (1 when not reduced). Alpha is
-// composited onto white, as a browser shows a transparent PNG.
-func toRGB(img image.Image) (*rgbImage, float64) {
+// composited onto white, as a browser shows a transparent PNG. An image
+// whose pixel accessors panic (the standard library's 4:2:0 YCbCr does with
+// an odd negative origin) gives an error instead.
+func toRGB(img image.Image) (out *rgbImage, factor float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, factor, err = nil, 0, fmt.Errorf("face: cannot read the image's pixels: %v", r)
+		}
+	}()
+	out, factor = convertRGB(img)
+	return out, factor, nil
+}
+
+func convertRGB(img image.Image) (*rgbImage, float64) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w <= 0 || h <= 0 {

@@ -83,7 +83,7 @@ func BenchmarkSelfie(b *testing.B) {
 // BenchmarkStages splits BenchmarkSelfie (320×400) into its steps.
 func BenchmarkStages(b *testing.B) {
 	e := openEngine(b)
-	m, _ := toRGB(load(b, "testdata/pigo.jpg"))
+	m, _, _ := toRGB(load(b, "testdata/pigo.jpg"))
 	boxes, err := e.runDetect(m)
 	if err != nil || len(boxes) == 0 {
 		b.Fatal("no face", err)
