@@ -37,7 +37,7 @@ var ErrUnavailable = errs.New(errs.Unavailable, "FACE_UNAVAILABLE",
 
 // Face is one face found in an image.
 type Face struct {
-	Box   image.Rectangle // in the input image's coordinates (upright), square as the models use it
+	Box   image.Rectangle // in the input image's coordinates (upright); square (side = the detector box's height) unless clipped by the image's edge
 	Score float64         // detector confidence 0..1
 }
 
