@@ -61,14 +61,16 @@ func identity(m image.Image) image.Image { return m }
 // BenchmarkSelfie measures one selfie's detect + embed + liveness on one
 // thread (the engine's models run with one intra-op thread; run with
 // -cpu 1). selfie-320x400 is pigo.jpg; selfie-1280x1600-jpeg the same
-// enlarged 4× and JPEG-decoded, as a phone camera would send it (reduced to ≤ 1280 first).
+// enlarged 4× and JPEG-decoded, as a phone camera would send it (reduced to ≤ 1280 first);
+// portrait-in-3000x2000 a small face in a large photo (the tiled pass and the re-read).
 func BenchmarkSelfie(b *testing.B) {
 	e := openEngine(b)
 	small := load(b, "testdata/pigo.jpg")
 	for _, c := range []struct {
 		name string
 		m    image.Image
-	}{{"selfie-320x400", small}, {"selfie-1280x1600-jpeg", jpegQ(90)(scaled(4)(small))}} {
+	}{{"selfie-320x400", small}, {"selfie-1280x1600-jpeg", jpegQ(90)(scaled(4)(small))},
+		{"portrait-in-3000x2000", placed(load(b, "testdata/astronaut.jpg"), 0.8, 3000, 2000, 1700, 900)}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				a := analyze(b, e, c.m, true)
