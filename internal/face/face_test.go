@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/image/draw"
 
@@ -487,4 +488,42 @@ func TestTwoPeople(t *testing.T) {
 	if v, _ := Decide(analyze(t, e, a, false), s, DefaultThresholds()); v != ManyFaces {
 		t.Errorf("verdict %s, want many_faces", v)
 	}
+}
+
+// TestCloseWhileAnalyzing: Close during analyses waits for the running ones
+// and makes the later ones fail; nothing crashes (sessions are never
+// destroyed under a running model).
+func TestCloseWhileAnalyzing(t *testing.T) {
+	openEngine(t)
+	e, err := Open(DefaultDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := load(t, "testdata/pigo.jpg")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, failed := 0, 0
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 3; i++ {
+				a, err := e.Analyze(context.Background(), img, Options{Liveness: true})
+				mu.Lock()
+				if err != nil {
+					failed++
+				} else if len(a.Faces) == 1 && a.Embedding != nil {
+					ok++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	e.Close()
+	wg.Wait()
+	if ok+failed != 24 || failed == 0 {
+		t.Errorf("%d analyses succeeded, %d failed: want all 24 accounted for and the ones after Close failing", ok, failed)
+	}
+	t.Logf("%d before Close, %d after", ok, failed)
 }
