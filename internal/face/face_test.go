@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -526,4 +527,26 @@ func TestCloseWhileAnalyzing(t *testing.T) {
 		t.Errorf("%d analyses succeeded, %d failed: want all 24 accounted for and the ones after Close failing", ok, failed)
 	}
 	t.Logf("%d before Close, %d after", ok, failed)
+}
+
+// TestOpenCorruptModel: a damaged model file is ErrUnavailable naming it,
+// not a crash, and nothing stays loaded.
+func TestOpenCorruptModel(t *testing.T) {
+	openEngine(t)
+	src, dir := DefaultDir(), t.TempDir()
+	for _, rel := range []string{Files.Lib, Files.Detect, Files.Landmark, Files.Feature, Files.Liveness} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755)
+		target, err := filepath.EvalSymlinks(filepath.Join(src, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Symlink(target, filepath.Join(dir, rel))
+	}
+	feature := filepath.Join(dir, Files.Feature)
+	os.Remove(feature)
+	os.WriteFile(feature, []byte("this is not an ONNX model"), 0o644)
+	_, err := Open(dir)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(Detail(err), "fr_feature.onnx") {
+		t.Errorf("Open with a damaged fr_feature.onnx: %v, want ErrUnavailable naming the file", err)
+	}
 }
