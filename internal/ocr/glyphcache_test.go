@@ -1,8 +1,11 @@
 package ocr
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,5 +110,30 @@ func TestWarmGlyphBank(t *testing.T) {
 	second := WarmGlyphBank(dir)
 	if second.Built || second.Entries != first.Entries || second.File != first.File {
 		t.Errorf("second warm: %+v (first %+v)", second, first)
+	}
+}
+
+func TestRunCheckGlyphs(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := RunCheckGlyphs([]string{"extra"}, &out, &errb); code != 2 {
+		t.Errorf("extra argument: exit %d", code)
+	}
+	// No CJK font: the matcher is off, said so, exit 3, nothing written.
+	t.Setenv("VERIWALLET_OCR_GLYPH_FONTS", filepath.Join(t.TempDir(), "missing.ttc"))
+	dir := t.TempDir()
+	out.Reset()
+	errb.Reset()
+	if code := RunCheckGlyphs([]string{"--ocr-dir", dir}, &out, &errb); code != 3 {
+		t.Errorf("no font: exit %d (%s)", code, errb.String())
+	}
+	var info GlyphBankInfo
+	if err := json.Unmarshal(out.Bytes(), &info); err != nil || info.Entries != 0 || info.File != "" {
+		t.Errorf("no font: %v %+v", err, info)
+	}
+	if !strings.Contains(errb.String(), "no CJK font") {
+		t.Errorf("stderr: %s", errb.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "cache", "glyphs-*")); len(left) != 0 {
+		t.Errorf("bank written without a font: %v", left)
 	}
 }
