@@ -175,6 +175,17 @@ func BenchmarkThroughput(b *testing.B) {
 	first, last := res[0].submitted, res[0].decided
 	overtaken := 0
 	latestDecision := time.Time{}
+	// How far a case's place in the order of decisions is from its place
+	// in the order of submissions.
+	byDecision := make([]int, n)
+	for i := range byDecision {
+		byDecision[i] = i
+	}
+	sort.SliceStable(byDecision, func(x, y int) bool { return res[byDecision[x]].decided.Before(res[byDecision[y]].decided) })
+	displaced := 0
+	for place, i := range byDecision {
+		displaced = max(displaced, place-i, i-place)
+	}
 	for i, r := range res {
 		lat[i] = r.decided.Sub(r.submitted)
 		if r.decided.After(last) {
@@ -203,10 +214,10 @@ func BenchmarkThroughput(b *testing.B) {
 	b.Logf("decided %d in %.1f s: %.2f decisions/s; outcomes %v", n, span, rateOut, statuses)
 	b.Logf("submit→decision p50 %v, p95 %v, p99 %v, max %v", q(0.5).Round(time.Millisecond), q(0.95).Round(time.Millisecond),
 		q(0.99).Round(time.Millisecond), sorted[n-1].Round(time.Millisecond))
-	b.Logf("order: longest wait %v = %.1f× the median; %d of %d cases decided before one submitted earlier",
-		sorted[n-1].Round(time.Millisecond), sorted[n-1].Seconds()/max(q(0.5).Seconds(), 1e-9), overtaken, n)
-	b.Logf("CPU: %.0f ms per case (process CPU %v for %d cases); %d readings of %d photos; %d workers a queue",
-		perCase, cpu.Round(time.Millisecond), n, reads.Load(), 2*n, jobs.Workers())
+	b.Logf("order: longest wait %v = %.1f× the median; %d of %d cases decided before one submitted earlier, none more than %d places from its turn",
+		sorted[n-1].Round(time.Millisecond), sorted[n-1].Seconds()/max(q(0.5).Seconds(), 1e-9), overtaken, n, displaced)
+	b.Logf("CPU: %.0f ms per case (process CPU %v for %d cases): %d cores of our own would decide %.2f cases/s; %d readings of %d photos; %d workers a queue",
+		perCase, cpu.Round(time.Millisecond), n, runtime.NumCPU(), float64(runtime.NumCPU())*1000/perCase, reads.Load(), 2*n, jobs.Workers())
 	if path := os.Getenv("BENCH_PROFILE"); path != "" {
 		os.WriteFile(path, prof.Bytes(), 0o644)
 	}
@@ -219,9 +230,12 @@ func BenchmarkThroughput(b *testing.B) {
 	for _, s := range split {
 		total += s.cpu
 	}
+	// One line: a benchmark's log keeps only its first ten lines.
+	var parts []string
 	for _, s := range split {
-		b.Logf("  %-34s %6.0f ms/case  %4.1f%%", s.stage, float64(s.cpu.Milliseconds())/float64(n), 100*float64(s.cpu)/float64(total))
+		parts = append(parts, fmt.Sprintf("%s %.0f ms (%.1f%%)", s.stage, float64(s.cpu.Milliseconds())/float64(n), 100*float64(s.cpu)/float64(total)))
 	}
+	b.Logf("CPU per case by stage (profile): %s", strings.Join(parts, "; "))
 }
 
 // sideLabels labels the CPU profile's samples of each reading with the
