@@ -80,12 +80,17 @@ func (c *codes) SendCode(ctx context.Context, phone, code string) error {
 }
 
 func newApp(b *testing.B, reader verification.DocumentReader, sender verification.PhoneSender) (*httptest.Server, *app.App) {
+	return newAppPoll(b, reader, sender, 50*time.Millisecond)
+}
+
+// newAppPoll is newApp with the job queue polling every poll.
+func newAppPoll(b *testing.B, reader verification.DocumentReader, sender verification.PhoneSender, poll time.Duration) (*httptest.Server, *app.App) {
 	db := sqltest.Open(b, "sqlite")
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	cfg.MaxRegistrations = 0 // one client registers every applicant
 	a, err := app.New(context.Background(), app.Options{DB: db, Keys: sqltest.Keyring(b), DataDir: b.TempDir(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: sender, Poll: 50 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Accounts: cfg, Reader: reader, Sender: sender, Poll: poll,
 		PhoneLimits: loopbackPhoneLimits})
 	if err != nil {
 		b.Fatal(err)

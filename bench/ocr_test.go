@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/app"
+	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 	ocrsynth "github.com/veriwallet/veriwallet/internal/ocr/synth"
 	_ "github.com/veriwallet/veriwallet/internal/ocr/tesseract"
@@ -18,7 +19,7 @@ func init() {
 	if os.Getenv("BENCH_NO_OCR") != "" {
 		return
 	}
-	pool, st := ocr.OpenPool(ocr.Dir(), 2)
+	pool, st := ocr.OpenPool(ocr.Dir(), jobs.Workers()) // as the binary
 	if pool == nil {
 		return
 	}

@@ -27,6 +27,10 @@ func init() {
 		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
 			return face.RunEvaluate(args, stdout, stderr)
 		})
+	checkcmd.Register("glyphs", "[--ocr-dir DIR]\n\tbuild the OCR glyph bank into the OCR directory's cache now (scripts/ocr/setup.sh runs it)",
+		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+			return ocr.RunCheckGlyphs(args, stdout, stderr)
+		})
 }
 
 // check runs `veriwallet check …`; its exit status says valid (0), invalid (1)

@@ -17,6 +17,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/config"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/identity"
+	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/ledger"
 	"github.com/veriwallet/veriwallet/internal/mail"
@@ -97,10 +98,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	a.log.Info("blob store ready", "blob", a.cfg.Blob)
 
-	// Document reading: one reader per verification worker, engines loaded
-	// once. Without it veriwallet still runs; cases that need it go to a
+	// Document reading: one reader per core (jobs.Workers: as many as the
+	// queue runs readings and decisions at once), engines loaded once.
+	// Without it veriwallet still runs; cases that need it go to a
 	// reviewer, and /readyz says why.
-	pool, st := ocr.OpenPool(ocr.Dir(), 2)
+	pool, st := ocr.OpenPool(ocr.Dir(), jobs.Workers())
 	if pool == nil {
 		a.log.Warn("document reading unavailable", "detail", st.Detail)
 	} else {

@@ -1,12 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"image"
-	_ "image/jpeg" // stored documents are JPEG or PNG
-	_ "image/png"
 
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/ocr"
@@ -34,7 +30,8 @@ func (r *ocrReader) Available() error {
 func (r *ocrReader) CanRead(s string) bool { return r.pool.CanRead(s) }
 
 func (r *ocrReader) Read(ctx context.Context, kind document.Kind, data []byte) (verification.Reading, error) {
-	img, _, err := image.Decode(bytes.NewReader(data))
+	// The stored copy of a rotated JPEG keeps its EXIF orientation.
+	img, err := document.DecodeImage(data)
 	if err != nil {
 		return verification.Reading{}, err
 	}

@@ -10,20 +10,33 @@ import (
 )
 
 // cleanCopy returns the copy of an accepted-format image that is stored for
-// viewing: upright (EXIF orientation applied) and without any metadata.
+// viewing and reading, without its metadata.
 //
-// When no rotation is needed the file is rewritten without its metadata
-// segments and chunks (lossless, and fast: the pixel data is copied as is).
-// Otherwise, or when reencode is set, the pixels are re-encoded: JPEG at the
-// given quality, PNG as PNG.
+// A JPEG is rewritten without its metadata segments (lossless, and fast: the
+// pixel data is copied as is). When EXIF says to turn it, the copy keeps
+// that one fact and nothing else: a minimal EXIF block holding only the
+// Orientation tag, so a browser shows it upright (image-orientation:
+// from-image is the default) and DecodeImage turns it. Re-encoding a
+// 2000×1500 photo to rotate its pixels took ~110 ms.
+//
+// A PNG is rewritten without its metadata chunks when upright; one with an
+// orientation is re-encoded upright (browsers disagree on PNG eXIf). With
+// reencode set every image is re-encoded upright: JPEG at the given quality,
+// PNG as PNG.
 func cleanCopy(format string, data []byte, img image.Image, orientation int, reencode bool, quality int) ([]byte, error) {
-	if orientation <= 1 && !reencode {
+	if orientation < 1 || orientation > 8 {
+		orientation = 1
+	}
+	if !reencode {
 		var out []byte
 		var err error
-		switch format {
-		case FormatJPEG:
+		switch {
+		case format == FormatJPEG:
 			out, err = stripJPEG(data)
-		case FormatPNG:
+			if err == nil && orientation > 1 {
+				out = withOrientation(out, orientation)
+			}
+		case format == FormatPNG && orientation == 1:
 			out, err = stripPNG(data)
 		}
 		if err == nil && out != nil {
@@ -44,6 +57,48 @@ func cleanCopy(format string, data []byte, img image.Image, orientation int, ree
 		return nil, fmt.Errorf("document: encode clean copy: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// withOrientation inserts, right after SOI of a stripped JPEG, an APP1 EXIF
+// segment whose IFD0 holds the Orientation tag o and nothing else.
+func withOrientation(jpg []byte, o int) []byte {
+	seg := []byte{
+		0xff, 0xe1, 0, 34, // APP1, length 34 (itself, the payload below)
+		'E', 'x', 'i', 'f', 0, 0,
+		'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD0 at 8
+		0, 1, // one entry
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0, // Orientation, SHORT, 1 value
+		0, 0, 0, 0, // no next IFD
+	}
+	out := make([]byte, 0, len(jpg)+len(seg))
+	out = append(out, jpg[:2]...)
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// DecodeImage decodes a stored document image (JPEG or PNG) and turns it
+// upright by its EXIF orientation, as a browser shows it. Every reader of a
+// stored photo (OCR, the export's consumers, tools) decodes through it: the
+// clean copy of a rotated JPEG keeps its pixels as shot plus the
+// Orientation tag. Errors are the image decoders'.
+func DecodeImage(data []byte) (image.Image, error) {
+	var img image.Image
+	var err error
+	var md metadata
+	switch format, _ := sniff(data); format {
+	case FormatJPEG:
+		md = readJPEGMeta(data)
+		img, err = jpeg.Decode(bytes.NewReader(data))
+	case FormatPNG:
+		md = readPNGMeta(data)
+		img, err = png.Decode(bytes.NewReader(data))
+	default:
+		return nil, fmt.Errorf("document: not a JPEG or PNG image (%s)", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return orientImage(img, md.Orientation), nil
 }
 
 // orientImage returns img as displayed under EXIF orientation o.

@@ -50,8 +50,17 @@ func FuzzCheck(f *testing.F) {
 				t.Fatal("accepted without a clean copy")
 			}
 			if len(rep.Clean) > 0 {
-				if _, _, err := image.DecodeConfig(bytes.NewReader(rep.Clean)); err != nil {
+				// Upright as the report says, with no metadata but the
+				// orientation.
+				up, err := DecodeImage(rep.Clean)
+				if err != nil {
 					t.Fatalf("clean copy does not decode: %v", err)
+				}
+				if sz := up.Bounds().Size(); sz.X != rep.Width || sz.Y != rep.Height {
+					t.Fatalf("clean copy upright %v, report %dx%d", sz, rep.Width, rep.Height)
+				}
+				if md := readJPEGMeta(rep.Clean); md.Camera || md.GPS {
+					t.Fatalf("metadata left in the clean copy: %+v", md)
 				}
 			}
 		}

@@ -171,7 +171,7 @@ type Report struct {
 	// a 64×64 copy, 16..23 of a 128×128 copy): photos of different cards of
 	// one template can share PHash, but not these (see IsDuplicatePhoto).
 	PHashFine [3]uint64 `json:"phash_fine"`
-	Clean     []byte    `json:"-"`              // the copy to store and show: upright, no metadata; nil when refused before decoding
+	Clean     []byte    `json:"-"`              // the copy to store and show: no metadata but the EXIF orientation (decode with DecodeImage); nil when refused before decoding
 	Face      *Rect     `json:"face,omitempty"` // the portrait found, in upright pixels; nil when none
 
 	// Document is the document's outline in upright pixels (corners

@@ -212,15 +212,28 @@ func TestOrientation(t *testing.T) {
 			t.Errorf("orientation %d: %v", o, rep)
 			continue
 		}
-		clean, err := jpeg.Decode(bytes.NewReader(rep.Clean))
+		clean, err := DecodeImage(rep.Clean)
 		if err != nil {
 			t.Fatalf("orientation %d: %v", o, err)
 		}
 		if d := lumaDiff(t, clean, upright); d > 6 {
 			t.Errorf("orientation %d: clean copy differs from the upright picture by %.1f", o, d)
 		}
-		if m := readJPEGMeta(rep.Clean); m.Exif || bytes.Contains(rep.Clean, []byte("SynthCam")) {
-			t.Errorf("orientation %d: metadata left in the clean copy", o)
+		// Not re-encoded: the pixels are the original's, as shot.
+		asShot, err := jpeg.Decode(bytes.NewReader(rep.Clean))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig, _ := jpeg.Decode(bytes.NewReader(data))
+		if d := lumaDiff(t, asShot, orig); d != 0 {
+			t.Errorf("orientation %d: clean copy re-encoded (pixels differ by %.2f)", o, d)
+		}
+		// Of the metadata only the orientation is left.
+		if m := readJPEGMeta(rep.Clean); m != (metadata{Orientation: o, Exif: o > 1}) || bytes.Contains(rep.Clean, []byte("SynthCam")) {
+			t.Errorf("orientation %d: metadata left in the clean copy: %+v", o, m)
+		}
+		if app := appSegments(t, rep.Clean); o == 1 && len(app) != 0 || o > 1 && (len(app) != 1 || len(app[0]) != 36-4) {
+			t.Errorf("orientation %d: APPn segments in the clean copy: %q", o, app)
 		}
 		if rep.Face == nil {
 			t.Errorf("orientation %d: no face", o)
@@ -228,6 +241,21 @@ func TestOrientation(t *testing.T) {
 			t.Errorf("orientation %d: face centre x = %d", o, cx)
 		}
 	}
+}
+
+// appSegments returns the payloads of a JPEG's APPn and COM segments.
+func appSegments(t *testing.T, b []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	if err := walkJPEG(b, func(s jpegSegment) bool {
+		if s.marker >= 0xe0 && s.marker <= 0xef || s.marker == 0xfe {
+			out = append(out, s.payload)
+		}
+		return s.marker != 0xda
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestParseTIFF(t *testing.T) {
@@ -255,36 +283,48 @@ func TestParseTIFF(t *testing.T) {
 func TestCleanStripsMetadata(t *testing.T) {
 	g := newTestGate(t, Config{})
 	src := encodeSpec(t, goodSpec())
-	// EXIF with GPS (orientation 1), a comment, and data after EOI.
-	withMeta := synth.WithExif(src, 1)
-	com := []byte{0xff, 0xfe, 0x00, 0x0a, 'S', 'E', 'C', 'R', 'E', 'T', '!', '!'}
-	withMeta = append(append(append([]byte(nil), withMeta[:2]...), com...), withMeta[2:]...)
-	withMeta = append(withMeta, []byte("TRAILING-PAYLOAD")...)
-	orig, err := jpeg.Decode(bytes.NewReader(withMeta))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, reencode := range []bool{false, true} {
-		g.cfg.AlwaysReencode = reencode
-		rep, err := g.Check(withMeta, KindIDFront)
+	// EXIF with GPS, camera make and model (upright, and turned 6 and 3),
+	// a comment, XMP, and data after EOI.
+	for _, o := range []int{1, 6, 3} {
+		withMeta := synth.WithExif(src, o)
+		com := []byte{0xff, 0xfe, 0x00, 0x0a, 'S', 'E', 'C', 'R', 'E', 'T', '!', '!'}
+		xmp := append([]byte{0xff, 0xe1, 0, 2 + 29 + 7}, "http://ns.adobe.com/xap/1.0/\x00<GPS/>\x00"...)
+		withMeta = append(append(append(append([]byte(nil), withMeta[:2]...), com...), xmp...), withMeta[2:]...)
+		withMeta = append(withMeta, []byte("TRAILING-PAYLOAD")...)
+		orig, err := jpeg.Decode(bytes.NewReader(withMeta))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"Exif", "SynthCam", "SECRET", "TRAILING"} {
-			if bytes.Contains(rep.Clean, []byte(s)) {
-				t.Errorf("reencode=%v: %q left in the clean copy", reencode, s)
+		for _, reencode := range []bool{false, true} {
+			g.cfg.AlwaysReencode = reencode
+			rep, err := g.Check(withMeta, KindIDFront)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		clean, err := jpeg.Decode(bytes.NewReader(rep.Clean))
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := lumaDiff(t, clean, orig)
-		if !reencode && d != 0 {
-			t.Errorf("lossless strip changed the pixels by %.2f", d)
-		}
-		if reencode && d > 3 {
-			t.Errorf("re-encoding changed the pixels by %.2f", d)
+			for _, s := range []string{"SynthCam", "SECRET", "TRAILING", "GPS", "xap"} {
+				if bytes.Contains(rep.Clean, []byte(s)) {
+					t.Errorf("o=%d reencode=%v: %q left in the clean copy", o, reencode, s)
+				}
+			}
+			want := metadata{Orientation: 1}
+			if o > 1 && !reencode {
+				want = metadata{Orientation: o, Exif: true}
+			}
+			if m := readJPEGMeta(rep.Clean); m != want {
+				t.Errorf("o=%d reencode=%v: clean copy's metadata %+v, want %+v", o, reencode, m, want)
+			}
+			clean, err := jpeg.Decode(bytes.NewReader(rep.Clean))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reencode {
+				up, _ := DecodeImage(withMeta)
+				if d := lumaDiff(t, clean, up); d > 3 {
+					t.Errorf("o=%d: re-encoding changed the pixels by %.2f", o, d)
+				}
+			} else if d := lumaDiff(t, clean, orig); d != 0 {
+				t.Errorf("o=%d: lossless strip changed the pixels by %.2f", o, d)
+			}
 		}
 	}
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -237,10 +238,21 @@ const (
 
 // Options configure the queue.
 type Options struct {
+	// Workers is how many verification runs and how many document
+	// readings may run at once (0: Workers()).
+	Workers     int
 	Poll        time.Duration // how often idle workers look for jobs (0: 200 ms)
 	JobTimeout  time.Duration // longest one run of a job (0: DefaultJobTimeout)
 	RescueAfter time.Duration // a job running this long is run again (0: DefaultRescueAfter); more than JobTimeout
 }
+
+// Workers is the default number of CPU-bound jobs of each kind (deciding a
+// case, reading a document) run at once: one per core the process may use
+// (GOMAXPROCS, which follows the container's CPU limit). Reading is almost
+// all of their work and waits for one of as many OCR readers (the binary
+// opens Workers() of them), so the cores are kept busy without more
+// readings at once than cores; the queues hand jobs out oldest first.
+func Workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
 // New prepares the queue on db. Set Verification (and Webhooks) before Start.
 func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
@@ -265,11 +277,15 @@ func New(db *sqlstore.DB, log *slog.Logger, o Options) (*Queue, error) {
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
 	}
+	n := o.Workers
+	if n <= 0 {
+		n = Workers()
+	}
 	client, err := river.NewClient(q.driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
-			"verify":    {MaxWorkers: 2},
+			"verify":    {MaxWorkers: n},
 			"webhooks":  {MaxWorkers: 4},
-			"read":      {MaxWorkers: 1},
+			"read":      {MaxWorkers: n},
 			"export":    {MaxWorkers: 1},
 			"screening": {MaxWorkers: 1},
 		},

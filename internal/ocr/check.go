@@ -1,7 +1,6 @@
 package ocr
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -108,8 +107,7 @@ func decodeFile(path, kind string) (image.Image, error) {
 		}
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimSpace(why))
 	}
-	img, _, err := image.Decode(bytes.NewReader(rep.Clean))
-	return img, err
+	return document.DecodeImage(rep.Clean)
 }
 
 func writeJSON(w io.Writer, v any) {

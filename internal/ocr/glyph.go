@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"golang.org/x/image/font"
@@ -81,7 +82,8 @@ var (
 
 // sharedGlyphBank returns the process's bank, building it on first use:
 // about a second per font, or a few milliseconds when an earlier process
-// left it in cacheDir. nil when no font is installed.
+// (or scripts/ocr/setup.sh, see WarmGlyphBank) left it in cacheDir. nil when
+// no font is installed.
 func sharedGlyphBank(cacheDir string) *glyphBank {
 	bankMu.Lock()
 	defer bankMu.Unlock()
@@ -90,29 +92,83 @@ func sharedGlyphBank(cacheDir string) *glyphBank {
 	}
 	bankDone = true
 	paths := glyphFontPaths()
+	bank, _, _ = loadOrBuildBank(cacheDir, bankKey(paths, bankChars()), func() *glyphBank {
+		return buildGlyphBank(paths, bankChars())
+	})
+	return bank
+}
+
+// bankChars are the Chinese characters of the 通用规范汉字表.
+func bankChars() []rune {
 	var chars []rune
 	for _, r := range tghz2013 {
 		if unicode.Is(unicode.Han, r) {
 			chars = append(chars, r)
 		}
 	}
-	key := bankKey(paths, chars)
-	file := ""
-	if cacheDir != "" {
-		file = filepath.Join(cacheDir, "glyphs-"+key+".bin")
-		if b, err := readBank(file); err == nil {
-			bank = b.index()
-			return bank
+	return chars
+}
+
+// loadOrBuildBank reads the bank named key from cacheDir or, when it is not
+// there (or damaged), builds it and leaves it there. Processes starting
+// together build it once: the first takes a lock on cacheDir/glyphs.lock,
+// the others wait for it and then read its file (the kernel drops the lock
+// of a process that dies). The file itself is written to a temporary file
+// and renamed into place, so a reader never sees half of one. It returns
+// the bank (nil: no font installed), its file ("" without a cache
+// directory) and whether it was built here. A cache that cannot be written
+// (a read-only install) only means building again next time.
+func loadOrBuildBank(cacheDir, key string, build func() *glyphBank) (*glyphBank, string, bool) {
+	if cacheDir == "" {
+		return build(), "", true
+	}
+	file := filepath.Join(cacheDir, "glyphs-"+key+".bin")
+	if b, err := readBank(file); err == nil {
+		return b.index(), file, false
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err == nil {
+		if unlock, err := lockFile(filepath.Join(cacheDir, "glyphs.lock")); err == nil {
+			defer unlock()
+			// Another process may have built it while we waited.
+			if b, err := readBank(file); err == nil {
+				return b.index(), file, false
+			}
 		}
 	}
-	bank = buildGlyphBank(paths, chars)
-	if bank != nil && file != "" {
-		// Best effort: a read-only install just builds again next time.
-		if err := os.MkdirAll(cacheDir, 0o755); err == nil && writeBank(file, bank) == nil {
-			pruneBanks(cacheDir, file)
-		}
+	b := build() // indexed
+	if b != nil && writeBank(file, b) == nil {
+		pruneBanks(cacheDir, file)
 	}
-	return bank
+	return b, file, true
+}
+
+// GlyphBankInfo says where the glyph matcher's bank is and what loading it
+// took.
+type GlyphBankInfo struct {
+	File    string `json:"file"`    // the cached bank; "" when none could be kept
+	Entries int    `json:"entries"` // characters × fonts; 0 when no CJK font is installed
+	Built   bool   `json:"built"`   // built now (false: read from the cache)
+	Elapsed int64  `json:"elapsed_ms"`
+}
+
+// WarmGlyphBank loads the glyph bank for the OCR directory dir (see Dir),
+// building and caching it in dir/cache when it is not there yet, so that
+// the first document read after an install does not wait seconds for it.
+// scripts/ocr/setup.sh runs it (`veriwallet check glyphs`).
+func WarmGlyphBank(dir string) GlyphBankInfo {
+	start := time.Now()
+	paths := glyphFontPaths()
+	b, file, built := loadOrBuildBank(filepath.Join(dir, "cache"), bankKey(paths, bankChars()), func() *glyphBank {
+		return buildGlyphBank(paths, bankChars())
+	})
+	info := GlyphBankInfo{File: file, Built: built, Elapsed: time.Since(start).Milliseconds()}
+	if b != nil {
+		info.Entries = len(b.runes)
+	}
+	if _, err := os.Stat(file); err != nil {
+		info.File = ""
+	}
+	return info
 }
 
 // glyphFontPaths is GlyphFonts, or VERIWALLET_OCR_GLYPH_FONTS when set.
@@ -188,10 +244,18 @@ func writeBank(path string, b *glyphBank) error {
 
 // pruneBanks removes the banks in dir other than keep (built from fonts or
 // a list since changed).
+// Temporary files of a process killed while writing, older than an hour,
+// go too.
 func pruneBanks(dir, keep string) {
 	old, _ := filepath.Glob(filepath.Join(dir, "glyphs-*.bin"))
 	for _, p := range old {
 		if p != keep {
+			os.Remove(p)
+		}
+	}
+	tmps, _ := filepath.Glob(filepath.Join(dir, ".glyphs-*.tmp"))
+	for _, p := range tmps {
+		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > time.Hour {
 			os.Remove(p)
 		}
 	}

@@ -116,10 +116,19 @@ func (s *Service) DocumentReading(ctx context.Context, documentID string) (*Docu
 }
 
 // ReadDocument runs a pending upload-time reading (the queue's worker calls
-// it): read, classify, check expiry, store sealed. A reading that is no
-// longer pending is left alone. An error is ours: the queue retries, then
-// calls FailReading.
+// it, and so does the decision when it finds the reading still pending):
+// read, classify, check expiry, store sealed. A reading that is no longer
+// pending is left alone; two calls for one document at once in this
+// process read it once (the second waits for the first's result). An error
+// is ours: the queue retries, then calls FailReading.
 func (s *Service) ReadDocument(ctx context.Context, documentID string) error {
+	_, err, _ := s.reads.Do(documentID, func() (any, error) {
+		return nil, s.readDocument(ctx, documentID)
+	})
+	return err
+}
+
+func (s *Service) readDocument(ctx context.Context, documentID string) error {
 	if s.Readings == nil {
 		return nil
 	}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/i18n"
@@ -85,6 +87,8 @@ type Service struct {
 	// window) and until when: Process then puts them on hold instead of
 	// deciding them.
 	Hold func(ctx context.Context) (until time.Time, held bool)
+
+	reads singleflight.Group // ReadDocument calls in flight, by document
 }
 
 func (s *Service) now() time.Time {
@@ -596,9 +600,18 @@ func (s *Service) documentChecks(ctx context.Context, c *Case, at time.Time) ([]
 }
 
 // reading returns the upload-time reading of a document when one is done,
-// else reads the image now.
+// else reads the image now. A reading still pending (its job waits in the
+// queue behind others) is run here and kept: the job then finds it done
+// instead of reading the photo a second time, and a job already reading it
+// is waited for (ReadDocument reads a document once at a time).
 func (s *Service) reading(ctx context.Context, documentID string, kind document.Kind, img []byte) (Reading, error) {
-	if r, err := s.DocumentReading(ctx, documentID); err == nil && r != nil && r.Status == ReadingDone {
+	r, err := s.DocumentReading(ctx, documentID)
+	if err == nil && r != nil && r.Status == ReadingPending {
+		if err = s.ReadDocument(ctx, documentID); err == nil {
+			r, err = s.DocumentReading(ctx, documentID)
+		}
+	}
+	if err == nil && r != nil && r.Status == ReadingDone {
 		return Reading{Fields: r.Fields, Kind: r.DetectedKind, KindConfidence: r.KindConfidence, Engine: r.Engine, Version: r.Version}, nil
 	}
 	return s.Reader.Read(ctx, kind, img)
