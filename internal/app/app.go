@@ -39,26 +39,31 @@ import (
 
 // Options configure the application.
 type Options struct {
-	DB             *sqlstore.DB
-	Keys           *keys.Keyring
-	DataDir        string // blobs go to DataDir/blobs
-	Log            *slog.Logger
-	Accounts       identity.Config
-	MaxUpload      int64
-	MaxOpen        int // unfinished uploads per user (0: 5)
-	TrustProxy     bool
-	SecureCookie   bool
-	Version        string
-	Levels         *verification.Levels        // nil: the defaults
-	Reader         verification.DocumentReader // nil: document reading unavailable
-	ReaderStatus   func(context.Context) error // for /readyz (optional component)
-	Sender         verification.PhoneSender    // nil: log the codes (development)
-	WebhookClient  *http.Client                // nil: the default (10 s timeout, no redirects)
-	Poll           time.Duration               // job queue poll interval (0: 200 ms)
-	JobTimeout     time.Duration               // longest run of a job (0: jobs.DefaultJobTimeout)
-	RescueAfter    time.Duration               // a job running this long (its server died) runs again (0: jobs.DefaultRescueAfter)
-	RegisterLimit  int                         // registrations per client address an hour (0: identity's default)
-	AllowedOrigins []string                    // origins the upload endpoint answers CORS for (none: same origin only)
+	DB           *sqlstore.DB
+	Keys         *keys.Keyring
+	DataDir      string // blobs go to DataDir/blobs
+	Log          *slog.Logger
+	Accounts     identity.Config
+	MaxUpload    int64
+	MaxOpen      int // unfinished uploads per user (0: 5)
+	TrustProxy   bool
+	SecureCookie bool
+	Version      string
+	Levels       *verification.Levels        // nil: the defaults
+	Reader       verification.DocumentReader // nil: document reading unavailable
+	ReaderStatus func(context.Context) error // for /readyz (optional component)
+	// Faces compares selfies with document portraits (nil: face models not
+	// installed; cases that need a selfie go to a reviewer, /readyz says
+	// so without taking the replica out of the balancer).
+	Faces          verification.FaceAnalyzer
+	FaceThresholds verification.FaceThresholds
+	Sender         verification.PhoneSender // nil: log the codes (development)
+	WebhookClient  *http.Client             // nil: the default (10 s timeout, no redirects)
+	Poll           time.Duration            // job queue poll interval (0: 200 ms)
+	JobTimeout     time.Duration            // longest run of a job (0: jobs.DefaultJobTimeout)
+	RescueAfter    time.Duration            // a job running this long (its server died) runs again (0: jobs.DefaultRescueAfter)
+	RegisterLimit  int                      // registrations per client address an hour (0: identity's default)
+	AllowedOrigins []string                 // origins the upload endpoint answers CORS for (none: same origin only)
 	Now            func() time.Time
 
 	// Abuse limits (issue 11).
@@ -202,7 +207,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Verifications = &verification.Service{Store: a.Cases, Levels: levels, Documents: a.Documents, Reader: o.Reader,
 		Readings:    o.DB.Readings(a.Queue),
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
-		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
+		Consent: a.Accounts, PhoneLimits: o.PhoneLimits, Faces: o.Faces, FaceThresholds: o.FaceThresholds}
 	a.Queue.Verification = a.Verifications
 	a.Queue.Exports = a
 	phoneLimits := verification.DefaultPhoneLimits
@@ -294,6 +299,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 	}
 	checks = append(checks, server.Check{Name: "ocr", Optional: true, Check: readerStatus})
+	checks = append(checks, facesCheck(o.Faces))
 	checks = append(checks, screeningCheck(a.Screening))
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,

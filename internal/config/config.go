@@ -69,6 +69,8 @@ type Config struct {
 	WithdrawalTOTPAbove string        // "CNY:10000,…": withdrawals above these need the customer's two-factor code ("off": never)
 	WithdrawalHoldTTL   time.Duration // an uncompleted withdrawal's hold is released after this
 	AMLRulesFile        string        // JSON AML rule thresholds over the defaults; empty: the defaults
+	// Faces (issue 18; parsed in faces.go).
+	FaceSettings
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -231,6 +233,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	c.loadBackoffice(str)
 	if err := c.loadWallet(str); err != nil {
+		return nil, err
+	}
+	if err := c.loadFaces(str); err != nil {
 		return nil, err
 	}
 	if firstErr != nil {
