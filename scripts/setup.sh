@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what veriwallet needs on a Debian/Ubuntu machine with Go:
 #   always:  document reading (tesseract, ONNX Runtime, PP-OCR models; see ocr/setup.sh)
+#            and the face models (see face/setup.sh)
 #   --test:  also Chromium, for the browser tests
 # Idempotent and quiet when everything is in place. Works as root with no
 # standard input (CI); as another user it uses sudo for apt-get.
@@ -30,6 +31,8 @@ apt_install() {
 if [[ -x scripts/ocr/setup.sh || -f scripts/ocr/setup.sh ]]; then
 	bash scripts/ocr/setup.sh
 fi
+# Face models (internal/face); they use the ONNX Runtime installed above.
+bash scripts/face/setup.sh
 if ((want_test)); then
 	apt_install chromium
 fi

@@ -6,6 +6,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/checkcmd"
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/face"
 	"github.com/veriwallet/veriwallet/internal/ocr"
 )
 
@@ -17,6 +18,10 @@ func init() {
 	checkcmd.Register("document", "--kind id_front|id_back|passport|residence_permit FILE\n\tread a document photo (OCR); exit 3 when OCR is not installed",
 		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
 			return ocr.RunCheckDocument(args, stdout, stderr)
+		})
+	checkcmd.Register("face", "--document FILE --selfie FILE\n\tcompare a selfie with a document's portrait; exit 3 when the face models are not installed",
+		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+			return face.RunCheckFace(args, stdout, stderr)
 		})
 }
 

@@ -14,6 +14,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/veriwallet/veriwallet/internal/errs"
+	"github.com/veriwallet/veriwallet/internal/onnx"
 )
 
 // PPOCR is the PP-OCRv4 engine: DB text detection, then CRNN/SVTR line
@@ -48,29 +49,6 @@ var PPOCRFiles = struct{ Lib, Det, Rec, Dict, Version string }{
 	Version: "VERSION",
 }
 
-var (
-	ortMu      sync.Mutex
-	ortLibPath string
-)
-
-// initORT loads libonnxruntime once per process.
-func initORT(lib string) error {
-	ortMu.Lock()
-	defer ortMu.Unlock()
-	if ort.IsInitialized() {
-		if ortLibPath != lib {
-			return fmt.Errorf("onnxruntime already loaded from %s", ortLibPath)
-		}
-		return nil
-	}
-	ort.SetSharedLibraryPath(lib)
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
-		return err
-	}
-	ortLibPath = lib
-	return nil
-}
-
 // NewPPOCR loads the ONNX Runtime library and the PP-OCR models from dir (see
 // Dir and scripts/ocr/setup.sh). Errors: OCR_UNAVAILABLE (kind Unavailable)
 // when a file is missing or the runtime does not load; Detail(err) says which.
@@ -88,7 +66,7 @@ func NewPPOCR(dir string) (*PPOCR, error) {
 		}
 		paths[k] = p
 	}
-	if err := initORT(paths["lib"]); err != nil {
+	if err := onnx.Init(paths["lib"]); err != nil {
 		return nil, unavailable(fmt.Sprintf("cannot load %s: %v", paths["lib"], err))
 	}
 	f, err := os.Open(paths["dict"])
