@@ -1,0 +1,23 @@
+package web
+
+import "github.com/veriwallet/veriwallet/internal/i18n"
+
+// The selfie step's texts (static/selfie.js); the "js." prefix puts them in
+// the wizard's configuration.
+var selfieMessages = map[string]i18n.Text{
+	"js.selfie.open":   i18n.T("Take the selfie with the front camera", "用前置摄像头自拍"),
+	"js.selfie.title":  i18n.T("Selfie: your face in the oval", "自拍：请将面部置于椭圆框内"),
+	"js.selfie.lead":   i18n.T("We compare your face with the photo on your ID. Take it yourself, now: not a photo of a photo or of a screen.", "我们会将您的面部与证件照片比对。请本人现场拍摄，不要翻拍照片或屏幕。"),
+	"js.selfie.look":   i18n.T("Look at the camera, your face inside the oval…", "请看向镜头，让面部位于椭圆框内…"),
+	"js.selfie.noface": i18n.T("No face found: look straight at the camera, nothing covering your face.", "未检测到人脸：请正对镜头，不要遮挡面部。"),
+	"js.selfie.many":   i18n.T("Several faces: only you should be in the picture.", "检测到多张人脸：画面中只能有您本人。"),
+	"js.selfie.far":    i18n.T("Too far: bring the phone closer so your face fills the oval.", "距离太远：请将手机靠近，让面部占满椭圆框。"),
+	"js.selfie.hold":   i18n.T("Good, hold still: taking the selfie…", "很好，请保持不动：即将自动拍摄…"),
+	"js.selfie.check":  i18n.T("Is your whole face visible and sharp?", "您的面部是否完整、清晰？"),
+}
+
+func init() {
+	for k, v := range selfieMessages {
+		messages[k] = v
+	}
+}
