@@ -17,7 +17,21 @@ var selfieMessages = map[string]i18n.Text{
 }
 
 func init() {
-	for k, v := range selfieMessages {
-		messages[k] = v
+	for _, m := range []map[string]i18n.Text{selfieMessages, consoleFaceMessages} {
+		for k, v := range m {
+			messages[k] = v
+		}
 	}
+}
+
+// The reviewer's case page: the faces side by side.
+var consoleFaceMessages = map[string]i18n.Text{
+	"console.faces":            i18n.T("Faces", "人脸比对"),
+	"console.faces.selfie":     i18n.T("selfie", "自拍"),
+	"console.faces.none":       i18n.T("no face found (whole photo shown)", "未检测到人脸（显示整张照片）"),
+	"console.faces.similarity": i18n.T("Similarity", "相似度"),
+	"console.faces.thresholds": i18n.T("match / review thresholds", "通过 / 人工复核阈值"),
+	"console.faces.liveness":   i18n.T("Liveness", "活体分数"),
+	"console.faces.note": i18n.T("The machine never rejects on a face comparison: compare the faces yourself. Drawn, old or laminated portraits often score low.",
+		"系统不会因人脸比对自动拒绝：请您亲自比对。手绘、年代久远或覆膜的证件照片得分往往偏低。"),
 }

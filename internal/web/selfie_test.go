@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/veriwallet/veriwallet/internal/app"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -168,6 +169,30 @@ func TestSelfieStep(t *testing.T) {
 			}) {
 				t.Fatalf("no passed face_match among %+v", c)
 			}
+			if lang != "en" {
+				return
+			}
+			// The reviewer sees both faces side by side, with the score.
+			if _, err := env.app.Accounts.Register(context.Background(), identity.RegisterInput{Email: "rev-faces@example.com",
+				Password: "reviewer password", Role: identity.RoleReviewer}); err != nil {
+				t.Fatal(err)
+			}
+			logout(t, ctx, env.srv.URL)
+			staffLogin(t, ctx, env.srv.URL, "rev-faces@example.com", "")
+			var score string
+			var drawn int
+			if err := do(ctx, chromedp.Navigate(env.srv.URL+"/review/cases/"+caseID),
+				chromedp.WaitVisible(css(`#face-selfie[data-drawn="true"]`)),
+				chromedp.WaitVisible(css(`#face-portrait[data-drawn="true"]`)),
+				into(&score, chromedp.Text(css("#face-score"))),
+				into(&drawn, chromedp.Evaluate[int](`document.querySelectorAll('#faces canvas[data-box]:not([data-box=""])').length`)),
+			); err != nil {
+				t.Fatalf("reviewer's faces: %v\n%s", err, pageText(ctx))
+			}
+			if !strings.Contains(score, "Similarity: 1.000") || !strings.Contains(score, "Liveness: 0.90") || drawn != 2 {
+				t.Fatalf("reviewer sees %q, %d faces cropped", score, drawn)
+			}
+			screenshot(t, ctx, "console-faces")
 		})
 	}
 }
