@@ -31,7 +31,7 @@ import (
 
 // A real photograph of a person: pigo's test portrait (see
 // internal/document/testdata/face/README.md).
-func portrait(t *testing.T) image.Image {
+func portrait(t testing.TB) image.Image {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "document", "testdata", "face", "portrait.jpg"))
 	if err != nil {
@@ -44,7 +44,7 @@ func portrait(t *testing.T) image.Image {
 	return img
 }
 
-func jpegOf(t *testing.T, img image.Image, q int) []byte {
+func jpegOf(t testing.TB, img image.Image, q int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
@@ -56,7 +56,7 @@ func jpegOf(t *testing.T, img image.Image, q int) []byte {
 // selfieOf puts n copies of the portrait, scaled by scale, side by side in a
 // 640×480 grey frame, with gain applied to every pixel (a darker or
 // brighter room).
-func selfieOf(t *testing.T, n int, scale, gain float64) image.Image {
+func selfieOf(t testing.TB, n int, scale, gain float64) image.Image {
 	t.Helper()
 	src := portrait(t)
 	dst := image.NewRGBA(image.Rect(0, 0, 640, 480))
@@ -78,7 +78,7 @@ func selfieOf(t *testing.T, n int, scale, gain float64) image.Image {
 
 // cardWith is a generated ID card front; with the real portrait pasted into
 // its photo box when real is set (else the generator's drawn face).
-func cardWith(t *testing.T, seed uint64, real bool) image.Image {
+func cardWith(t testing.TB, seed uint64, real bool) image.Image {
 	t.Helper()
 	s := synth.Spec{Seed: seed, W: 1280, H: 720, Side: synth.Front, CardWidth: 0.66, CX: 0.5, CY: 0.5, Background: 0, Noise: 1, Gain: 0.95}
 	img := synth.Render(s)
@@ -354,5 +354,28 @@ func TestFacesUnavailable(t *testing.T) {
 	}
 	if m := fc.check(verification.CheckFaceMatch); m.Outcome != verification.OutcomeError || !strings.Contains(fmt.Sprint(m.Detail), "not installed") {
 		t.Fatalf("face_match without models: %+v", m)
+	}
+}
+
+// BenchmarkFaceChecks is the face engine's work per case: the selfie
+// (detection, embedding, liveness) and the document's portrait (detection,
+// embedding), from the stored JPEGs.
+func BenchmarkFaceChecks(b *testing.B) {
+	e, err := face.Open(face.DefaultDir())
+	if err != nil {
+		b.Skip(face.Detail(err))
+	}
+	defer e.Close()
+	selfie, card := jpegOf(b, selfieOf(b, 1, 1, 1), 90), jpegOf(b, cardWith(b, 11, true), 90)
+	fa := FaceAnalyzer(e, nil)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := fa.Analyze(ctx, selfie, true); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := fa.Analyze(ctx, card, false); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
