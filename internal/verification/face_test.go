@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -68,17 +69,15 @@ func selfieLevels(t *testing.T) Levels {
 	return ls
 }
 
-// selfieLevelsJSON: standard with a selfie for a resident ID card only.
-const selfieLevelsJSON = `{
-  "levels": [
-    {"name": "standard", "title": {"en": "Standard", "zh": "标准认证"},
-     "fields": ["full_name", "id_type", "id_number", "phone"], "confirm_phone": true,
-     "id_types": ["cn_resident"],
-     "documents": {"cn_resident": [{"any_of": ["id_front"]}, {"any_of": ["id_back"], "missing_reason": "DOCUMENT_SIDE_MISSING"}, {"any_of": ["selfie"]}]},
-     "checks": ["duplicate_identity", "document_quality", "document_read", "cross_check", "screening", "face_match", "liveness"]}
-  ],
-  "minor_age": 18
-}`
+// selfieLevelsJSON is the example levels file: standard with a selfie
+// and the face checks.
+var selfieLevelsJSON = func() string {
+	b, err := os.ReadFile("testdata/levels-selfie.json")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestFaceDecisions runs the face checks on a fake engine and decides a
 // standard case whose level requires a selfie: a match approves; no face,
