@@ -104,15 +104,18 @@ func TestFacePreview(t *testing.T) {
 	}
 	// Frames faster than about one a second: 429 after the burst.
 	limited := 0
+	time.Sleep(4 * time.Second) // a full bucket
 	for range 8 {
-		if r := postFrame(t, srv.URL, tok, previewFrame(t, 120, 150, 1)); r.status == 429 {
+		// The rate is counted before the frame is looked at: cheap frames
+		// (refused as invalid) arrive fast even on a loaded machine.
+		if r := postFrame(t, srv.URL, tok, []byte("x")); r.status == 429 {
 			limited++
 			if r.code() != "PREVIEW_RATE_LIMITED" || r.header.Get("Retry-After") == "" {
 				t.Fatalf("429 without its code: %s", r.raw)
 			}
 		}
 	}
-	if limited < 2 {
+	if limited < 3 {
 		t.Fatalf("%d of %d rapid frames limited", limited, 8)
 	}
 	// No consent, no frames.
