@@ -65,3 +65,29 @@ func BenchmarkPreviewFaces(b *testing.B) {
 		}
 	}
 }
+
+// FuzzPreviewFaces: no frame makes the preview panic, and every answer is
+// either faces inside the frame or PREVIEW_INVALID.
+func FuzzPreviewFaces(f *testing.F) {
+	f.Add(previewJPEG(f, 160, 120))
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte{0xff, 0xd8, 0xff})
+	g, err := NewGate(DefaultConfig())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fs, err := g.PreviewFaces(data)
+		if err != nil {
+			if err != ErrPreviewInvalid {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		for _, p := range fs {
+			if p.X < 0 || p.X > 1 || p.Y < 0 || p.Y > 1 || p.Size <= 0 || p.Size > 1.5 {
+				t.Fatalf("face outside the frame: %+v", p)
+			}
+		}
+	})
+}
