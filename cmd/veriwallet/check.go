@@ -23,6 +23,10 @@ func init() {
 		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
 			return face.RunCheckFace(args, stdout, stderr)
 		})
+	checkcmd.Register("face-eval", "--pairs FILE.csv [--match X --review Y --live Z] [--rows]\n\tfalse match / non-match rates on labelled pairs (document,selfie,same[,live])",
+		func(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+			return face.RunEvaluate(args, stdout, stderr)
+		})
 }
 
 // check runs `veriwallet check …`; its exit status says valid (0), invalid (1)

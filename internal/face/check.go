@@ -11,7 +11,6 @@ import (
 	_ "image/png"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/document"
@@ -35,6 +34,7 @@ type CheckResult struct {
 // ImageResult lists the faces found on one image.
 type ImageResult struct {
 	File  string    `json:"file"`
+	Gate  string    `json:"gate,omitempty"` // the upload gate's refusal (e.g. IMAGE_TOO_SMALL): the image was analysed as decoded, unrotated
 	Faces []FaceBox `json:"faces"`
 }
 
@@ -67,12 +67,12 @@ func RunCheckFace(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	t := Thresholds{Match: *match, Review: *review, Live: *live}
-	doc, err := decodePhoto(*docPath, document.KindOther)
+	doc, docGate, err := decodePhoto(*docPath, document.KindOther)
 	if err != nil {
 		fmt.Fprintln(stderr, "check face:", err)
 		return 2
 	}
-	selfie, err := decodePhoto(*selfiePath, document.KindSelfie)
+	selfie, selfieGate, err := decodePhoto(*selfiePath, document.KindSelfie)
 	if err != nil {
 		fmt.Fprintln(stderr, "check face:", err)
 		return 2
@@ -98,8 +98,8 @@ func RunCheckFace(args []string, stdout, stderr io.Writer) int {
 	}
 	v, sim := Decide(da, sa, t)
 	res := CheckResult{
-		Document:   ImageResult{File: *docPath, Faces: boxes(da.Faces)},
-		Selfie:     ImageResult{File: *selfiePath, Faces: boxes(sa.Faces)},
+		Document:   ImageResult{File: *docPath, Gate: docGate, Faces: boxes(da.Faces)},
+		Selfie:     ImageResult{File: *selfiePath, Gate: selfieGate, Faces: boxes(sa.Faces)},
 		Similarity: sim, Liveness: sa.Liveness, Verdict: v, Thresholds: t,
 		Engine: e.Version(), ElapsedMS: time.Since(start).Milliseconds(),
 	}
@@ -120,37 +120,44 @@ func boxes(fs []Face) []FaceBox {
 
 // decodePhoto reads a photo as the service stores it: through the document
 // gate, so a phone picture with an EXIF orientation is analysed upright.
-func decodePhoto(path string, kind document.Kind) (image.Image, error) {
+// When the gate refuses the photo (too small, too dark…) it is decoded as
+// it is and gate names the refusal: an operator checking faces still gets
+// an answer. Errors: the file cannot be read, is too large, or is not a
+// JPEG or PNG image.
+func decodePhoto(path string, kind document.Kind) (img image.Image, gate string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxCheckBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(b) > MaxCheckBytes {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxCheckBytes)
+		return nil, "", fmt.Errorf("%s is larger than %d bytes", path, MaxCheckBytes)
 	}
 	g, err := document.NewGate(document.DefaultConfig())
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	rep, err := g.Check(b, kind)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	if rep.Clean == nil {
-		why := "not a JPEG or PNG image"
+	data := rep.Clean
+	if data == nil {
+		gate = "REFUSED"
 		if len(rep.Reasons) > 0 {
-			rs := rep.Reasons[0]
-			why = rs.Code + ": " + rs.Message.EN + " " + rs.Hint.EN
+			gate = rep.Reasons[0].Code
 		}
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimSpace(why))
+		data = b
 	}
-	img, _, err := image.Decode(bytes.NewReader(rep.Clean))
-	return img, err
+	img, _, err = image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: not a JPEG or PNG image", path)
+	}
+	return img, gate, nil
 }
 
 func writeJSON(w io.Writer, v any) {

@@ -44,7 +44,7 @@ type Face struct {
 // Analysis is what Analyze found in one image.
 type Analysis struct {
 	Faces     []Face    // all faces found above the detection threshold, largest first
-	Embedding []float32 // embedding of Faces[0] (nil when no face); L2-normalised
+	Embedding []float32 // embedding of Faces[0] (nil when no face, or a face too small to embed: see MinEmbedSide); L2-normalised
 	Liveness  float64   // 0..1 probability of a live capture of Faces[0]; -1 when not computed
 }
 
@@ -253,11 +253,13 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	emb, err := e.runEmbed(m, main)
-	if err != nil {
-		return res, err
+	if main.w() >= MinEmbedSide && main.h() >= MinEmbedSide {
+		emb, err := e.runEmbed(m, main)
+		if err != nil {
+			return res, err
+		}
+		res.Embedding = emb
 	}
-	res.Embedding = emb
 	if o.Liveness {
 		if err := ctx.Err(); err != nil {
 			return res, err

@@ -44,6 +44,10 @@ func toRGB(img image.Image) (*rgbImage, float64) {
 		case *image.Gray:
 			v := uint32(m.Pix[m.PixOffset(x, y)])
 			return v, v, v
+		case *image.RGBA:
+			i := m.PixOffset(x, y)
+			a := uint32(m.Pix[i+3])
+			return uint32(m.Pix[i]) + 255 - a, uint32(m.Pix[i+1]) + 255 - a, uint32(m.Pix[i+2]) + 255 - a
 		case *image.NRGBA:
 			i := m.PixOffset(x, y)
 			a := uint32(m.Pix[i+3])
@@ -53,15 +57,18 @@ func toRGB(img image.Image) (*rgbImage, float64) {
 		wh := 0xffff - a16
 		return (r16 + wh) >> 8, (g16 + wh) >> 8, (b16 + wh) >> 8
 	}
+	// Average at most 4×4 samples per block, so that an enormous image
+	// costs no more than 16 reads per output pixel.
+	inc := max(1, step/4)
 	for oy := 0; oy < oh; oy++ {
 		for ox := 0; ox < ow; ox++ {
 			var sr, sg, sb, n uint32
-			for dy := 0; dy < step; dy++ {
+			for dy := 0; dy < step; dy += inc {
 				y := b.Min.Y + oy*step + dy
 				if y >= b.Max.Y {
 					break
 				}
-				for dx := 0; dx < step; dx++ {
+				for dx := 0; dx < step; dx += inc {
 					x := b.Min.X + ox*step + dx
 					if x >= b.Max.X {
 						break

@@ -58,6 +58,8 @@ install_models() {
 	installed && return
 	command -v npm >/dev/null || { log "npm is required (apt-get install npm; scripts/ocr/setup.sh installs it)"; exit 1; }
 	mkdir -p "$FACE_DIR"
+	# A run killed half-way (kill -9 skips the EXIT trap) leaves its temporary folder.
+	rm -rf "$FACE_DIR"/.setup.*
 	SETUP_TMP=$(mktemp -d "${FACE_DIR}/.setup.XXXXXX")
 	trap 'rm -rf "$SETUP_TMP"' EXIT
 	local tmp=$SETUP_TMP tgz got m
