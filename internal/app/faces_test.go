@@ -24,6 +24,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
 	"github.com/veriwallet/veriwallet/internal/face"
+	"github.com/veriwallet/veriwallet/internal/i18n"
 	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -138,6 +139,7 @@ func selfieLevels(t *testing.T) *verification.Levels {
 			l.Checks = append(slices.Clone(l.Checks), verification.CheckFaceMatch, verification.CheckLiveness)
 		}
 	}
+	ls.Attempts.Limit = 50 // one customer, many cases
 	if err := ls.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -279,6 +281,29 @@ func TestFacePipelineRealEngine(t *testing.T) {
 		}
 		if fc.d.Status != verification.StatusManualReview {
 			t.Fatalf("drawn portrait: %s %v, want a reviewer", fc.d.Status, fc.d.Reasons)
+		}
+	})
+	t.Run("another person: a reviewer, never a rejection", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join("..", "face", "testdata", "astronaut.jpg"))
+		if err != nil {
+			t.Skip(err)
+		}
+		other, _, err := image.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := p.decide(t, cardWith(t, 16, true), other)
+		m := fc.check(verification.CheckFaceMatch)
+		t.Logf("another person: %s %v similarity %s; decision %s %v", m.Outcome, m.Reasons, m.Detail["similarity"], fc.d.Status, fc.d.Reasons)
+		if m.Outcome == verification.OutcomePass || fc.d.Status != verification.StatusManualReview {
+			t.Fatalf("another person decided %s (%+v)", fc.d.Status, m)
+		}
+		for _, lang := range []i18n.Lang{i18n.EN, i18n.ZH} {
+			for _, r := range verification.CustomerReasons(fc.d.Status, fc.d.Findings, lang) {
+				if strings.HasPrefix(r.Code, "FACE_") {
+					t.Fatalf("the customer is told %s", r.Code)
+				}
+			}
 		}
 	})
 	t.Run("two people in the selfie", func(t *testing.T) {
