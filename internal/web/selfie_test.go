@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	xdraw "golang.org/x/image/draw"
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -193,6 +194,80 @@ func TestSelfieStep(t *testing.T) {
 				t.Fatalf("reviewer sees %q, %d faces cropped", score, drawn)
 			}
 			screenshot(t, ctx, "console-faces")
+		})
+	}
+}
+
+// frameOf is a 640×480 frame with n copies of the portrait scaled by
+// scale, every pixel times gain.
+func frameOf(t *testing.T, n int, scale, gain float64) image.Image {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "document", "testdata", "face", "portrait.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	draw.Draw(dst, dst.Bounds(), &image.Uniform{color.Gray{128}}, image.Point{}, draw.Src)
+	w, h := int(320*scale), int(400*scale)
+	for i := range n {
+		cx := 640 * (2*i + 1) / (2 * n)
+		xdraw.CatmullRom.Scale(dst, image.Rect(cx-w/2, 240-h/2, cx+w/2, 240+h/2), src, src.Bounds(), draw.Src, nil)
+	}
+	for i := range dst.Pix {
+		if i%4 != 3 {
+			dst.Pix[i] = uint8(min(255, float64(dst.Pix[i])*gain))
+		}
+	}
+	return dst
+}
+
+// TestSelfieHints: the selfie camera's live hints on a fake camera: no
+// face, several faces, too far (from the server's preview), too dark
+// (measured in the page); none of them is taken by itself.
+func TestSelfieHints(t *testing.T) {
+	env := newWizardServer(t, nil)
+	for _, tc := range []struct {
+		name  string
+		frame image.Image
+		want  string
+	}{
+		{"no face", frameOf(t, 0, 1, 1), "noface"},
+		{"two faces", frameOf(t, 2, 0.7, 1), "many"},
+		{"far away", frameOf(t, 1, 0.3, 1), "far"},
+		{"dark", frameOf(t, 1, 1, 0.25), "dark"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y4m := filepath.Join(t.TempDir(), "frame.y4m")
+			if err := writeY4M(y4m, tc.frame, 4); err != nil {
+				t.Fatal(err)
+			}
+			ctx := cameraBrowser(t, y4m)
+			registerAndLogin(t, ctx, env.srv, "hint-"+tc.want+"@example.com")
+			startCase(t, ctx)
+			var tip, captured string
+			if err := do(ctx,
+				into(&captured, chromedp.Evaluate[string](`VWSelfie.open({title: 'selfie', t: k => k, onCapture() {}, onUnavailable() {}}), ''`)),
+				chromedp.WaitVisible(css(`#selfie[data-hint="`+tc.want+`"]`)),
+				into(&tip, chromedp.Text(css("#selfie-hint"))),
+				chromedp.Sleep(1500), // long enough for an auto-capture, were it good
+				into(&captured, chromedp.Evaluate[string](`document.getElementById('selfie').dataset.captured || ''`)),
+			); err != nil {
+				var h string
+				_ = do(ctx, into(&h, chromedp.Evaluate[string](`(e => e ? e.dataset.hint + ' faces ' + e.dataset.faces + ' light ' + e.dataset.light : 'closed')(document.getElementById('selfie'))`)))
+				t.Fatalf("hint %s: %v (shown: %s)", tc.want, err, h)
+			}
+			wantTip := "selfie." + tc.want
+			if tc.want == "dark" {
+				wantTip = "cam.dark"
+			}
+			if tip != wantTip || captured != "" {
+				t.Fatalf("tip %q (want %q), captured %q", tip, wantTip, captured)
+			}
 		})
 	}
 }
