@@ -97,7 +97,21 @@ func (s *Service) faceChecks(ctx context.Context, c *Case, quality []CheckResult
 		_, img, err := s.Documents.Image(ctx, c.UserID, true, documentID)
 		return img, err
 	}
-	return runFaceChecks(ctx, s.Faces, s.FaceThresholds, c.Documents, quality, load)
+	spec, _ := s.Levels.Level(c.Level)
+	required := slices.Contains(spec.Checks, CheckFaceMatch) || slices.Contains(spec.Checks, CheckLiveness)
+	cs, err := runFaceChecks(ctx, s.Faces, s.FaceThresholds, c.Documents, quality, load)
+	if err == nil && !required {
+		// A selfie the level does not ask for: compared when possible (a
+		// mismatch still goes to a reviewer), but our own failure to
+		// compare it holds nothing up.
+		for i := range cs {
+			if cs[i].Outcome == OutcomeError {
+				cs[i].Outcome, cs[i].Reasons = OutcomeSkipped, nil
+				cs[i].Detail["why"] = "not required at this level: " + cs[i].Detail["why"]
+			}
+		}
+	}
+	return cs, err
 }
 
 // runFaceChecks is faceChecks with the analyser, the thresholds and the

@@ -308,3 +308,25 @@ func TestCosine(t *testing.T) {
 		}
 	}
 }
+
+// TestFaceChecksNotRequired: a selfie on a level that does not ask for one
+// is compared when the engine is there; without the engine nothing is held
+// up.
+func TestFaceChecksNotRequired(t *testing.T) {
+	ls := DefaultLevels()
+	c := &Case{Level: LevelStandard, Documents: map[string]string{DocIDFront: "front", DocSelfie: "selfie"}}
+	quality := []CheckResult{pass(CheckDocumentQuality, DocIDFront), pass(CheckDocumentQuality, DocSelfie)}
+	s := &Service{Levels: ls, FaceThresholds: testThresholds}
+	cs, err := s.faceChecks(context.Background(), c, quality)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range cs {
+		if r.Outcome != OutcomeSkipped || len(r.Reasons) != 0 {
+			t.Fatalf("without models, a selfie standard does not ask for: %+v", r)
+		}
+	}
+	if d := ls.Decide(LevelStandard, adult(), append(goodChecks(DocIDFront, DocIDBack), append(cs, quality[1])...), at); d.Status != StatusApproved {
+		t.Fatalf("held up by an optional selfie: %s %v", d.Status, d.Reasons)
+	}
+}
