@@ -3,8 +3,13 @@
 // check recorded (the whole photo, scaled, when no face was found).
 (function () {
   document.querySelectorAll("canvas.face[data-src]").forEach(function (c) {
-    var img = new Image();
-    img.onload = function () {
+    // The photo is on the page already (the documents below): draw from
+    // it, so that the staff read is fetched, and audited, once.
+    var src = c.getAttribute("data-src");
+    var img = Array.prototype.filter.call(document.querySelectorAll("figure.docimg img"), function (i) {
+      return i.getAttribute("src") === src;
+    })[0];
+    function draw() {
       var b = (c.getAttribute("data-box") || "").split(",").map(Number);
       var x = 0, y = 0, w = img.naturalWidth, h = img.naturalHeight;
       if (b.length === 4 && b[2] > 0 && b[3] > 0) {
@@ -19,7 +24,11 @@
       ctx.fillRect(0, 0, c.width, c.height);
       ctx.drawImage(img, x, y, w, h, (c.width - w * s) / 2, (c.height - h * s) / 2, w * s, h * s);
       c.setAttribute("data-drawn", "true");
-    };
-    img.src = c.getAttribute("data-src");
+    }
+    if (!img) {
+      img = new Image();
+      img.src = src;
+    }
+    if (img.complete && img.naturalWidth) { draw(); } else { img.addEventListener("load", draw); }
   });
 })();
