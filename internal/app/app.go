@@ -39,31 +39,26 @@ import (
 
 // Options configure the application.
 type Options struct {
-	DB           *sqlstore.DB
-	Keys         *keys.Keyring
-	DataDir      string // blobs go to DataDir/blobs
-	Log          *slog.Logger
-	Accounts     identity.Config
-	MaxUpload    int64
-	MaxOpen      int // unfinished uploads per user (0: 5)
-	TrustProxy   bool
-	SecureCookie bool
-	Version      string
-	Levels       *verification.Levels        // nil: the defaults
-	Reader       verification.DocumentReader // nil: document reading unavailable
-	ReaderStatus func(context.Context) error // for /readyz (optional component)
-	// Faces compares selfies with document portraits (nil: face models not
-	// installed; cases that need a selfie go to a reviewer, /readyz says
-	// so without taking the replica out of the balancer).
-	Faces          verification.FaceAnalyzer
-	FaceThresholds verification.FaceThresholds
-	Sender         verification.PhoneSender // nil: log the codes (development)
-	WebhookClient  *http.Client             // nil: the default (10 s timeout, no redirects)
-	Poll           time.Duration            // job queue poll interval (0: 200 ms)
-	JobTimeout     time.Duration            // longest run of a job (0: jobs.DefaultJobTimeout)
-	RescueAfter    time.Duration            // a job running this long (its server died) runs again (0: jobs.DefaultRescueAfter)
-	RegisterLimit  int                      // registrations per client address an hour (0: identity's default)
-	AllowedOrigins []string                 // origins the upload endpoint answers CORS for (none: same origin only)
+	DB             *sqlstore.DB
+	Keys           *keys.Keyring
+	DataDir        string // blobs go to DataDir/blobs
+	Log            *slog.Logger
+	Accounts       identity.Config
+	MaxUpload      int64
+	MaxOpen        int // unfinished uploads per user (0: 5)
+	TrustProxy     bool
+	SecureCookie   bool
+	Version        string
+	Levels         *verification.Levels        // nil: the defaults
+	Reader         verification.DocumentReader // nil: document reading unavailable
+	ReaderStatus   func(context.Context) error // for /readyz (optional component)
+	Sender         verification.PhoneSender    // nil: log the codes (development)
+	WebhookClient  *http.Client                // nil: the default (10 s timeout, no redirects)
+	Poll           time.Duration               // job queue poll interval (0: 200 ms)
+	JobTimeout     time.Duration               // longest run of a job (0: jobs.DefaultJobTimeout)
+	RescueAfter    time.Duration               // a job running this long (its server died) runs again (0: jobs.DefaultRescueAfter)
+	RegisterLimit  int                         // registrations per client address an hour (0: identity's default)
+	AllowedOrigins []string                    // origins the upload endpoint answers CORS for (none: same origin only)
 	Now            func() time.Time
 
 	// Abuse limits (issue 11).
@@ -101,6 +96,12 @@ type Options struct {
 	WithdrawalTOTPAbove map[string]int64
 	OutboxEvery         time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
 	ExpiryEvery         time.Duration // how often expired holds are released (0: 30 s)
+
+	// Faces (issue 18) compares selfies with document portraits (nil: face
+	// models not installed; cases that need a selfie go to a reviewer, and
+	// /readyz says so without taking the replica out of the balancer).
+	Faces          verification.FaceAnalyzer
+	FaceThresholds verification.FaceThresholds
 }
 
 // App is the wired application.
