@@ -36,7 +36,7 @@ go test -timeout 15m ./...
 go test -race -timeout 15m ./internal/sqlstore/... ./internal/identity/... ./internal/api/... ./internal/keys/... ./internal/blob/... ./internal/httpx/...
 # Face analyses share sessions between goroutines; only the concurrency tests (the whole
 # package under -race takes minutes: the image loops run ~10x slower).
-go test -race -timeout 15m -run 'Concurrent|Closed|Context' ./internal/face/
+go test -race -timeout 15m -run 'Concurrent|Close|Context' ./internal/face/
 # Fuzz targets: every `func FuzzX` runs for a few seconds beyond its seed
 # corpus (the plain `go test` above ran the seeds already). A crash fails the
 # suite and leaves the input in testdata/fuzz/FuzzX/ to commit as a test.

@@ -37,7 +37,7 @@ var ErrUnavailable = errs.New(errs.Unavailable, "FACE_UNAVAILABLE",
 
 // Face is one face found in an image.
 type Face struct {
-	Box   image.Rectangle // in the input image's coordinates (upright), square as the models use it
+	Box   image.Rectangle // in the input image's coordinates (upright); square (side = the detector box's height) unless clipped by the image's edge
 	Score float64         // detector confidence 0..1
 }
 
@@ -224,11 +224,15 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 	if b.Dx() < 8 || b.Dy() < 8 {
 		return res, nil
 	}
-	m, factor := toRGB(img)
+	m, factor, err := toRGB(img)
+	if err != nil {
+		return res, errs.Internalf("%w", err)
+	}
 	boxes, err := e.runDetect(m)
 	if err != nil {
 		return res, err
 	}
+	var kept []box // kept[i] is Faces[i] in work-image coordinates
 	for _, bx := range boxes {
 		r := image.Rect(
 			b.Min.X+int(math.Floor(bx.x1*factor)), b.Min.Y+int(math.Floor(bx.y1*factor)),
@@ -238,23 +242,37 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 			continue
 		}
 		res.Faces = append(res.Faces, Face{Box: r, Score: bx.score})
+		kept = append(kept, bx)
 	}
 	if len(res.Faces) == 0 {
 		return res, nil
 	}
-	// The largest face kept is boxes[i] for the first face kept; find it.
-	var main box
-	for _, bx := range boxes {
-		if bx.w()*factor >= detMinSidePix && bx.h()*factor >= detMinSidePix {
-			main = bx
-			break
-		}
-	}
+	main := kept[0]
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	if main.w() >= MinEmbedSide && main.h() >= MinEmbedSide {
-		emb, err := e.runEmbed(m, main)
+	// A reduced image may have lost detail the embedding and liveness models
+	// want (a face under regionBelow pixels): read the face's surroundings
+	// again at up to regionMax pixels.
+	fm, fb := m, main
+	if factor > 1 && main.w() < regionBelow {
+		c := res.Faces[0].Box
+		half := float64(max(c.Dx(), c.Dy())) * regionScale / 2
+		cx, cy := float64(c.Min.X+c.Max.X)/2, float64(c.Min.Y+c.Max.Y)/2
+		region := image.Rect(int(cx-half), int(cy-half), int(math.Ceil(cx+half)), int(math.Ceil(cy+half))).Intersect(b)
+		rm, rf, err := regionRGB(img, region, regionMax)
+		if err != nil {
+			return res, errs.Internalf("%w", err)
+		}
+		fm = rm
+		fb = box{
+			x1: (float64(c.Min.X - region.Min.X)) / rf, y1: (float64(c.Min.Y - region.Min.Y)) / rf,
+			x2: (float64(c.Max.X - region.Min.X)) / rf, y2: (float64(c.Max.Y - region.Min.Y)) / rf,
+			score: main.score,
+		}
+	}
+	if fb.w() >= MinEmbedSide && fb.h() >= MinEmbedSide {
+		emb, err := e.runEmbed(fm, fb)
 		if err != nil {
 			return res, err
 		}
@@ -264,14 +282,39 @@ func (e *Engine) Analyze(ctx context.Context, img image.Image, o Options) (Analy
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if res.Liveness, err = e.runLiveness(m, main); err != nil {
+		if res.Liveness, err = e.runLiveness(fm, fb); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
+// runDetect finds faces in the whole image and, when there are none and
+// the image is much larger than the detector's input, in four overlapping
+// tiles, so that a small portrait in a large photo is still found.
 func (e *Engine) runDetect(m *rgbImage) ([]box, error) {
+	boxes, err := e.detectOnce(m)
+	if err != nil || len(boxes) > 0 || (m.w < 2*detW && m.h < 2*detH) {
+		return boxes, err
+	}
+	tw, th := (m.w*3+4)/5, (m.h*3+4)/5 // 60 %: the tiles overlap by a fifth
+	var all []box
+	for _, y0 := range []int{0, m.h - th} {
+		for _, x0 := range []int{0, m.w - tw} {
+			found, err := e.detectOnce(m.crop(x0, y0, tw, th))
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range found {
+				f.x1, f.x2, f.y1, f.y2 = f.x1+float64(x0), f.x2+float64(x0), f.y1+float64(y0), f.y2+float64(y0)
+				all = append(all, f)
+			}
+		}
+	}
+	return mergeBoxes(all), nil
+}
+
+func (e *Engine) detectOnce(m *rgbImage) ([]box, error) {
 	data, lb := detectInput(m)
 	outs, err := run(e.detect, 2, data, 1, 3, detH, detW)
 	if err != nil {

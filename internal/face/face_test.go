@@ -8,9 +8,11 @@ import (
 	_ "image/jpeg"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/image/draw"
 
@@ -48,6 +50,26 @@ func load(t testing.TB, p string) image.Image {
 	}
 	return m
 }
+
+var memo sync.Map // "person/transform" → Analysis with liveness
+
+// cached analyses person's photograph under tr once per test binary
+// (with liveness), shared by the report tests.
+func cached(t testing.TB, e *Engine, person string, tr transform) Analysis {
+	t.Helper()
+	key := person + "/" + tr.name
+	if a, ok := memo.Load(key); ok {
+		return a.(Analysis)
+	}
+	a := analyze(t, e, tr.fn(load(t, "testdata/"+person)), true)
+	memo.Store(key, a)
+	return a
+}
+
+var original = transform{"original", func(m image.Image) image.Image { return m }}
+
+// noLive is a with its liveness left out of Decide.
+func noLive(a Analysis) Analysis { a.Liveness = -1; return a }
 
 func analyze(t testing.TB, e *Engine, m image.Image, live bool) Analysis {
 	t.Helper()
@@ -147,15 +169,13 @@ func TestReportSamePerson(t *testing.T) {
 	minSim := 2.0
 	defer func() { t.Logf("same-person pairs: %v; lowest similarity of a match %.3f", n, minSim) }()
 	for _, p := range reportPeople {
-		orig := load(t, "testdata/"+p)
-		doc := analyze(t, e, orig, false)
+		doc := cached(t, e, p, original)
 		if len(doc.Faces) != 1 || doc.Embedding == nil {
 			t.Fatalf("%s: faces=%d embedding=%v: want one face, embedded", p, len(doc.Faces), doc.Embedding != nil)
 		}
 		for _, tr := range reportSame {
-			m := tr.fn(orig)
-			s := analyze(t, e, m, false)
-			v, sim := Decide(doc, s, th)
+			s := cached(t, e, p, tr)
+			v, sim := Decide(doc, noLive(s), th)
 			want := Match
 			if len(s.Faces) > 0 && s.Embedding == nil {
 				want = Review // too small: MinEmbedSide
@@ -185,15 +205,10 @@ func side(a Analysis) int {
 func TestReportDifferentPeople(t *testing.T) {
 	e := openEngine(t)
 	th := DefaultThresholds()
-	docs := map[string]Analysis{}
-	for _, p := range reportPeople {
-		docs[p] = analyze(t, e, load(t, "testdata/"+p), false)
-	}
 	maxSim, pairs := -1.0, 0
 	for _, p := range reportPeople {
-		orig := load(t, "testdata/"+p)
-		for _, tr := range append([]transform{{"original", func(m image.Image) image.Image { return m }}}, reportSame...) {
-			s := analyze(t, e, tr.fn(orig), false)
+		for _, tr := range append([]transform{original}, reportSame...) {
+			s := cached(t, e, p, tr)
 			if s.Embedding == nil {
 				continue
 			}
@@ -201,7 +216,7 @@ func TestReportDifferentPeople(t *testing.T) {
 				if q == p {
 					continue
 				}
-				v, sim := Decide(docs[q], s, th)
+				v, sim := Decide(cached(t, e, q, original), noLive(s), th)
 				maxSim = math.Max(maxSim, sim)
 				pairs++
 				if v != Mismatch {
@@ -225,7 +240,7 @@ func TestDrawingsAreNotFaces(t *testing.T) {
 	th := DefaultThresholds()
 	var selfies []Analysis
 	for _, p := range reportPeople {
-		selfies = append(selfies, analyze(t, e, load(t, "testdata/"+p), false))
+		selfies = append(selfies, noLive(cached(t, e, p, original)))
 	}
 	docs := generatedDocuments(t)
 	if len(docs) == 0 {
@@ -262,13 +277,12 @@ func TestLivenessReport(t *testing.T) {
 	e := openEngine(t)
 	th := DefaultThresholds()
 	genuine, genuineLive, recap, recapCaught := 0, 0, 0, 0
+	if a := analyze(t, e, load(t, "testdata/pigo.jpg"), false); a.Liveness != -1 {
+		t.Errorf("liveness %v without Options.Liveness, want -1", a.Liveness)
+	}
 	for _, p := range reportPeople {
-		orig := load(t, "testdata/"+p)
-		if a := analyze(t, e, orig, false); a.Liveness != -1 {
-			t.Errorf("%s: liveness %v without Options.Liveness, want -1", p, a.Liveness)
-		}
-		for _, tr := range append([]transform{{"original", func(m image.Image) image.Image { return m }}}, reportSame...) {
-			a := analyze(t, e, tr.fn(orig), true)
+		for _, tr := range append([]transform{original}, reportSame...) {
+			a := cached(t, e, p, tr)
 			if a.Liveness < 0 || a.Liveness > 1 {
 				t.Errorf("%s %s: liveness %v outside 0..1", p, tr.name, a.Liveness)
 			}
@@ -279,7 +293,7 @@ func TestLivenessReport(t *testing.T) {
 			t.Logf("photo   %-13s %-20s live=%.3f", p, tr.name, a.Liveness)
 		}
 		for _, tr := range reportRecapture {
-			a := analyze(t, e, tr.fn(orig), true)
+			a := cached(t, e, p, tr)
 			recap++
 			if strings.HasPrefix(tr.name, "halftone") && len(a.Faces) != 0 {
 				t.Errorf("%s %s: a halftone print gave %d faces, want none", p, tr.name, len(a.Faces))
@@ -371,6 +385,11 @@ func TestOddImagesNeverPanic(t *testing.T) {
 	}
 	if _, err := e.Analyze(context.Background(), nil, Options{}); err != nil {
 		t.Errorf("nil image: %v", err)
+	}
+	// The standard library's own At panics on this one (found by FuzzToRGB).
+	odd := image.NewYCbCr(image.Rect(0, -70, 9, 0), image.YCbCrSubsampleRatio420)
+	if _, err := e.Analyze(context.Background(), odd, Options{}); err == nil {
+		t.Error("YCbCr with an odd negative origin: want an error, not a panic or a result")
 	}
 }
 
@@ -469,5 +488,65 @@ func TestTwoPeople(t *testing.T) {
 	}
 	if v, _ := Decide(analyze(t, e, a, false), s, DefaultThresholds()); v != ManyFaces {
 		t.Errorf("verdict %s, want many_faces", v)
+	}
+}
+
+// TestCloseWhileAnalyzing: Close during analyses waits for the running ones
+// and makes the later ones fail; nothing crashes (sessions are never
+// destroyed under a running model).
+func TestCloseWhileAnalyzing(t *testing.T) {
+	openEngine(t)
+	e, err := Open(DefaultDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := load(t, "testdata/pigo.jpg")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, failed := 0, 0
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 3; i++ {
+				a, err := e.Analyze(context.Background(), img, Options{Liveness: true})
+				mu.Lock()
+				if err != nil {
+					failed++
+				} else if len(a.Faces) == 1 && a.Embedding != nil {
+					ok++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	e.Close()
+	wg.Wait()
+	if ok+failed != 24 || failed == 0 {
+		t.Errorf("%d analyses succeeded, %d failed: want all 24 accounted for and the ones after Close failing", ok, failed)
+	}
+	t.Logf("%d before Close, %d after", ok, failed)
+}
+
+// TestOpenCorruptModel: a damaged model file is ErrUnavailable naming it,
+// not a crash, and nothing stays loaded.
+func TestOpenCorruptModel(t *testing.T) {
+	openEngine(t)
+	src, dir := DefaultDir(), t.TempDir()
+	for _, rel := range []string{Files.Lib, Files.Detect, Files.Landmark, Files.Feature, Files.Liveness} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755)
+		target, err := filepath.EvalSymlinks(filepath.Join(src, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Symlink(target, filepath.Join(dir, rel))
+	}
+	feature := filepath.Join(dir, Files.Feature)
+	os.Remove(feature)
+	os.WriteFile(feature, []byte("this is not an ONNX model"), 0o644)
+	_, err := Open(dir)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(Detail(err), "fr_feature.onnx") {
+		t.Errorf("Open with a damaged fr_feature.onnx: %v, want ErrUnavailable naming the file", err)
 	}
 }

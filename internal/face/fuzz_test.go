@@ -43,7 +43,11 @@ func FuzzPostprocess(f *testing.F) {
 			}
 			return
 		}
-		for _, bx := range decodeDetections(scores, boxes, newLetterbox(w, h), w, h) {
+		found := decodeDetections(scores, boxes, newLetterbox(w, h), w, h)
+		if merged := mergeBoxes(append(found, found...)); len(merged) > len(found) {
+			t.Fatalf("merging duplicated boxes gave more: %d > %d", len(merged), len(found))
+		}
+		for _, bx := range found {
 			if !(bx.x1 >= 0 && bx.y1 >= 0 && bx.x2 <= float64(w) && bx.y2 <= float64(h) && bx.x1 < bx.x2 && bx.y1 < bx.y2) {
 				t.Fatalf("box %+v outside %dx%d", bx, w, h)
 			}
@@ -63,6 +67,10 @@ func FuzzPostprocess(f *testing.F) {
 			}
 			if len(liveInput(m, bx)) != 3*liveSize*liveSize {
 				t.Fatal("liveness input size")
+			}
+			c := m.crop(int(int16(w16)), int(int16(h16)), int(w16%400), int(h16%400))
+			if c.w < 0 || c.h < 0 || c.w > m.w || c.h > m.h || len(c.pix) != c.w*c.h*3 {
+				t.Fatalf("crop %dx%d of %dx%d", c.w, c.h, m.w, m.h)
 			}
 		}
 		if p := softmaxAt(floats(b, 3), 0); !(p == -1 || (p >= 0 && p <= 1)) {
@@ -99,7 +107,10 @@ func FuzzToRGB(f *testing.F) {
 		default:
 			m = image.NewNRGBA(r)
 		}
-		out, factor := toRGB(m)
+		out, factor, err := toRGB(m)
+		if err != nil {
+			return // the image's own accessors panicked (caught)
+		}
 		if out.w > maxWork || out.h > maxWork || len(out.pix) != out.w*out.h*3 {
 			t.Fatalf("%v: %dx%d (%d bytes)", r, out.w, out.h, len(out.pix))
 		}

@@ -1,6 +1,7 @@
 package face
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -21,16 +22,33 @@ type rgbImage struct {
 // toRGB converts img into an rgbImage no larger than maxWork on its longest
 // side (averaging blocks of pixels when it shrinks) and returns the factor
 // that maps its coordinates back to img's (1 when not reduced). Alpha is
-// composited onto white, as a browser shows a transparent PNG.
-func toRGB(img image.Image) (*rgbImage, float64) {
-	b := img.Bounds()
+// composited onto white, as a browser shows a transparent PNG. An image
+// whose pixel accessors panic (the standard library's 4:2:0 YCbCr does with
+// an odd negative origin) gives an error instead.
+func toRGB(img image.Image) (out *rgbImage, factor float64, err error) {
+	return regionRGB(img, img.Bounds(), maxWork)
+}
+
+// regionRGB is toRGB for the part r of img (clipped to its bounds), reduced
+// to at most maxSide; coordinates map back as r.Min + p·factor.
+func regionRGB(img image.Image, r image.Rectangle, maxSide int) (out *rgbImage, factor float64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, factor, err = nil, 0, fmt.Errorf("face: cannot read the image's pixels: %v", p)
+		}
+	}()
+	out, factor = convertRGB(img, r.Intersect(img.Bounds()), maxSide)
+	return out, factor, nil
+}
+
+func convertRGB(img image.Image, b image.Rectangle, maxSide int) (*rgbImage, float64) {
 	w, h := b.Dx(), b.Dy()
 	if w <= 0 || h <= 0 {
 		return &rgbImage{}, 1
 	}
 	step := 1
-	if m := max(w, h); m > maxWork {
-		step = (m + maxWork - 1) / maxWork
+	if m := max(w, h); m > maxSide {
+		step = (m + maxSide - 1) / maxSide
 	}
 	ow, oh := (w+step-1)/step, (h+step-1)/step
 	out := &rgbImage{w: ow, h: oh, pix: make([]uint8, ow*oh*3)}
@@ -160,4 +178,14 @@ func clampF(v, lo, hi float64) float64 {
 		return hi
 	}
 	return v
+}
+
+// crop copies the rectangle (x, y, w, h), clipped to m.
+func (m *rgbImage) crop(x, y, w, h int) *rgbImage {
+	r := image.Rect(x, y, x+w, y+h).Intersect(image.Rect(0, 0, m.w, m.h))
+	out := &rgbImage{w: r.Dx(), h: r.Dy(), pix: make([]uint8, r.Dx()*r.Dy()*3)}
+	for yy := 0; yy < out.h; yy++ {
+		copy(out.pix[yy*out.w*3:(yy+1)*out.w*3], m.pix[((r.Min.Y+yy)*m.w+r.Min.X)*3:])
+	}
+	return out
 }

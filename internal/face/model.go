@@ -24,6 +24,9 @@ const (
 	embSize      = 112
 	liveSize     = 128
 	liveScale    = 2.7 // context around the face the liveness model was given (fr_liveness.js)
+	regionScale  = 3.5 // the face\'s surroundings read again from a reduced image (> liveScale: room to shift the crop)
+	regionMax    = 768 // … at up to this many pixels
+	regionBelow  = 224 // … when the face is smaller than this in the reduced image (2× the embedding crop)
 )
 
 // refPoints are the five ArcFace reference points (eye centres, nose tip,
@@ -123,6 +126,35 @@ func decodeDetections(scores, boxes []float32, lb letterbox, w, h int) []box {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].w()*out[i].h() > out[j].w()*out[j].h() })
 	return out
+}
+
+// mergeBoxes drops boxes overlapping a higher-scoring one (boxes found in
+// overlapping tiles) and sorts the rest largest first.
+func mergeBoxes(all []box) []box {
+	sort.SliceStable(all, func(i, j int) bool { return all[i].score > all[j].score })
+	var keep []box
+	for _, c := range all {
+		ok := true
+		for _, k := range keep {
+			if iou(c, k) > detNMSIoU || contains(k, c) || contains(c, k) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			keep = append(keep, c)
+		}
+	}
+	sort.SliceStable(keep, func(i, j int) bool { return keep[i].w()*keep[i].h() > keep[j].w()*keep[j].h() })
+	return keep
+}
+
+// contains reports whether most of b lies inside a (a face cut by a tile's
+// edge is found again, smaller, inside the whole one).
+func contains(a, b box) bool {
+	ix := math.Min(a.x2, b.x2) - math.Max(a.x1, b.x1)
+	iy := math.Min(a.y2, b.y2) - math.Max(a.y1, b.y1)
+	return ix > 0 && iy > 0 && ix*iy > 0.7*b.w()*b.h()
 }
 
 func iou(a, b box) float64 {

@@ -33,9 +33,11 @@ type Thresholds struct {
 	Live   float64 `json:"live"`   // liveness ≥ Live: a live capture
 }
 
-// DefaultThresholds are the thresholds chosen on the tuning images in
-// testdata/tune (see README "Faces"). They are a starting point: measure
-// false match and false non-match rates on your own labelled pairs with
+// DefaultThresholds are the thresholds chosen on the tuning set (two
+// people's photographs under the transformations in sets_test.go;
+// TestTuningSet checks they still separate it; internal/face/README.md has
+// the figures). Three identities support no accuracy claim: measure false
+// match and false non-match rates on your own labelled pairs with
 // scripts/face/evaluate.sh before relying on them.
 func DefaultThresholds() Thresholds {
 	return Thresholds{Match: 0.5, Review: 0.3, Live: 0.5}

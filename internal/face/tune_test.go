@@ -3,8 +3,19 @@ package face
 import (
 	"image"
 	"math"
+	"syscall"
 	"testing"
+	"time"
 )
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // TestTuningSet recomputes what DefaultThresholds were chosen from: on the
 // tuning set only (tunePeople × tuneSame for the same person, tunePeople
@@ -61,21 +72,52 @@ func identity(m image.Image) image.Image { return m }
 // BenchmarkSelfie measures one selfie's detect + embed + liveness on one
 // thread (the engine's models run with one intra-op thread; run with
 // -cpu 1). selfie-320x400 is pigo.jpg; selfie-1280x1600-jpeg the same
-// enlarged 4× and JPEG-decoded, as a phone camera would send it (reduced to ≤ 1280 first).
+// enlarged 4× and JPEG-decoded, as a phone camera would send it (reduced to ≤ 1280 first);
+// portrait-in-3000x2000 a small face in a large photo (the tiled pass and the re-read).
 func BenchmarkSelfie(b *testing.B) {
 	e := openEngine(b)
 	small := load(b, "testdata/pigo.jpg")
 	for _, c := range []struct {
 		name string
 		m    image.Image
-	}{{"selfie-320x400", small}, {"selfie-1280x1600-jpeg", jpegQ(90)(scaled(4)(small))}} {
+	}{{"selfie-320x400", small}, {"selfie-1280x1600-jpeg", jpegQ(90)(scaled(4)(small))},
+		{"portrait-in-3000x2000", placed(load(b, "testdata/astronaut.jpg"), 0.8, 3000, 2000, 1700, 900)}} {
 		b.Run(c.name, func(b *testing.B) {
+			cpu0 := cpuTime()
 			for b.Loop() {
 				a := analyze(b, e, c.m, true)
 				if a.Embedding == nil || a.Liveness < 0 {
 					b.Fatal("no face")
 				}
 			}
+			// CPU time of the process (user + system) per analysis: on a
+			// shared machine wall time includes waiting for the core.
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// BenchmarkStages splits BenchmarkSelfie (320×400) into its steps.
+func BenchmarkStages(b *testing.B) {
+	e := openEngine(b)
+	m, _, _ := toRGB(load(b, "testdata/pigo.jpg"))
+	boxes, err := e.runDetect(m)
+	if err != nil || len(boxes) == 0 {
+		b.Fatal("no face", err)
+	}
+	b.Run("detect", func(b *testing.B) {
+		for b.Loop() {
+			e.runDetect(m)
+		}
+	})
+	b.Run("landmarks+embed", func(b *testing.B) {
+		for b.Loop() {
+			e.runEmbed(m, boxes[0])
+		}
+	})
+	b.Run("liveness", func(b *testing.B) {
+		for b.Loop() {
+			e.runLiveness(m, boxes[0])
+		}
+	})
 }
