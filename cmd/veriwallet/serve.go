@@ -109,6 +109,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		a.log.Info("document reading ready", "engines", st.Engines)
 		defer pool.Close()
 	}
+	faces, analyzer, faceTh, err := openFaces(a.cfg, a.log)
+	if err != nil {
+		return err
+	}
+	if faces != nil {
+		defer faces.Close()
+	}
 	var levels *verification.Levels
 	if a.cfg.LevelsFile != "" {
 		b, err := os.ReadFile(a.cfg.LevelsFile)
@@ -145,6 +152,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Blobs: blobs, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
+		Faces: analyzer, FaceThresholds: faceTh,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version:         versionString(),
 		AuditAnchorFile: a.cfg.AuditAnchorFile, AuditAnchorURL: a.cfg.AuditAnchorURL, Risk: &rules,

@@ -80,7 +80,8 @@ type API struct {
 	Notices      *notice.Service
 	StatusProbes []notice.Probe
 
-	mux *http.ServeMux
+	mux      *http.ServeMux
+	previews previewLimiter // the selfie step's preview frames, per user
 }
 
 //go:embed openapi.json

@@ -69,6 +69,7 @@ var permissions = map[string]policy{
 	"POST /api/v1/documents":           self(custOnly...),
 	"GET /api/v1/documents/{id}":       owned("document", custOnly, reviewrs),
 	"GET /api/v1/documents/{id}/image": owned("document", custOnly, reviewrs),
+	"POST /api/v1/faces/preview":       self(custOnly...),
 
 	"POST /api/v1/verifications":                      self(custOnly...),
 	"GET /api/v1/verifications":                       self(custOnly...),

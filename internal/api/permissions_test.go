@@ -93,6 +93,7 @@ POST /api/v1/auth/password/reset                      anon:ok own:ok other:ok re
 POST /api/v1/auth/register                            anon:ok own:ok other:ok reviewer:ok support:ok admin:ok
 POST /api/v1/consents                                 anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/documents                                anon:401 own:ok other:ok reviewer:403 support:403 admin:403
+POST /api/v1/faces/preview                            anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/handoff                                  anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/me/close                                 anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 POST /api/v1/me/export                                anon:401 own:ok other:ok reviewer:403 support:403 admin:403

@@ -45,6 +45,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/documents", true, http.HandlerFunc(a.createDocument)},
 		{"GET", "/api/v1/documents/{id}", true, http.HandlerFunc(a.getDocument)},
 		{"GET", "/api/v1/documents/{id}/image", true, http.HandlerFunc(a.getDocumentImage)},
+		{"POST", "/api/v1/faces/preview", true, http.HandlerFunc(a.facePreview)},
 
 		{"POST", "/api/v1/verifications", true, http.HandlerFunc(a.createVerification)},
 		{"GET", "/api/v1/verifications", true, http.HandlerFunc(a.listVerifications)},

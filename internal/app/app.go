@@ -101,6 +101,11 @@ type Options struct {
 	// bucket, a directory; issue 17); New seals everything with Keys
 	// before it gets there. nil: a local store in DataDir/blobs.
 	Blobs blob.Store
+	// Faces (issue 18) compares selfies with document portraits (nil: face
+	// models not installed; cases that need a selfie go to a reviewer, and
+	// /readyz says so without taking the replica out of the balancer).
+	Faces          verification.FaceAnalyzer
+	FaceThresholds verification.FaceThresholds
 }
 
 // App is the wired application.
@@ -211,7 +216,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Verifications = &verification.Service{Store: a.Cases, Levels: levels, Documents: a.Documents, Reader: o.Reader,
 		Readings:    o.DB.Readings(a.Queue),
 		IdentityKey: o.Keys.BlindIndex("verification-identity-key", []byte("v1")), Sender: sender, Now: o.Now, Log: o.Log,
-		Consent: a.Accounts, PhoneLimits: o.PhoneLimits}
+		Consent: a.Accounts, PhoneLimits: o.PhoneLimits, Faces: o.Faces, FaceThresholds: o.FaceThresholds}
 	a.Queue.Verification = a.Verifications
 	a.Queue.Exports = a
 	phoneLimits := verification.DefaultPhoneLimits
@@ -308,6 +313,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		// and the wallet work on; a balancer should keep the replica.
 		checks = append(checks, server.Check{Name: "blob", Optional: true, Check: c.Check})
 	}
+	checks = append(checks, facesCheck(o.Faces))
 	checks = append(checks, screeningCheck(a.Screening))
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,

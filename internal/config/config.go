@@ -78,6 +78,8 @@ type Config struct {
 	S3PartSize               int64
 	S3Retries                int
 	S3Timeout                time.Duration
+	// Faces (issue 18; parsed in faces.go).
+	FaceSettings
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -243,6 +245,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		return nil, err
 	}
 	if err := c.loadBlob(str); err != nil {
+		return nil, err
+	}
+	if err := c.loadFaces(str); err != nil {
 		return nil, err
 	}
 	if firstErr != nil {

@@ -35,10 +35,23 @@ type faceHit struct {
 // find runs the cascade on p for faces between minSize and maxSize pixels
 // and returns the highest-scoring cluster.
 func (f *faceFinder) find(p *plane, minSize, maxSize int) (faceHit, bool) {
+	var best faceHit
+	ok := false
+	for _, h := range f.findAll(p, minSize, maxSize) {
+		if !ok || h.Q > best.Q {
+			best, ok = h, true
+		}
+	}
+	return best, ok
+}
+
+// findAll runs the cascade on p for faces between minSize and maxSize
+// pixels and returns every cluster.
+func (f *faceFinder) findAll(p *plane, minSize, maxSize int) []faceHit {
 	minSize = max(minSize, 20)
 	maxSize = min(maxSize, min(p.w, p.h))
 	if maxSize < minSize {
-		return faceHit{}, false
+		return nil
 	}
 	cp := pigo.CascadeParams{
 		MinSize:     minSize,
@@ -49,16 +62,12 @@ func (f *faceFinder) find(p *plane, minSize, maxSize int) (faceHit, bool) {
 	}
 	dets := f.pg.RunCascade(cp, 0)
 	if len(dets) == 0 {
-		return faceHit{}, false
+		return nil
 	}
 	dets = f.pg.ClusterDetections(dets, 0.2)
-	var best faceHit
-	ok := false
+	out := make([]faceHit, 0, len(dets))
 	for _, d := range dets {
-		if !ok || float64(d.Q) > best.Q {
-			best = faceHit{X: d.Col, Y: d.Row, Size: d.Scale, Q: float64(d.Q)}
-			ok = true
-		}
+		out = append(out, faceHit{X: d.Col, Y: d.Row, Size: d.Scale, Q: float64(d.Q)})
 	}
-	return best, ok
+	return out
 }

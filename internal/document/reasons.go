@@ -157,7 +157,7 @@ var reasons = map[string]Reason{
 	},
 	CodeSelfieNoFace: {
 		Message: i18n.T("We cannot find a face in the selfie.", "自拍照中没有找到人脸。"),
-		Hint:    i18n.T("Face the camera in good light, with your whole face visible and nothing covering it.", "请在光线充足处正对镜头，露出完整面部，不要遮挡。"),
+		Hint:    i18n.T("Face the camera in good light, with your whole face inside the oval and nothing covering it (no mask, no sunglasses).", "请在光线充足处正对镜头，让整张脸位于椭圆框内，不要遮挡（不戴口罩、墨镜）。"),
 	},
 	CodeEdgesNotFound: {
 		Message: i18n.T("We could not find the edges of the document in the photo.", "未能在照片中找到证件的边缘。"),

@@ -293,6 +293,10 @@ func (s *Service) RunDaily(ctx context.Context, every time.Duration, log func(n 
 
 // hasEDDData reports whether the case holds every field the EDD level asks
 // for: at a lower level, EDD_REQUIRED opens the applicant step for them.
+// Only the fields: the EDD level's documents (the enhanced level's selfie)
+// are not asked for in a lower level's case, whose steps do not hold them;
+// a reviewer decides the high-risk case anyway (RISK_HIGH), and may send
+// the customer to the EDD level.
 func (s *Scorer) hasEDDData(c *verification.Case) bool {
 	fields := []string{verification.FieldAddress, verification.FieldOccupation, verification.FieldSourceOfFunds}
 	if s.Levels != nil {

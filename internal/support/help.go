@@ -50,6 +50,10 @@ var (
 func why(r verification.ReasonInfo) i18n.Text {
 	switch r.Disposition {
 	case verification.Retry:
+		if strings.HasPrefix(r.Code, "SELFIE_") {
+			return i18n.T("At some verification levels we compare a selfie with the photo on your ID and check that it was taken live, by you, just now. A selfie with no face, with several faces, or that looks like a photo of a photo or of a screen cannot be compared reliably, so we ask for a new one.",
+				"部分认证等级需要将自拍照与证件照片比对，并确认自拍是您本人现场拍摄的。没有人脸、有多张人脸，或看起来是翻拍照片或屏幕的自拍无法可靠比对，因此我们会请您重新自拍。")
+		}
 		if strings.HasPrefix(r.Code, "IMAGE_") || strings.HasPrefix(r.Code, "DOCUMENT_") || strings.HasPrefix(r.Code, "FILE_") {
 			return i18n.T("We check every photo automatically before a person or a machine reads it. A photo that is blurry, dark, cut off, reflective or of the wrong document cannot be read reliably, so we ask for a new one instead of guessing.",
 				"每张照片在识别前都会自动检查。模糊、过暗、不完整、反光或拍错证件的照片无法可靠识别，因此我们会请您重新拍摄，而不是猜测内容。")

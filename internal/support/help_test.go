@@ -88,3 +88,25 @@ func BenchmarkSearch(b *testing.B) {
 		Search("照片模糊 blurry photo")
 	}
 }
+
+// TestSelfieArticles: the selfie reasons have articles that explain the
+// selfie (not the typed data); the face comparison's reasons have none.
+func TestSelfieArticles(t *testing.T) {
+	for _, code := range []string{verification.CodeSelfieNoFace, verification.CodeSelfieManyFaces, verification.CodeSelfieNotLive} {
+		a, ok := ArticleBySlug(ReasonSlug(code))
+		if !ok || len(a.Sections) < 3 {
+			t.Fatalf("%s: no article", code)
+		}
+		if why := a.Sections[1].Body; !strings.Contains(why.EN, "selfie") || !strings.Contains(why.ZH, "自拍") {
+			t.Errorf("%s: why %+v", code, why)
+		}
+	}
+	if a, _ := ArticleBySlug(ReasonSlug(verification.CodeSelfieNotLive)); !strings.Contains(a.Sections[2].Body.EN, "not a photo of a photo") {
+		t.Errorf("SELFIE_NOT_LIVE fix: %q", a.Sections[2].Body.EN)
+	}
+	for _, code := range []string{verification.CodeFaceMismatch, verification.CodeFaceReviewRequired} {
+		if _, ok := ArticleBySlug(ReasonSlug(code)); ok {
+			t.Errorf("%s has a public article", code)
+		}
+	}
+}

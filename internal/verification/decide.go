@@ -266,6 +266,9 @@ func (ls Levels) evidence(a Applicant, reqs []Requirement, checks []CheckResult)
 
 // slotProven reports whether the checks hold positive evidence for slot.
 func slotProven(a Applicant, slot string, checks []CheckResult, minConf float64) bool {
+	if slot == DocSelfie {
+		return selfieProven(checks)
+	}
 	rule, ok := slotEvidence(a, slot)
 	if !ok {
 		return false

@@ -60,7 +60,18 @@ func TestDecide(t *testing.T) {
 		{"enhanced always reviewed", LevelEnhanced, mod(adult(), func(a *Applicant) {
 			a.Address, a.Occupation, a.SourceOfFunds = "北京市东城区1号", "教师", "工资"
 		}),
-			with(card, pass(CheckScreening, "")), StatusManualReview, []string{CodeReviewPending}, nil},
+			with(card, pass(CheckScreening, ""), pass(CheckDocumentQuality, DocSelfie), pass(CheckFaceMatch, DocSelfie), pass(CheckLiveness, DocSelfie)),
+			StatusManualReview, []string{CodeReviewPending}, nil},
+		{"enhanced without a selfie", LevelEnhanced, mod(adult(), func(a *Applicant) {
+			a.Address, a.Occupation, a.SourceOfFunds = "北京市东城区1号", "教师", "工资"
+		}),
+			with(card, pass(CheckScreening, "")), StatusRetryRequired, []string{CodeDocumentMissing}, []string{"documents:selfie"}},
+		{"enhanced, face models missing", LevelEnhanced, mod(adult(), func(a *Applicant) {
+			a.Address, a.Occupation, a.SourceOfFunds = "北京市东城区1号", "教师", "工资"
+		}),
+			with(card, pass(CheckDocumentQuality, DocSelfie), CheckResult{Kind: CheckFaceMatch, Document: DocSelfie, Outcome: OutcomeError, Reasons: []string{"FACE_UNAVAILABLE"}},
+				CheckResult{Kind: CheckLiveness, Document: DocSelfie, Outcome: OutcomeError, Reasons: []string{"FACE_UNAVAILABLE"}}),
+			StatusManualReview, []string{CodeEngineUnavailable}, nil},
 		{"name mismatch: retry the applicant step only", LevelStandard, adult(),
 			with(card, fail(CheckCrossCheck, DocIDFront, FieldFullName, CodeNameMismatch)),
 			StatusRetryRequired, []string{CodeNameMismatch}, []string{StepApplicant}},

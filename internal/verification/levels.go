@@ -49,11 +49,12 @@ const (
 	DocVisa                = "visa"                  // visa page (foreigners)
 	DocGuardianConsent     = "guardian_consent"      // signed consent form (minors)
 	DocGuardianID          = "guardian_id"           // the guardian's ID document, photo side
+	DocSelfie              = "selfie"                // a photo of the applicant's face, taken live (face_match, liveness)
 )
 
 // DocumentKinds lists every document kind a level may require.
 var DocumentKinds = []string{DocIDFront, DocIDBack, DocPassport, DocResidencePermit,
-	DocResidencePermitBack, DocVisa, DocGuardianConsent, DocGuardianID}
+	DocResidencePermitBack, DocVisa, DocGuardianConsent, DocGuardianID, DocSelfie}
 
 // GateKind returns the internal/document kind whose image checks suit a
 // document kind of this package (a permit's back is checked like an ID
@@ -107,11 +108,17 @@ const (
 	CheckAgePolicy         = "age_policy"
 	CheckScreening         = "screening"
 	CheckPhone             = "phone"
+	// CheckFaceMatch compares the face in the selfie with the portrait on
+	// the document; CheckLiveness scores the selfie as a live capture (not
+	// a photo of a photo or a screen). Both need a selfie document.
+	CheckFaceMatch = "face_match"
+	CheckLiveness  = "liveness"
 )
 
 // CheckKinds lists every check kind.
 var CheckKinds = []string{CheckIDNumber, CheckDocumentQuality, CheckDocumentRead,
-	CheckCrossCheck, CheckDuplicateIdentity, CheckAgePolicy, CheckScreening, CheckPhone}
+	CheckCrossCheck, CheckDuplicateIdentity, CheckAgePolicy, CheckScreening, CheckPhone,
+	CheckFaceMatch, CheckLiveness}
 
 // DocumentRule is one required document: any one of the kinds in AnyOf
 // satisfies it. Missing is the reason code given when none was uploaded
@@ -214,8 +221,9 @@ const DefaultMinConfidence = 0.9
 //   - standard: basic plus the document photos of the ID type (both sides of a
 //     mainland ID card or a permit; a passport's photo page; the front of a
 //     foreigner permanent residence card), read and cross-checked;
-//   - enhanced: standard plus address, occupation and source of funds, and
-//     always a person's review.
+//   - enhanced: standard plus address, occupation and source of funds, a
+//     selfie matched to the document's portrait and scored for liveness
+//     (face_match, liveness), and always a person's review.
 //
 // Levels rank in this order (basic < standard < enhanced) and carry the
 // wallet limits of defaultLimits: basic may send 200 CNY a day and 1,000 a
@@ -243,6 +251,12 @@ func DefaultLevels() Levels {
 	// Every level screens against the sanctions and PEP lists (skipped, and
 	// not holding the case, while no list is imported).
 	docChecks := []string{CheckDuplicateIdentity, CheckDocumentQuality, CheckDocumentRead, CheckCrossCheck, CheckScreening}
+	// Enhanced adds a selfie to every ID type's documents, and the face
+	// checks that need it.
+	withSelfie := map[string][]DocumentRule{}
+	for t, rules := range docs {
+		withSelfie[t] = append(slices.Clone(rules), one(DocSelfie))
+	}
 	limits := defaultLimits()
 	return Levels{
 		Levels: []LevelSpec{
@@ -262,7 +276,7 @@ func DefaultLevels() Levels {
 				Name: LevelEnhanced, Title: i18n.T("Enhanced", "高级认证"),
 				Fields:       append(slices.Clone(base), FieldAddress, FieldOccupation, FieldSourceOfFunds),
 				ConfirmPhone: true, IDTypes: slices.Clone(IDTypes),
-				Documents: docs, Checks: slices.Clone(docChecks),
+				Documents: withSelfie, Checks: append(slices.Clone(docChecks), CheckFaceMatch, CheckLiveness),
 				Minor: true, Foreigner: true, ManualReview: true, Limits: limits[LevelEnhanced],
 			},
 		},
@@ -361,6 +375,9 @@ func (ls Levels) Validate() error {
 				return err
 			}
 		}
+		if err := validFaceChecks(p, l); err != nil {
+			return err
+		}
 	}
 	for _, t := range sortedKeys(ls.IDTypeFields) {
 		fs := ls.IDTypeFields[t]
@@ -422,6 +439,29 @@ func knownAll(path string, got, known []string) error {
 			return levelsInvalid(path, fmt.Sprintf("repeated value %q", g))
 		}
 		seen[g] = true
+	}
+	return nil
+}
+
+// validFaceChecks checks that a level asking for face_match or liveness
+// requires a selfie for every ID type it accepts (else the checks could
+// never run and every case would wait for a person), and that a selfie is
+// required on its own (no other kind can stand in for it).
+func validFaceChecks(p string, l LevelSpec) error {
+	face := slices.Contains(l.Checks, CheckFaceMatch) || slices.Contains(l.Checks, CheckLiveness)
+	for _, t := range l.IDTypes {
+		selfie := false
+		for i, r := range l.Documents[t] {
+			if slices.Contains(r.AnyOf, DocSelfie) {
+				if len(r.AnyOf) > 1 {
+					return levelsInvalid(fmt.Sprintf("%s.documents.%s[%d].any_of", p, t, i), "a selfie cannot be one of several choices")
+				}
+				selfie = true
+			}
+		}
+		if face && !selfie {
+			return levelsInvalid(p+".documents."+t, "face_match and liveness need a selfie document for every accepted ID type")
+		}
 	}
 	return nil
 }

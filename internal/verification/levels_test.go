@@ -169,7 +169,7 @@ func TestRequirements(t *testing.T) {
 		{"standard minor foreigner", LevelStandard, minorForeigner,
 			"field:full_name field:id_type field:id_number field:phone field:nationality field:birth_date field:guardian_name field:guardian_id_number step:phone document:passport document:visa|residence_permit document:guardian_consent document:guardian_id review:review"},
 		{"enhanced", LevelEnhanced, adult(),
-			"field:full_name field:id_type field:id_number field:phone field:address field:occupation field:source_of_funds step:phone document:id_front document:id_back review:review"},
+			"field:full_name field:id_type field:id_number field:phone field:address field:occupation field:source_of_funds step:phone document:id_front document:id_back document:selfie review:review"},
 		{"unknown level", "gold", adult(), ""},
 	}
 	for _, tc := range tests {

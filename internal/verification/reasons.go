@@ -74,6 +74,20 @@ const (
 	// not help.
 	CodeDocumentReviewRequired = "DOCUMENT_REVIEW_REQUIRED"
 
+	// The selfie and the face checks (SELFIE_NO_FACE is the document
+	// gate's code, registered with the image reasons).
+	CodeSelfieNoFace    = document.CodeSelfieNoFace
+	CodeSelfieManyFaces = "SELFIE_MANY_FACES"
+	CodeSelfieNotLive   = "SELFIE_NOT_LIVE"
+	// The selfie's face is not the document's portrait: sensitive, a
+	// person decides; never an automatic rejection, and the customer is
+	// not told.
+	CodeFaceMismatch = "FACE_MISMATCH"
+	// The comparison is not confident either way (a similarity between the
+	// review and match thresholds, or no face found on the document's
+	// portrait): a person compares the faces.
+	CodeFaceReviewRequired = "FACE_REVIEW_REQUIRED"
+
 	// Special identities and age.
 	CodeMinorGuardianRequired     = "MINOR_GUARDIAN_REQUIRED"
 	CodeForeignerDocumentRequired = "FOREIGNER_DOCUMENT_REQUIRED"
@@ -261,6 +275,30 @@ var registry = map[string]ReasonInfo{
 		Hint:        i18n.T("No action is needed: we will notify you when the check is done, usually within 1 working day.", "您无需任何操作，核对完成后我们会通知您，通常在 1 个工作日内完成。"),
 		Internal:    "no automatic approval: a required document has no reader (visa, travel permit), or the name and ID number were not both read with confidence from a document classified as the kind claimed, and a new photo would not help (a field the engine cannot output, only other fields unreadable)",
 	},
+	CodeSelfieManyFaces: {
+		Disposition: Retry, Step: DocumentStep(DocSelfie),
+		Message:  i18n.T("There is more than one face in the selfie.", "自拍照中有不止一张人脸。"),
+		Hint:     i18n.T("Take the selfie alone, with no one else and no other photo or ID card in the picture.", "请单独拍摄自拍照，画面中不要有其他人，也不要出现其他照片或证件。"),
+		Internal: "the face engine found more than one face in the selfie",
+	},
+	CodeSelfieNotLive: {
+		Disposition: Retry, Step: DocumentStep(DocSelfie),
+		Message:  i18n.T("The selfie does not look like a live photo of you.", "这张自拍照看起来不是本人现场拍摄的。"),
+		Hint:     i18n.T("Take the selfie yourself, live, not a photo of a photo or of a screen: hold the phone at arm's length in even light.", "请本人现场拍摄自拍照，不要翻拍照片或屏幕：手臂伸直持手机，在均匀的光线下拍摄。"),
+		Internal: "the liveness score of the selfie is below the live threshold (a re-captured print or screen is suspected)",
+	},
+	CodeFaceMismatch: {
+		Disposition: Review, Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the similarity of the selfie's face and the document's portrait is below the review threshold: a reviewer compares them (never an automatic rejection)",
+	},
+	CodeFaceReviewRequired: {
+		Disposition: Review, Sensitive: true,
+		Message:  neutralMsg,
+		Hint:     neutralHint,
+		Internal: "the face comparison is not confident (similarity between the review and match thresholds, or no face found on the document's portrait): a reviewer compares the faces",
+	},
 	CodeMinorGuardianRequired: {
 		Disposition: Retry, Step: StepDocuments,
 		Message:  i18n.T("Because you are under 18, we need your guardian's consent and ID.", "由于您未满 18 周岁，需要提供监护人同意书和监护人证件。"),
@@ -390,6 +428,8 @@ var aliases = map[string]string{
 	"SEX_NOT_IN_ID":         CodeDocumentInconsistent,
 	"OCR_UNAVAILABLE":       CodeEngineUnavailable,
 	"DOCUMENT_KIND_UNKNOWN": CodeEngineUnavailable,
+	// The face engine's models are not installed, or it failed.
+	"FACE_UNAVAILABLE": CodeEngineUnavailable,
 	// idrules codes that do not follow the prefix rule in canonicalIDRule.
 	idrules.CodeMRZExpired:  CodeDocumentExpired,
 	idrules.CodeMRZSpecimen: CodeFraudSuspected,

@@ -83,6 +83,12 @@ type Service struct {
 	// Screener screens every case against sanctions and PEP lists; nil:
 	// not configured (the screening check is skipped for that reason).
 	Screener Screener
+	// Faces compares the selfie with the document's portrait and scores
+	// its liveness (nil: face models not installed; cases that need a
+	// selfie go to a reviewer). FaceThresholds decide its results (the app
+	// sets face.DefaultThresholds or the operator's flags).
+	Faces          FaceAnalyzer
+	FaceThresholds FaceThresholds
 	// Hold, when set, says whether submissions are held now (a maintenance
 	// window) and until when: Process then puts them on hold instead of
 	// deciding them.
@@ -487,6 +493,13 @@ func (s *Service) Process(ctx context.Context, id string) error {
 			return err
 		}
 		checks = append(checks, docChecks...)
+		if wantsFaces(spec, c.Documents) {
+			faceChecks, err := s.faceChecks(ctx, c, docChecks)
+			if err != nil {
+				return err
+			}
+			checks = append(checks, faceChecks...)
+		}
 	}
 	d := s.Levels.Decide(c.Level, c.Applicant, checks, at)
 	d.Basis = s.fingerprints(c)
@@ -571,8 +584,8 @@ func (s *Service) documentChecks(ctx context.Context, c *Case, at time.Time) ([]
 			}
 		}
 		out = append(out, q)
-		if q.Outcome != OutcomePass {
-			continue
+		if q.Outcome != OutcomePass || kind == DocSelfie {
+			continue // a selfie is not read: faceChecks compares it
 		}
 		rule, ok := slotEvidence(c.Applicant, kind)
 		if !ok {

@@ -245,6 +245,9 @@ type caseData struct {
 	Retryable []string
 	// StatusTitle is the case's status in the page's language.
 	StatusTitle string
+	// Faces shows the selfie and the document's portrait side by side
+	// (nil when the face checks did not run).
+	Faces *faceRow
 }
 
 type fieldRow struct {
@@ -316,6 +319,7 @@ func (wb *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, rv
 		}
 		cd.Checks = append(cd.Checks, row)
 	}
+	cd.Faces = facesOf(*d.Case, d.Checks)
 	if pr, err := wb.Review.Store.Proposal(r.Context(), d.Case.ID); err == nil {
 		cd.Proposal = pr
 	}

@@ -53,8 +53,10 @@ var privacyText = []policyText{
 			"我们收集您的邮箱或手机号以及密码（仅保存其哈希值）用于管理账户，并记录登录设备以保障账户安全。"),
 	}},
 	{"sensitive", "privacy.sensitive", []i18n.Text{
-		i18n.T("For real-name verification we collect sensitive personal information: your ID document number, photos of your ID document and, later, a photo of your face. We ask for your separate consent before collecting them (Personal Information Protection Law, art. 29).",
-			"为完成实名认证，我们会收集敏感个人信息：证件号码、证件照片，以及今后可能需要的人脸照片。收集前我们会单独征得您的同意（《个人信息保护法》第二十九条）。"),
+		i18n.T("For real-name verification we collect sensitive personal information: your ID document number, photos of your ID document and, at the levels that ask for one, a selfie. We ask for your separate consent before collecting them (Personal Information Protection Law, art. 29).",
+			"为完成实名认证，我们会收集敏感个人信息：证件号码、证件照片，以及部分认证等级要求的自拍照。收集前我们会单独征得您的同意（《个人信息保护法》第二十九条）。"),
+		i18n.T("Biometric processing: from the selfie and from the photo on your ID our own servers compute face templates (numbers describing a face), compare them and estimate whether the selfie was taken live. The templates exist only in memory during the check and are never stored; we keep the similarity and liveness scores with the case, and the photos themselves, encrypted, like your documents, deleted with them. A low score is never held against you automatically: a member of our team looks.",
+			"生物识别处理：我们自己的服务器会根据自拍照和证件照片计算人脸特征（描述面部的数值），进行比对，并判断自拍是否为现场拍摄。人脸特征仅在比对时存在于内存中，从不保存；我们随认证记录保存相似度和活体分数，照片本身与您的证件一样加密保存，并随证件一起删除。分数偏低时系统不会自动对您作出不利决定，而是由工作人员人工核对。"),
 		i18n.T("They are used only to verify who you are and to meet our legal duties (anti-money-laundering). Without them we cannot verify you, and you cannot hold or move money.",
 			"这些信息仅用于核验您的身份和履行法定义务（反洗钱）。不提供这些信息将无法完成实名认证，也无法存取和转账。"),
 	}},

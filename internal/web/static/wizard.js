@@ -565,7 +565,7 @@
         box = el('div', { 'class': 'doc', id: 'doc-' + kind, 'data-kind': kind });
         box.appendChild(el('h3', {}, (cfg.documents[kind] || { title: kind }).title));
         var label = el('label', { 'class': 'file', 'for': 'file-' + kind }, t('doc.choose'));
-        var input = el('input', { type: 'file', id: 'file-' + kind, accept: 'image/jpeg,image/png', capture: 'environment' });
+        var input = el('input', { type: 'file', id: 'file-' + kind, accept: 'image/jpeg,image/png', capture: kind === 'selfie' ? 'user' : 'environment' });
         input.addEventListener('change', function () {
           if (input.files && input.files[0]) { showThumb(kind, input.files[0]); uploadDocument(kind, input.files[0]); }
           input.value = '';
@@ -718,6 +718,7 @@
     var thumb = el('img', { 'class': 'doc-thumb', id: 'thumb-' + kind, alt: t('cam.taken') });
     thumb.hidden = true;
     box.insertBefore(thumb, label);
+    if (kind === 'selfie' && window.VWSelfie) { return selfieSlot(kind, box, label); } // static/selfie.js
     if (!window.VWCamera) { return; }
     var b = el('button', { type: 'button', 'class': 'camera', id: 'camera-' + kind }, t('cam.open'));
     var note = el('p', { 'class': 'muted cam-note', id: 'camera-note-' + kind });
@@ -727,6 +728,21 @@
         onCapture: function (blob) { showThumb(kind, blob); uploadDocument(kind, blob); },
         onUnavailable: function (msg) { note.textContent = msg; show(note, true); label.focus(); } });
     });
+    box.insertBefore(b, label);
+    box.insertBefore(note, label);
+    label.className = 'file secondary';
+  }
+  // The selfie slot: the front camera with an oval guide (static/selfie.js).
+  function selfieSlot(kind, box, label) {
+    var b = el('button', { type: 'button', 'class': 'camera', id: 'camera-' + kind }, t('selfie.open'));
+    var note = el('p', { 'class': 'muted cam-note', id: 'camera-note-' + kind });
+    note.hidden = true;
+    b.addEventListener('click', function () {
+      window.VWSelfie.open({ title: t('selfie.title'), t: t, lang: cfg.lang,
+        onCapture: function (blob) { showThumb(kind, blob); uploadDocument(kind, blob); },
+        onUnavailable: function (msg) { note.textContent = msg; show(note, true); label.focus(); } });
+    });
+    box.insertBefore(el('p', { 'class': 'muted', id: 'selfie-lead' }, t('selfie.lead')), label);
     box.insertBefore(b, label);
     box.insertBefore(note, label);
     label.className = 'file secondary';
