@@ -168,11 +168,11 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if a.cfg.MasterKey != "" {
 		return fmt.Errorf("the master key is configured (VERIWALLET_MASTER_KEY): rotate it in your secret store; 'keys rotate' manages only the generated key file")
 	}
-	id, err := a.keys.RotateFile(a.cfg.KeyFile)
+	store, err := openBlobs(ctx, a.cfg) // before rotating: a wrong --blob changes nothing
 	if err != nil {
 		return err
 	}
-	store, err := blob.NewLocal(a.cfg.DataDir + "/blobs")
+	id, err := a.keys.RotateFile(a.cfg.KeyFile)
 	if err != nil {
 		return err
 	}

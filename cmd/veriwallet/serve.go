@@ -135,7 +135,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("wallet-assets: %w", err)
 	}
-	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Log: a.log,
+	blobs, err := openBlobs(ctx, a.cfg)
+	if err != nil {
+		return err
+	}
+	a.log.Info("blob store ready", "blob", a.cfg.Blob)
+	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Blobs: blobs, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,
 		Version:         versionString(),

@@ -42,7 +42,7 @@ import (
 type Options struct {
 	DB             *sqlstore.DB
 	Keys           *keys.Keyring
-	DataDir        string // blobs go to DataDir/blobs
+	DataDir        string // blobs go to DataDir/blobs unless Blobs is set
 	Log            *slog.Logger
 	Accounts       identity.Config
 	MaxUpload      int64
@@ -104,6 +104,11 @@ type Options struct {
 	// UploadLocks is how many upload locks this process may hold at once
 	// on PostgreSQL (each on a connection of its own; 0: 16).
 	UploadLocks int32
+
+	// Blobs stores documents, upload segments and attachments (an S3
+	// bucket, a directory; issue 17); New seals everything with Keys
+	// before it gets there. nil: a local store in DataDir/blobs.
+	Blobs blob.Store
 }
 
 // App is the wired application.
@@ -154,9 +159,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.MaxUpload <= 0 {
 		o.MaxUpload = 10 << 20
 	}
-	blobs, err := blob.NewLocal(filepath.Join(o.DataDir, "blobs"))
-	if err != nil {
-		return nil, err
+	blobs := o.Blobs
+	if blobs == nil {
+		l, err := blob.NewLocal(filepath.Join(o.DataDir, "blobs"))
+		if err != nil {
+			return nil, err
+		}
+		blobs = l
 	}
 	sealed := blob.NewEncrypted(blobs, o.Keys)
 	gcfg := document.DefaultConfig()

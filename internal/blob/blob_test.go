@@ -37,11 +37,18 @@ func testKeyring(t *testing.T) *keys.Keyring {
 	return k
 }
 
-// stores returns every Store implementation, for the shared behaviour tests.
+// stores returns every Store implementation, each empty, for the shared
+// behaviour tests: the local store and S3 (on versitygw, when installed),
+// each alone and under the encrypting wrapper.
 func stores(t *testing.T) map[string]Store {
 	l, _ := newLocal(t)
 	l2, _ := newLocal(t)
-	return map[string]Store{"local": l, "encrypted": NewEncrypted(l2, testKeyring(t))}
+	m := map[string]Store{"local": l, "local+encrypted": NewEncrypted(l2, testKeyring(t))}
+	if s, _, _ := newS3(t); s != nil {
+		s2, _, _ := newS3(t)
+		m["s3"], m["s3+encrypted"] = s, NewEncrypted(s2, testKeyring(t))
+	}
+	return m
 }
 
 func walkAll(t *testing.T, s Store) []string {
@@ -128,10 +135,17 @@ func TestStoreBehaviour(t *testing.T) {
 }
 
 func TestWalkStopsAndCancels(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) { testWalkStopsAndCancels(t, s) })
+	}
+}
+
+func testWalkStopsAndCancels(t *testing.T, s Store) {
 	ctx := context.Background()
-	s, _ := newLocal(t)
 	for i := range 5 {
-		s.Put(ctx, fmt.Sprintf("d/%d", i), []byte("x"))
+		if err := s.Put(ctx, fmt.Sprintf("d/%d", i), []byte("x")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	stop := errors.New("stop")
 	calls := 0

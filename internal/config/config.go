@@ -69,6 +69,15 @@ type Config struct {
 	WithdrawalTOTPAbove string        // "CNY:10000,…": withdrawals above these need the customer's two-factor code ("off": never)
 	WithdrawalHoldTTL   time.Duration // an uncompleted withdrawal's hold is released after this
 	AMLRulesFile        string        // JSON AML rule thresholds over the defaults; empty: the defaults
+	// The blob store (issue 17; parsed in blob.go).
+	Blob                     string // a directory, or s3://bucket/prefix
+	S3Endpoint, S3Region     string
+	S3PathStyle              string // auto, path or virtual
+	S3AccessKey, S3SecretKey string // secrets
+	S3SessionToken           string // secret
+	S3PartSize               int64
+	S3Retries                int
+	S3Timeout                time.Duration
 }
 
 // Setting documents one configuration item (the README's table is made from these).
@@ -233,6 +242,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if err := c.loadWallet(str); err != nil {
 		return nil, err
 	}
+	if err := c.loadBlob(str); err != nil {
+		return nil, err
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -283,6 +295,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validateAccounts(); err != nil {
+		return err
+	}
+	if err := c.validateBlob(); err != nil {
 		return err
 	}
 	return c.validateLimits()
