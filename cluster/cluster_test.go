@@ -26,6 +26,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/veriwallet/veriwallet/internal/blob/s3test"
 	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
@@ -45,6 +46,7 @@ type testCluster struct {
 	replicas []*replica
 	proxy    *httptest.Server
 	recv     *receiver
+	s3       bool // blobs on the S3 server
 }
 
 type replica struct {
@@ -201,6 +203,15 @@ func newCluster(t *testing.T, n int, extraEnv ...string) *testCluster {
 		"VERIWALLET_SHUTDOWN_DRAIN=0",
 		"VERIWALLET_LOG_LEVEL=warn",
 	)
+	// Blobs on a real S3 server (versitygw), else on the folder the
+	// replicas share.
+	if _, err := s3test.Binary(); err != nil {
+		t.Logf("versitygw not installed (scripts/setup.sh --test): blobs in a shared folder instead of S3")
+	} else {
+		s3 := s3test.Start(t)
+		c.env = append(c.env, s3.Env("cluster")...)
+		c.s3 = true
+	}
 	c.env = append(c.env, extraEnv...)
 	// One migration and one key file, before the replicas start.
 	if out, err := c.command("migrate").CombinedOutput(); err != nil {

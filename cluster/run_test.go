@@ -38,6 +38,7 @@ func TestCluster(t *testing.T) {
 		n = v
 	}
 	c := newCluster(t, 3)
+	t.Logf("3 replicas on PostgreSQL, blobs on S3: %v", c.s3)
 	start := time.Now()
 	t.Run("upload across replicas", func(t *testing.T) { testUploadAcrossReplicas(t, c) })
 	t.Logf("uploads: %v", time.Since(start).Round(time.Millisecond))
