@@ -63,8 +63,8 @@ func (r *replica) base() string { return "http://" + r.addr }
 // codes) and a webhook endpoint, recording every delivery.
 type receiver struct {
 	mu     sync.Mutex
-	codes  map[string]string         // phone → last code
-	got    map[string]int            // delivery id → times received
+	codes  map[string]string          // phone → last code
+	got    map[string]int             // delivery id → times received
 	events map[string]map[string]bool // case id + " " + event → delivery ids
 }
 
@@ -446,4 +446,3 @@ func photo(t *testing.T, i int, side synth.Side) []byte {
 	}
 	return data
 }
-
