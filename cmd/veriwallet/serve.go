@@ -71,12 +71,24 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 		db.Close()
 		return nil, err
 	}
+	if err := db.CheckKeyring(ctx, kr); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("keys: the keyring (%s) cannot open data already in this database (%w); "+
+			"every server on one database must use the same key file (--key-file on storage they share): refusing to start", keyringSource(cfg), err)
+	}
 	icfg := identity.DefaultConfig
 	icfg.TermsVersion, icfg.PrivacyVersion, icfg.SessionTTL = cfg.TermsVersion, cfg.PrivacyVersion, cfg.SessionTTL
 	if getenv("VERIWALLET_INSECURE_FAST_HASH") == "1" { // tests only: cheap argon2 parameters
 		icfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	}
 	return &wired{cfg: cfg, log: log, keys: kr, db: db, icfg: icfg, accounts: identity.NewService(db.Accounts(), icfg, nil, nil)}, nil
+}
+
+func keyringSource(cfg *config.Config) string {
+	if cfg.MasterKey != "" {
+		return "VERIWALLET_MASTER_KEY"
+	}
+	return cfg.KeyFile
 }
 
 // testOptions, when set (only by this package's tests, in a child
@@ -190,6 +202,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := application.Start(bg); err != nil {
 		return err
 	}
+	// Replicas sharing the key file adopt a key rotated on any of them.
+	go a.keys.Watch(bg, 10*time.Second, a.log)
 	stopped := false
 	stop := func(budget time.Duration) {
 		if stopped {
