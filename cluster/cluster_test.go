@@ -198,7 +198,10 @@ func newCluster(t *testing.T, n int, extraEnv ...string) *testCluster {
 		// No OCR: what is tested is the cluster, not reading (the cases
 		// go to a reviewer, a decision like any other).
 		"VERIWALLET_OCR_DIR="+filepath.Join(c.dir, "no-ocr"),
-		"VERIWALLET_JOB_TIMEOUT=3s", "VERIWALLET_RESCUE_AFTER=4s",
+		// Short enough that the killed replica's jobs are rescued within the
+		// test, long enough that a job on a loaded machine is not timed out
+		// (a timed-out attempt waits for River's retry backoff).
+		"VERIWALLET_JOB_TIMEOUT=8s", "VERIWALLET_RESCUE_AFTER=10s",
 		"VERIWALLET_INSECURE_WALLET_UNCHECKED=1",
 		"VERIWALLET_SHUTDOWN_DRAIN=0",
 		"VERIWALLET_LOG_LEVEL=warn",
