@@ -277,6 +277,14 @@ func testCasesWithKill(t *testing.T, c *testCluster, n int) {
 			t.Errorf("case %d decided %d times", p.i, k)
 		}
 	}
+	// Every status change was appended to the audit chain by whichever
+	// replica made it (`audit verify` checks the chain at the end).
+	var audited int
+	db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'case.status'`).Scan(&audited)
+	if audited < 2*n {
+		t.Errorf("%d case status changes in the audit chain, want at least %d", audited, 2*n)
+	}
+	t.Logf("%d case status changes audited, by the three replicas concurrently", audited)
 	// Every delivery reaches the receiver (at least once), and each event
 	// of each case has one delivery id.
 	deadline := time.Now().Add(90 * time.Second)
