@@ -115,7 +115,7 @@ func testUploadAcrossReplicas(t *testing.T, c *testCluster) {
 	if _, err := pw.Write(data[half : half+quarter]); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond) // replica 1 has read them
+	time.Sleep(time.Second) // replica 1 has read them
 
 	// The client resumes from another device, through replica 2: it must
 	// learn what replica 1 received (the lock holder is asked to stop and
@@ -126,7 +126,9 @@ func testUploadAcrossReplicas(t *testing.T, c *testCluster) {
 	}
 	res.Body.Close()
 	got, _ := strconv.ParseInt(res.Header.Get("Upload-Offset"), 10, 64)
-	if res.StatusCode != 200 || got != half+quarter {
+	// (All of the quarter, unless replica 1 had not read it all from its
+	// socket yet on a loaded machine: more than the half in any case.)
+	if res.StatusCode != 200 || got <= half || got > half+quarter {
 		t.Errorf("HEAD on replica 2 while replica 1 was receiving the upload: %d, offset %d, want %d: "+
 			"a second replica answered for an upload another one was writing (is the upload lock shared?)", res.StatusCode, got, half+quarter)
 	}
