@@ -213,6 +213,26 @@ func testCasesWithKill(t *testing.T, c *testCluster, n int) {
 		return
 	}
 	victim := c.replicas[1]
+	// An upload in the middle of a PATCH on the replica about to be killed:
+	// its lock must die with it.
+	up := newUser(t, c.proxy.URL, 1, "killed-upload")
+	data := photo(t, 997, synth.Front)
+	req := tusReq(t, "POST", victim.base()+"/api/v1/uploads/", up.token, 0, nil)
+	req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create upload: %v %v", err, res)
+	}
+	res.Body.Close()
+	loc, _ := res.Location()
+	pr, pw := io.Pipe()
+	go func() {
+		if res, err := http.DefaultClient.Do(tusReq(t, "PATCH", victim.base()+loc.Path, up.token, 0, pr)); err == nil {
+			res.Body.Close()
+		}
+	}()
+	pw.Write(data[:len(data)/3])
+	time.Sleep(500 * time.Millisecond)
 	var outcome sync.Map
 	var latMu sync.Mutex
 	var lat []time.Duration
@@ -250,6 +270,28 @@ func testCasesWithKill(t *testing.T, c *testCluster, n int) {
 		time.Sleep(150 * time.Millisecond)
 	}
 	wg.Wait()
+	pw.CloseWithError(io.ErrUnexpectedEOF)
+	// The killed replica's upload lock ended with its sessions: the upload
+	// resumes on another replica at once (bytes not yet saved are lost, as
+	// tus allows), and finishes.
+	t0 := time.Now()
+	res, err = http.DefaultClient.Do(tusReq(t, "HEAD", c.replicas[0].base()+loc.Path, up.token, 0, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	off, _ := strconv.Atoi(res.Header.Get("Upload-Offset"))
+	if res.StatusCode != 200 || time.Since(t0) > 5*time.Second {
+		t.Errorf("HEAD after the lock holder was killed: %d after %v", res.StatusCode, time.Since(t0))
+	}
+	res, err = http.DefaultClient.Do(tusReq(t, "PATCH", c.replicas[2].base()+loc.Path, up.token, int64(off), bytes.NewReader(data[off:])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 204 {
+		t.Errorf("finishing the killed replica's upload elsewhere: %d", res.StatusCode)
+	}
 	statuses := map[string]int{}
 	outcome.Range(func(_, v any) bool { statuses[v.(string)]++; return true })
 	slices.Sort(lat)
