@@ -168,7 +168,7 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if a.cfg.MasterKey != "" {
 		return fmt.Errorf("the master key is configured (VERIWALLET_MASTER_KEY): rotate it in your secret store; 'keys rotate' manages only the generated key file")
 	}
-	store, err := openBlobs(ctx, a.cfg) // before rotating: a wrong --blob changes nothing
+	store, err := openBlobs(ctx, a.cfg, a.log) // before rotating: a wrong --blob changes nothing
 	if err != nil {
 		return err
 	}

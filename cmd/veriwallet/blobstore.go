@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/blob"
@@ -16,7 +17,11 @@ import (
 // BLOB_S3_CONFIG_INVALID) instead of failing the first upload. The store
 // holds sealed objects only: app.New (and keys rotate) put blob.Encrypted
 // in front.
-func openBlobs(ctx context.Context, cfg *config.Config) (blob.Store, error) {
+//
+// On S3 it also aborts multipart uploads older than a day under the prefix
+// (a replica killed during a large Put leaves one); a failure there is
+// only logged.
+func openBlobs(ctx context.Context, cfg *config.Config, log *slog.Logger) (blob.Store, error) {
 	bucket, prefix, isS3, err := blob.ParseS3URL(cfg.Blob)
 	if err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
@@ -36,6 +41,11 @@ func openBlobs(ctx context.Context, cfg *config.Config) (blob.Store, error) {
 		PartSize: uint64(cfg.S3PartSize), MaxRetries: cfg.S3Retries, Timeout: cfg.S3Timeout})
 	if err != nil {
 		return nil, fmt.Errorf("blob store %s: %w", cfg.Blob, err)
+	}
+	if n, err := s.AbortStaleUploads(cctx, 24*time.Hour, time.Now()); err != nil {
+		log.Warn("could not look for abandoned multipart uploads (a bucket lifecycle rule can abort them)", "err", err)
+	} else if n > 0 {
+		log.Info("aborted abandoned multipart uploads", "count", n)
 	}
 	return s, nil
 }

@@ -31,6 +31,10 @@ import (
 // TestMain lets the test binary act as `veriwallet serve` in a child
 // process, so a test can kill it with SIGKILL.
 func TestMain(m *testing.M) {
+	if os.Getenv("VW_TEST_MAIN") == "1" { // main itself, on the arguments after "--"
+		args := os.Args[slices.Index(os.Args, "--")+1:]
+		os.Exit(exitStatus(run(context.Background(), args, os.Getenv, os.Stdout, os.Stderr), os.Stderr))
+	}
 	if os.Getenv("VW_TEST_SERVE") == "1" {
 		switch os.Getenv("VW_TEST_READER") {
 		case "stuck":

@@ -37,14 +37,21 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
+	os.Exit(exitStatus(err, os.Stderr))
+}
+
+// exitStatus is the process's exit status for run's error, which it prints
+// (a command that returned an exitCode has printed what it had to say).
+func exitStatus(err error, stderr io.Writer) int {
 	var ec exitCode
 	if errors.As(err, &ec) {
-		os.Exit(int(ec))
+		return int(ec)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "veriwallet:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "veriwallet:", err)
+		return 1
 	}
+	return 0
 }
 
 // exitCode is an error that carries only an exit status (the command has

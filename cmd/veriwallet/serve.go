@@ -102,6 +102,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.db.Close()
+	// The blob store first: a wrong bucket or key stops the start at once.
+	blobs, err := openBlobs(ctx, a.cfg, a.log)
+	if err != nil {
+		return err
+	}
+	a.log.Info("blob store ready", "blob", a.cfg.Blob)
 
 	// Document reading: one reader per verification worker, engines loaded
 	// once. Without it veriwallet still runs; cases that need it go to a
@@ -147,11 +153,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("wallet-assets: %w", err)
 	}
-	blobs, err := openBlobs(ctx, a.cfg)
-	if err != nil {
-		return err
-	}
-	a.log.Info("blob store ready", "blob", a.cfg.Blob)
 	opts := app.Options{DB: a.db, Keys: a.keys, DataDir: a.cfg.DataDir, Blobs: blobs, Log: a.log,
 		Reader: app.OCRReader(pool, st), Levels: levels, Sender: sender,
 		Accounts: a.icfg, MaxUpload: a.cfg.MaxUploadBytes, TrustProxy: a.cfg.TrustProxy, SecureCookie: a.cfg.SecureCookies,

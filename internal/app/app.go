@@ -327,6 +327,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		}
 	}
 	checks = append(checks, server.Check{Name: "ocr", Optional: true, Check: readerStatus})
+	if c, ok := blobs.(interface{ Check(context.Context) error }); ok {
+		// Optional: without the blob store uploads fail (503), but logins
+		// and the wallet work on; a balancer should keep the replica.
+		checks = append(checks, server.Check{Name: "blob", Optional: true, Check: c.Check})
+	}
 	checks = append(checks, screeningCheck(a.Screening))
 	a.Handler = server.New(server.Deps{
 		Accounts: a.Accounts, Uploads: a.Uploads, Documents: a.Documents, MaxUpload: o.MaxUpload,

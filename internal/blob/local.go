@@ -206,3 +206,12 @@ func (l *Local) Walk(ctx context.Context, fn func(key string) error) error {
 	})
 	return err // fn's error unchanged, or one made above
 }
+
+// Check reports whether the directory is still there, for /readyz.
+// Errors: Internal.
+func (l *Local) Check(ctx context.Context) error {
+	if _, err := l.root.Stat("."); err != nil {
+		return errs.Internalf("blob: %w", err)
+	}
+	return nil
+}

@@ -55,6 +55,9 @@ const (
 	DefaultS3Retries  = 8
 	DefaultS3Timeout  = 30 * time.Second
 	minS3PartSize     = 5 << 20
+	// maxS3Prefix keeps prefix + "/" + the longest key (MaxKeyLen) within
+	// S3's 1024-byte object names.
+	maxS3Prefix = 1024 - 1 - MaxKeyLen
 )
 
 // Start-up errors of NewS3; each is returned as a copy wrapping the detail
@@ -120,8 +123,8 @@ func ParseS3URL(s string) (bucket, prefix string, ok bool, err error) {
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
 		return "", "", true, ErrS3Config.Wrap(fmt.Errorf("bucket %q: %w", bucket, err))
 	}
-	if prefix != "" && !ValidKey(prefix) {
-		return "", "", true, ErrS3Config.Wrap(fmt.Errorf("prefix %q: letters, digits and / _ . - only, no empty or dot-led segments", prefix))
+	if prefix != "" && (!ValidKey(prefix) || len(prefix) > maxS3Prefix) {
+		return "", "", true, ErrS3Config.Wrap(fmt.Errorf("prefix %q: at most %d bytes of letters, digits and / _ . -, no empty or dot-led segments", prefix, maxS3Prefix))
 	}
 	return bucket, prefix, true, nil
 }
@@ -140,8 +143,8 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, ErrS3Config.Wrap(fmt.Errorf("bucket %q: %w", cfg.Bucket, err))
 	}
 	prefix := strings.Trim(cfg.Prefix, "/")
-	if prefix != "" && !ValidKey(prefix) {
-		return nil, ErrS3Config.Wrap(fmt.Errorf("prefix %q: letters, digits and / _ . - only", cfg.Prefix))
+	if prefix != "" && (!ValidKey(prefix) || len(prefix) > maxS3Prefix) {
+		return nil, ErrS3Config.Wrap(fmt.Errorf("prefix %q: at most %d bytes of letters, digits and / _ . -", cfg.Prefix, maxS3Prefix))
 	}
 	if prefix != "" {
 		prefix += "/"
@@ -183,6 +186,9 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	} else {
 		// No keys given: the instance's role (EC2, ECS, web identity).
 		creds = credentials.NewIAM("")
+		if _, err := creds.GetWithContext(&credentials.CredContext{Client: &http.Client{Transport: tr}, Context: ctx}); err != nil {
+			return nil, ErrS3AccessDenied.Wrap(fmt.Errorf("no access key given (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and no instance role found: %w", err))
+		}
 	}
 	c, err := minio.New(host, &minio.Options{Creds: creds, Secure: secure, Region: cfg.Region, BucketLookup: lookup,
 		Transport: tr, MaxRetries: cfg.MaxRetries})
@@ -382,4 +388,43 @@ func (s *S3) opErr(ctx context.Context, op, key string, err error) error {
 		return ErrNotFound
 	}
 	return ErrUnavailable.Wrap(fmt.Errorf("blob: s3 %s %q: %w", op, key, err))
+}
+
+// Check lists at most one object under the prefix: whether the bucket
+// answers, for /readyz. Errors: ErrUnavailable, ctx.Err().
+func (s *S3) Check(ctx context.Context) error {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.c.ListObjects(lctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}) {
+		if o.Err != nil {
+			return s.opErr(ctx, "check", "", fmt.Errorf("bucket %q at %s: %w", s.bucket, s.endpoint, o.Err))
+		}
+		break
+	}
+	return ctx.Err()
+}
+
+// AbortStaleUploads aborts the multipart uploads under the prefix that
+// were started more than olderThan before now: those of a process killed
+// in the middle of a large Put, whose parts take space and are never
+// completed (a bucket lifecycle rule does the same where the store has
+// them). It returns how many it aborted. Errors: ErrUnavailable (listing
+// needs s3:ListBucketMultipartUploads), ctx.Err().
+func (s *S3) AbortStaleUploads(ctx context.Context, olderThan time.Duration, now time.Time) (int, error) {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := 0
+	for u := range s.c.ListIncompleteUploads(lctx, s.bucket, s.prefix, true) {
+		if u.Err != nil {
+			return n, s.opErr(ctx, "list uploads", "", u.Err)
+		}
+		if !strings.HasPrefix(u.Key, s.prefix) || now.Sub(u.Initiated) < olderThan {
+			continue
+		}
+		if err := (minio.Core{Client: s.c}).AbortMultipartUpload(ctx, s.bucket, u.Key, u.UploadID); err != nil {
+			return n, s.opErr(ctx, "abort upload", u.Key, err)
+		}
+		n++
+	}
+	return n, ctx.Err()
 }

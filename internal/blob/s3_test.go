@@ -175,7 +175,7 @@ func TestS3PrefixesAndForeignObjects(t *testing.T) {
 		t.Errorf("b's object seen through a: %v", err)
 	}
 	// A prefix that is not a valid key is refused.
-	for _, u := range []string{"s3://bucket/../x", "s3://bucket/a b", "s3://Bad_Bucket/x", "s3://", "s3://b?region=x", "s3://ab"} {
+	for _, u := range []string{"s3://bucket/../x", "s3://bucket/a b", "s3://Bad_Bucket/x", "s3://", "s3://b?region=x", "s3://ab", "s3://bucket/" + strings.Repeat("p", 512)} {
 		if _, _, ok, err := ParseS3URL(u); !ok || !errs.Is(err, ErrS3Config.Code) {
 			t.Errorf("ParseS3URL(%q) = %v, %v; want BLOB_S3_CONFIG_INVALID", u, ok, err)
 		}
@@ -185,6 +185,19 @@ func TestS3PrefixesAndForeignObjects(t *testing.T) {
 	}
 	if _, _, ok, _ := ParseS3URL("/srv/blobs"); ok {
 		t.Error("a directory taken for an S3 URL")
+	}
+	// No region given: the client asks the server, and works.
+	cfg := s3Config(srv, freshPrefix())
+	cfg.Region, cfg.Lookup = "", "auto" // auto: path-style for a non-AWS host
+	c, err := NewS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(ctx, "r", []byte("region")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(ctx, "r"); err != nil || string(got) != "region" {
+		t.Errorf("without a region: %q, %v", got, err)
 	}
 }
 
@@ -340,8 +353,17 @@ func TestS3RetriesWithBackoff(t *testing.T) {
 	ctx := context.Background()
 	proxy := newFaultProxy(t, srv.Endpoint)
 	cfg := s3Config(srv, freshPrefix())
-	cfg.Endpoint, cfg.MaxRetries, cfg.Timeout = proxy.URL, 4, 300*time.Millisecond
+	cfg.Endpoint, cfg.MaxRetries = proxy.URL, 4
 	s, err := NewS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same bucket with a short wait for answers, for the stalled server
+	// (apart, so that a slow answer on a busy machine cannot add attempts
+	// to the counts of the other cases).
+	quick := cfg
+	quick.Timeout = 500 * time.Millisecond
+	sq, err := NewS3(ctx, quick)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,16 +390,16 @@ func TestS3RetriesWithBackoff(t *testing.T) {
 		t.Errorf("GET requests: %d seen, %d failed; want 3 and 2", seen, failed)
 	}
 
-	proxy.set("PUT", 1, 0, 5*time.Second, false)
+	proxy.set("PUT", 1, 0, 20*time.Second, false)
 	start = time.Now()
-	if err := s.Put(ctx, "r/2", data); err != nil {
+	if err := sq.Put(ctx, "r/2", data); err != nil {
 		t.Fatalf("Put after a timed-out attempt: %v", err)
 	}
-	if d := time.Since(start); d > 4*time.Second {
+	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("the stalled attempt was waited out (%v), not timed out", d)
 	}
-	if seen, _ := proxy.counts(); seen != 2 {
-		t.Errorf("PUT requests after a stall: %d, want 2", seen)
+	if seen, failed := proxy.counts(); seen < 2 || failed != 1 {
+		t.Errorf("PUT requests after a stall: %d (%d stalled), want a retry", seen, failed)
 	}
 
 	proxy.set("GET", 1, 0, 0, true)
@@ -404,5 +426,64 @@ func TestS3RetriesWithBackoff(t *testing.T) {
 	}
 	if seen, _ := proxy.counts(); seen != 1 {
 		t.Errorf("a missing object took %d GETs", seen)
+	}
+}
+
+// TestLongestKeys: a key of MaxKeyLen bytes, and one with a 255-byte
+// segment, round-trip on every store (S3 names are the prefix plus the key).
+func TestLongestKeys(t *testing.T) {
+	ctx := context.Background()
+	keys := []string{strings.Repeat("a/", 255) + "bb", "x/" + strings.Repeat("y", 255)}
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, k := range keys {
+				if err := s.Put(ctx, k, []byte(k[:10])); err != nil {
+					t.Fatalf("Put(%d bytes): %v", len(k), err)
+				}
+				if got, err := s.Get(ctx, k); err != nil || string(got) != k[:10] {
+					t.Errorf("Get(%d bytes) = %q, %v", len(k), got, err)
+				}
+				if err := s.Delete(ctx, k); err != nil {
+					t.Errorf("Delete: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestS3AbortStaleUploads: a multipart upload left by a killed process is
+// aborted once it is old enough, a recent one (a Put in progress) is not,
+// and other prefixes are left alone.
+func TestS3AbortStaleUploads(t *testing.T) {
+	ctx := context.Background()
+	s, srv, prefix := newS3(t)
+	if s == nil {
+		t.Skip("no S3 server")
+	}
+	_, _, otherPrefix := newS3(t)
+	core := minio.Core{Client: srv.Client()}
+	for _, name := range []string{prefix + "/uploads/u1/seg-0", otherPrefix + "/x"} {
+		if _, err := core.NewMultipartUpload(ctx, srv.Bucket, name, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(p string) int {
+		n := 0
+		for u := range srv.Client().ListIncompleteUploads(ctx, srv.Bucket, p+"/", true) {
+			if u.Err != nil {
+				t.Fatal(u.Err)
+			}
+			n++
+		}
+		return n
+	}
+	if n, err := s.AbortStaleUploads(ctx, time.Hour, time.Now()); err != nil || n != 0 || count(prefix) != 1 {
+		t.Fatalf("a recent upload: aborted %d, %v; %d left", n, err, count(prefix))
+	}
+	if n, err := s.AbortStaleUploads(ctx, time.Hour, time.Now().Add(2*time.Hour)); err != nil || n != 1 || count(prefix) != 0 {
+		t.Fatalf("an old upload: aborted %d, %v; %d left", n, err, count(prefix))
+	}
+	if count(otherPrefix) != 1 {
+		t.Error("another prefix's upload was aborted")
 	}
 }

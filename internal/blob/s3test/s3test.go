@@ -11,13 +11,18 @@
 //
 // (The package does not import blob, so that blob's own tests can use it.)
 //
-// From a program (scripts/cluster.sh, the cluster test): Launch(ctx, dir,
-// bucket) and Close. By hand, the same server is
+// From a program (the cluster test): Launch(ctx, dir, bucket), then
+// Server.Env(prefix) is the environment of a `veriwallet serve` replica on
+// it; Close (or Restart) when done. From a shell (scripts/cluster.sh) the
+// same server is
 //
-//	ROOT_ACCESS_KEY_ID=KEY ROOT_SECRET_ACCESS_KEY=SECRET \
-//	    versitygw --port 127.0.0.1:PORT --quiet posix DIR
+//	mkdir -p DIR/BUCKET    # with the posix backend a bucket is a directory
+//	ROOT_ACCESS_KEY_ID=KEY ROOT_SECRET_ACCESS_KEY=SECRET versitygw \
+//	    --port 127.0.0.1:PORT --quiet posix --dir-perms 0700 --file-perms 0600 DIR
 //
-// followed by creating the bucket (any S3 client, or Server.MakeBucket).
+// and each replica gets VERIWALLET_BLOB=s3://BUCKET/PREFIX
+// AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_REGION=us-east-1
+// AWS_ACCESS_KEY_ID=KEY AWS_SECRET_ACCESS_KEY=SECRET VERIWALLET_S3_PATH_STYLE=path.
 package s3test
 
 import (
@@ -55,6 +60,7 @@ type Server struct {
 	Region    string // us-east-1
 	Dir       string // the posix backend's root: Dir/Bucket/<object name> are plain files
 
+	bin  string
 	cmd  *exec.Cmd
 	done chan struct{}
 	out  *lockedBuffer
@@ -134,7 +140,7 @@ func Start(t testing.TB) *Server {
 // Launch starts versitygw serving dir (created if needed) on a free
 // 127.0.0.1 port with random credentials, waits until it answers and
 // creates bucket (kept when it already exists in dir). ctx bounds the
-// start. Close stops it. Errors: ErrNoBinary, or why it did not come up
+// start. Close stops it; Restart starts it again on the same address. Errors: ErrNoBinary, or why it did not come up
 // (with its output).
 func Launch(ctx context.Context, dir, bucket string) (*Server, error) {
 	bin, err := Binary()
@@ -164,25 +170,44 @@ func launch(ctx context.Context, bin, dir, bucket string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), Bucket: bucket, AccessKey: "vwtest" + randHex(6),
-		SecretKey: randHex(20), Region: "us-east-1", Dir: dir, done: make(chan struct{}), out: &lockedBuffer{}}
-	s.cmd = exec.Command(bin, "--region", s.Region, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet", "posix", dir)
-	// The root credentials by environment, not flags: not in ps's view.
-	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.SecretKey)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	s.cmd.SysProcAttr = sysProcAttr()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("versitygw: %w", err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	if err := s.waitReady(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("versitygw did not come up on %s: %w; output: %s", s.Endpoint, err, s.out.String())
+		SecretKey: randHex(20), Region: "us-east-1", Dir: dir, bin: bin}
+	if err := s.start(ctx); err != nil {
+		return nil, err
 	}
 	if err := s.MakeBucket(ctx, bucket); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// start runs the server process on s's port, directory and credentials.
+func (s *Server) start(ctx context.Context) error {
+	s.done, s.out, s.once = make(chan struct{}), &lockedBuffer{}, sync.Once{}
+	s.cmd = exec.Command(s.bin, "--region", s.Region, "--port", strings.TrimPrefix(s.Endpoint, "http://"), "--quiet",
+		"posix", "--dir-perms", "0700", "--file-perms", "0600", s.Dir)
+	// The root credentials by environment, not flags: not in ps's view.
+	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.SecretKey)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.SysProcAttr = sysProcAttr()
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("versitygw: %w", err)
+	}
+	done := s.done
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	if err := s.waitReady(ctx); err != nil {
+		s.Close()
+		return fmt.Errorf("versitygw did not come up on %s: %w; output: %s", s.Endpoint, err, s.out.String())
+	}
+	return nil
+}
+
+// Restart starts a stopped (Closed) server again on the same address,
+// directory and credentials: clients configured for it carry on. Errors:
+// why it did not come up (the port taken meanwhile, for one).
+func (s *Server) Restart(ctx context.Context) error {
+	s.Close()
+	return s.start(ctx)
 }
 
 // Client returns a minio client with the server's root credentials (for
