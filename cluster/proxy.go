@@ -62,6 +62,9 @@ func NewProxy(backends []string) (*Proxy, error) {
 			u := r.In.Context().Value(backendKey{}).(*url.URL)
 			r.SetURL(u)
 			r.Out.Host = r.In.Host
+			// Append to what came in, as nginx's $proxy_add_x_forwarded_for
+			// does; veriwallet (--trust-proxy) reads the last entry.
+			r.Out.Header["X-Forwarded-For"] = r.In.Header["X-Forwarded-For"]
 			r.SetXForwarded()
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
