@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -45,7 +46,10 @@ func TestMain(m *testing.M) {
 			// the rescue, not OCR on a busy machine.
 			testOptions = func(o *app.Options) { o.Reader = quickReader{} }
 		}
-		if err := run(context.Background(), []string{"serve", "--dev"}, os.Getenv, os.Stdout, io.Discard); err != nil {
+		// SIGTERM stops it as it stops the binary (main).
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		if err := run(ctx, []string{"serve", "--dev"}, os.Getenv, os.Stdout, io.Discard); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)

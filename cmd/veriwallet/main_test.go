@@ -19,7 +19,7 @@ import (
 func startServer(t *testing.T, extraEnv map[string]string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	env := map[string]string{"VERIWALLET_DATA_DIR": dir, "VERIWALLET_ADDR": "127.0.0.1:0", "VERIWALLET_INSECURE_FAST_HASH": "1"}
+	env := map[string]string{"VERIWALLET_DATA_DIR": dir, "VERIWALLET_ADDR": "127.0.0.1:0", "VERIWALLET_INSECURE_FAST_HASH": "1", "VERIWALLET_SHUTDOWN_DRAIN": "0"}
 	for k, v := range extraEnv {
 		env[k] = v
 	}

@@ -72,12 +72,24 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 		db.Close()
 		return nil, err
 	}
+	if err := db.CheckKeyring(ctx, kr); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("keys: the keyring (%s) cannot open data already in this database (%w); "+
+			"every server on one database must use the same key file (--key-file on storage they share): refusing to start", keyringSource(cfg), err)
+	}
 	icfg := identity.DefaultConfig
 	icfg.TermsVersion, icfg.PrivacyVersion, icfg.SessionTTL = cfg.TermsVersion, cfg.PrivacyVersion, cfg.SessionTTL
 	if getenv("VERIWALLET_INSECURE_FAST_HASH") == "1" { // tests only: cheap argon2 parameters
 		icfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	}
 	return &wired{cfg: cfg, log: log, keys: kr, db: db, icfg: icfg, accounts: identity.NewService(db.Accounts(), icfg, nil, nil)}, nil
+}
+
+func keyringSource(cfg *config.Config) string {
+	if cfg.MasterKey != "" {
+		return "VERIWALLET_MASTER_KEY"
+	}
+	return cfg.KeyFile
 }
 
 // testOptions, when set (only by this package's tests, in a child
@@ -183,6 +195,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		opts.AML = &aml
 	}
+	if getenv("VERIWALLET_UNSAFE_LOCAL_TUS_LOCK") == "1" { // tests only: see cluster/
+		a.log.Warn("VERIWALLET_UNSAFE_LOCAL_TUS_LOCK: the upload lock is in this process; never run several replicas so")
+		opts.UnsafeLocalUploadLock = true
+	}
 	if testOptions != nil {
 		testOptions(&opts)
 	}
@@ -190,14 +206,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if err := application.Start(ctx); err != nil {
+	// The background work (jobs, sweeps) outlives the signal: it stops after
+	// the requests in flight, softly (stop).
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	if err := application.Start(bg); err != nil {
 		return err
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// Replicas sharing the key file adopt a key rotated on any of them.
+	go a.keys.Watch(bg, 10*time.Second, a.log)
+	stopped := false
+	stop := func(budget time.Duration) {
+		if stopped {
+			return
+		}
+		stopped = true
+		sctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		_ = application.Stop(sctx)
-	}()
+		if err := application.Stop(sctx); err != nil {
+			a.log.Error("stopping the job queue", "err", err)
+		}
+		stopBG()
+	}
+	defer stop(15 * time.Second)
 	h := application.Handler
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -228,10 +259,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
+	return shutdown(a.log, application, srv, drainDelay(getenv), stop)
+}
+
+// drainDelay is how long /readyz answers 503 before the listener closes
+// (VERIWALLET_SHUTDOWN_DRAIN, default 3 s: a balancer checking every
+// second sees it), so no new request is sent to a server going away.
+func drainDelay(getenv func(string) string) time.Duration {
+	if d, err := time.ParseDuration(getenv("VERIWALLET_SHUTDOWN_DRAIN")); err == nil && d >= 0 && d <= 10*time.Second {
+		return d
+	}
+	return 3 * time.Second
+}
+
+// shutdown stops within 30 s of SIGTERM: /readyz turns 503 (drain), then
+// the listener closes and the requests in flight finish (up to 15 s), then
+// the job queue stops, letting running jobs finish and cancelling those
+// still running near the end (they are retried by another server), within
+// the rest of the 30 s.
+func shutdown(log *slog.Logger, application *app.App, srv *http.Server, drain time.Duration, stop func(time.Duration)) error {
+	start := time.Now()
+	log.Info("shutting down: draining", "drain", drain.String())
+	application.Drain()
+	time.Sleep(drain)
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		log.Warn("requests still in flight at the shutdown deadline", "err", err)
+		_ = srv.Close()
+	}
+	stop(max(29*time.Second-time.Since(start), 5*time.Second))
+	log.Info("stopped", "took_ms", time.Since(start).Milliseconds())
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,6 +97,13 @@ type Options struct {
 	WithdrawalTOTPAbove map[string]int64
 	OutboxEvery         time.Duration // how often the wallet outbox is handled (AML, webhooks; 0: 1 s)
 	ExpiryEvery         time.Duration // how often expired holds are released (0: 30 s)
+	// UnsafeLocalUploadLock keeps the tus upload lock in this process even
+	// on PostgreSQL. Tests only: it shows what the shared lock prevents
+	// (two replicas writing one upload); never with several replicas.
+	UnsafeLocalUploadLock bool
+	// UploadLocks is how many upload locks this process may hold at once
+	// on PostgreSQL (each on a connection of its own; 0: 16).
+	UploadLocks int32
 
 	// Blobs stores documents, upload segments and attachments (an S3
 	// bucket, a directory; issue 17); New seals everything with Keys
@@ -127,6 +135,8 @@ type App struct {
 	log          *slog.Logger
 	refusedTTL   time.Duration
 	sweepEvery   time.Duration
+	uploadLocker *sqlstore.UploadLocker // PostgreSQL: the tus lock shared by the replicas
+	draining     atomic.Bool            // shutting down: /readyz answers 503 so the balancer drains
 	Screening    *screening.Service
 	// Anchor writes the audit chain's head outside the database (nil: not configured).
 	Anchor *audit.Anchorer
@@ -185,8 +195,16 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.AuditAnchorFile != "" || o.AuditAnchorURL != "" {
 		a.Anchor = &audit.Anchorer{Store: o.DB.Audit(), File: o.AuditAnchorFile, URL: o.AuditAnchorURL, Every: o.AnchorEvery, Log: o.Log, Now: o.Now}
 	}
+	var locker upload.Locker
+	if o.DB.Engine == sqlstore.Postgres && !o.UnsafeLocalUploadLock {
+		ul, err := o.DB.NewUploadLocker(ctx, o.Log, o.UploadLocks)
+		if err != nil {
+			return nil, err
+		}
+		a.uploadLocker, locker = ul, ul
+	}
 	a.Uploads, err = upload.New(upload.Config{Records: o.DB.Uploads(), Blobs: sealed, MaxSize: o.MaxUpload, MaxOpen: o.MaxOpen,
-		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now})
+		TrustProxy: o.TrustProxy, AllowedOrigins: o.AllowedOrigins, Log: o.Log, WriteError: api.WriteError, Now: o.Now, Locker: locker})
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +307,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Mail: mailer, PublicURL: o.PublicURL, Now: o.Now, Log: o.Log}
 
 	checks := []server.Check{
+		{Name: "shutdown", Check: func(context.Context) error {
+			if a.draining.Load() {
+				return errors.New("shutting down: finishing the requests in flight")
+			}
+			return nil
+		}},
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
 		{Name: "migrations", Check: func(ctx context.Context) error {
 			pending, err := o.DB.Pending(ctx)
@@ -372,6 +396,10 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
+// Drain makes /readyz answer 503 from now on, so a load balancer stops
+// sending requests here before the server stops taking them.
+func (a *App) Drain() { a.draining.Store(true) }
+
 // Stop stops the job queue, letting running jobs finish (within ctx), and
 // anchors the audit chain's head a last time.
 func (a *App) Stop(ctx context.Context) error {
@@ -382,5 +410,8 @@ func (a *App) Stop(ctx context.Context) error {
 		}
 	}
 	a.Wallet.Close() // answers what is queued, then stops
+	if a.uploadLocker != nil {
+		a.uploadLocker.Close()
+	}
 	return err
 }

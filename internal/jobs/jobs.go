@@ -323,8 +323,22 @@ func (q *Queue) Start(ctx context.Context) error {
 	return q.client.Start(ctx)
 }
 
-// Stop stops the workers, letting running jobs finish.
-func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+// Stop stops the workers, letting running jobs finish. When ctx has a
+// deadline, jobs still running 4 s before it are cancelled (River's hard
+// stop): their attempt ends as an error, and the job is retried, on this
+// or any other server, instead of waiting for the rescue of a dead one.
+func (q *Queue) Stop(ctx context.Context) error {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return q.client.Stop(ctx)
+	}
+	soft, cancel := context.WithDeadline(ctx, d.Add(-4*time.Second))
+	defer cancel()
+	if err := q.client.Stop(soft); err == nil || ctx.Err() != nil {
+		return err
+	}
+	return q.client.StopAndCancel(ctx)
+}
 
 // VerifyCaseTx implements sqlstore.Jobs.
 func (q *Queue) VerifyCaseTx(ctx context.Context, tx *sql.Tx, caseID string) error {

@@ -47,7 +47,14 @@ type Config struct {
 	Now            func() time.Time
 	// WriteError writes an error response in the API's format.
 	WriteError func(http.ResponseWriter, *http.Request, error)
+	// Locker keeps two requests from working on one upload at once. nil:
+	// an in-process locker, right for one machine (SQLite); several
+	// replicas must share one (sqlstore.UploadLocker on PostgreSQL).
+	Locker Locker
 }
+
+// Locker is tusd's upload locker.
+type Locker = handler.Locker
 
 // Handler serves tus uploads and hands finished ones to the documents service.
 type Handler struct {
@@ -91,7 +98,11 @@ func New(cfg Config) (*Handler, error) {
 	comp := handler.NewStoreComposer()
 	comp.UseCore(st)
 	comp.UseTerminater(st)
-	memorylocker.New().UseIn(comp)
+	if cfg.Locker != nil {
+		comp.UseLocker(cfg.Locker)
+	} else {
+		memorylocker.New().UseIn(comp)
+	}
 	h := &Handler{cfg: cfg, store: st}
 	tus, err := handler.NewUnroutedHandler(handler.Config{
 		StoreComposer:           comp,
