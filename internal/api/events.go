@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/casefeed"
@@ -32,7 +33,8 @@ type caseEventJSON struct {
 // (the permission table lets only the case's owner open it). The first
 // event ("hello") carries the case's status and updated_at now, so that a
 // change between the page's last fetch and the stream's opening is not
-// missed; then one event per change, from whichever server committed it,
+// missed; then (for a client that accepts text/event-stream, as every
+// EventSource does; others get the hello alone) one event per change, from whichever server committed it,
 // and a comment every 15 s. The stream ends when the server shuts down or
 // the client falls behind; the page polls meanwhile and reconnects.
 func (a *API) caseEvents(w http.ResponseWriter, r *http.Request) {
@@ -79,6 +81,9 @@ func (a *API) caseEvents(w http.ResponseWriter, r *http.Request) {
 	// retry: how long the browser waits before reconnecting by itself.
 	if !send(append([]byte("retry: 2000\n\n"), event(caseEventJSON{Kind: "hello", Status: string(c.Status), UpdatedAt: &updated})...)) {
 		return
+	}
+	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		return // not an EventSource (curl, a probe): the current state once
 	}
 	hb := time.NewTicker(heartbeatEvery)
 	defer hb.Stop()
