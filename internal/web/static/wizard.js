@@ -963,19 +963,67 @@
     show($('support-link'), s !== 'approved');
     $('status-home').textContent = t('status.home');
     show($('status-home'), s === 'approved');
+    if (!busy && s !== 'draft') { feed.shown = s; feed.via = via; feed.shownAt = performance.timeOrigin + performance.now(); }
     clearTimeout(pollTimer);
-    if (busy) { pollTimer = setTimeout(poll, 1000); }
+    if (busy && !feed.live) { pollTimer = setTimeout(poll, 1000); } // the stream's fallback
   }
   $('status-resubmit') && $('status-resubmit').addEventListener('click', function () { go('submit'); });
   function poll() {
+    if (feed.live) { return; }
+    feed.polls++;
     api('GET', base).then(function (r) {
       if (r.status === 200) {
+        via = 'poll';
         setView(r.body.verification);
         if (screen === 'status') { renderStepbar(); renderStatus(); }
       } else if (screen === 'status') {
         pollTimer = setTimeout(poll, 1000);
       }
     });
+  }
+
+  // ----------------------------------------------------------------- live
+  // The case's changes come on an event stream (a decision the moment it
+  // is committed, a photo from the phone); each one fetches the case. When
+  // the stream breaks, the polls take over and it is tried again later.
+  var feed = window.__vwFeed = { live: false, events: 0, polls: 0 }, via = 'load', stream = null, retryIn = 1000;
+  function live() {
+    if (!window.EventSource || stream) { return; }
+    stream = new EventSource(base + '/events');
+    stream.addEventListener('case', function (e) {
+      var d = {};
+      try { d = JSON.parse(e.data); } catch (x) { return; }
+      feed.live = true;
+      retryIn = 1000;
+      if (d.kind === 'hello' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
+      feed.events++;
+      api('GET', base).then(function (r) {
+        if (r.status === 200 && r.body.verification) { via = 'push'; changed(r.body.verification); }
+      });
+    });
+    stream.onerror = function () {
+      stream.close();
+      stream = null;
+      feed.live = false;
+      feed.errors = (feed.errors || 0) + 1;
+      if (screen === 'status') { renderStatus(); } // polls again while it is checking
+      setTimeout(live, retryIn);
+      retryIn = Math.min(retryIn * 2, 30000);
+    };
+  }
+  // changed shows a newer state of the case: the status screen redrawn,
+  // other screens only where the form is not under the customer's fingers.
+  function changed(v) {
+    var was = view;
+    setView(v);
+    if (screen === 'status') { renderStepbar(); renderStatus(); return; }
+    if (!editable()) { go('status'); return; }
+    if (was && v.updated_at === was.updated_at && v.status === was.status) { return; }
+    if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
+    renderStepbar();
+    if (screen === 'documents') { renderDocuments(); }
+    if (screen === 'phone') { renderPhone(); }
+    if (screen === 'submit') { renderSubmit(); }
   }
 
   // -------------------------------------------------------------- hand-off
@@ -1003,18 +1051,14 @@
   // redrawn under the customer's fingers.
   function watch() {
     setTimeout(watch, 3000);
-    if (!view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
+    if (feed.live || !view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
     if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
     api('GET', base).then(function (r) {
       if (r.status !== 200 || !r.body.verification) { return; }
       var v = r.body.verification;
       if (v.updated_at === view.updated_at && v.status === view.status) { return; }
-      setView(v);
-      if (!editable()) { go('status'); return; }
-      renderStepbar();
-      if (screen === 'documents') { renderDocuments(); }
-      if (screen === 'phone') { renderPhone(); }
-      if (screen === 'submit') { renderSubmit(); }
+      via = 'poll';
+      changed(v);
     });
   }
 
@@ -1063,5 +1107,6 @@
     setView(r.body.verification);
     consentGate(function () { go(firstScreen()); });
     setTimeout(watch, 3000);
+    live();
   });
 })();
