@@ -86,7 +86,7 @@ func TestPushDecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat := time.UnixMicro(int64(f.ShownAt*1000)).Sub(committed)
+	lat := time.UnixMicro(int64(f.ShownAt * 1000)).Sub(committed)
 	if lat < -50*time.Millisecond || lat > 30*time.Second { // one clock: only a broken stamp is this far off
 		t.Fatalf("commit %v, shown %v: latency %v", committed, f.ShownAt, lat)
 	}
