@@ -136,7 +136,10 @@ func BenchmarkDecisionOnScreen(b *testing.B) {
 			for i := range b.N {
 				c, id := readyCase(b, env, fmt.Sprintf("bench%d-%d@example.com", i, time.Now().UnixNano()), seqs)
 				seqs++
-				if err := do(ctx,
+				// A minute per step, not do's 12 s: the shared machine is often
+				// loaded well past its two cores.
+				lctx, cancel := context.WithTimeout(ctx, time.Minute)
+				if err := chromedp.Do(lctx,
 					chromedp.Navigate(env.srv.URL+"/"),
 					into(&cookie, chromedp.Evaluate[string](`document.cookie = 'vw_session=`+c.token+`; path=/'`)),
 					chromedp.Navigate(env.srv.URL+"/verify/"+id),
@@ -144,13 +147,14 @@ func BenchmarkDecisionOnScreen(b *testing.B) {
 				); err != nil {
 					b.Fatalf("page: %v\n%s", err, pageText(ctx))
 				}
-				waitLive(b, ctx)
+				waitLive(b, lctx)
 				c.json("POST", "/api/v1/verifications/"+id+"/submit", ``, "Idempotency-Key", "s-"+id)
 				var shown bool
-				if err := do(ctx, into(&shown, chromedp.Poll[bool](`!!window.__vwFeed.shown`, chromedp.WithPollingInterval(20*time.Millisecond)))); err != nil || !shown {
+				if err := chromedp.Do(lctx, into(&shown, chromedp.Poll[bool](`!!window.__vwFeed.shown`, chromedp.WithPollingInterval(20*time.Millisecond)))); err != nil || !shown {
 					b.Fatalf("decision not shown: %v\n%s", err, pageText(ctx))
 				}
 				f := readFeed(b, ctx)
+				cancel()
 				if f.Via != "push" {
 					viaPoll++
 				}
