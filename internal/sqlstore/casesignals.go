@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,7 +70,12 @@ type CaseSignals struct {
 	Every time.Duration
 	runs  int   // Run calls so far: on PostgreSQL every one after the first follows a gap
 	last  int64 // SQLite: the newest seq seen (kept across restarts of the poll)
+	pid   atomic.Uint32
 }
+
+// ListenerPID is the PostgreSQL backend process of the listening
+// connection (0: none yet, or SQLite); tests end it to check the reconnect.
+func (s *CaseSignals) ListenerPID() uint32 { return s.pid.Load() }
 
 // CaseSignals returns the database's source of case events.
 func (db *DB) CaseSignals() *CaseSignals { return &CaseSignals{db: db} }
@@ -101,11 +107,15 @@ func (s *CaseSignals) Run(ctx context.Context, publish func(casefeed.Event)) err
 // listen holds a connection of its own (not the pool's: LISTEN belongs to
 // the session) and waits for notifications.
 func (s *CaseSignals) listen(ctx context.Context, publish func(casefeed.Event)) error {
-	conn, err := pgx.ConnectConfig(ctx, s.db.Pool.Config().ConnConfig.Copy())
+	cfg := s.db.Pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = "veriwallet case signals"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("case signals: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	s.pid.Store(conn.PgConn().PID())
+	defer s.pid.Store(0)
 	if _, err := conn.Exec(ctx, "LISTEN "+signalChannel); err != nil {
 		return fmt.Errorf("case signals: listen: %w", err)
 	}

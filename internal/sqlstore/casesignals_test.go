@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -116,5 +117,64 @@ func TestCaseSignalsAcrossReplicas(t *testing.T) {
 			}
 			t.Logf("%s: commit to replica two's subscriber in %v", engine, took)
 		})
+	}
+}
+
+// A PostgreSQL listener whose connection dies comes back by itself, tells
+// every page to fetch again (a sync event: what was committed meanwhile
+// was not heard), and hears the next decision.
+func TestCaseSignalsListenerReconnects(t *testing.T) {
+	if os.Getenv("VERIWALLET_TEST_POSTGRES_URL") == "" {
+		t.Skip("VERIWALLET_TEST_POSTGRES_URL not set")
+	}
+	ctx := context.Background()
+	db := sqltest.Open(t, sqlstore.Postgres)
+	hub := casefeed.New(casefeed.Options{})
+	src := db.CaseSignals()
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { hub.Run(rctx, src); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	sub, _ := hub.Subscribe("ver_any", "u1")
+	deadline := time.Now().Add(10 * time.Second)
+	for src.ListenerPID() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no listener")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	old := src.ListenerPID()
+	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, int64(old)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-sub.C:
+		if ev.Kind != casefeed.KindSync {
+			t.Fatalf("got %+v, want a sync", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no sync after the listener was killed")
+	}
+	if p := src.ListenerPID(); p == 0 || p == old {
+		t.Fatalf("listener pid %d (was %d)", p, old)
+	}
+	// And it hears again: a signal written in a transaction of its own.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify('veriwallet_case_signals', '{"c":"ver_any","k":"status","s":"approved","t":1}')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-sub.C:
+		if ev.Status != "approved" || ev.CaseID != "ver_any" {
+			t.Fatalf("got %+v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing heard after the reconnect")
 	}
 }
