@@ -963,7 +963,7 @@
     show($('support-link'), s !== 'approved');
     $('status-home').textContent = t('status.home');
     show($('status-home'), s === 'approved');
-    if (!busy && s !== 'draft') { feed.shown = s; feed.via = via; feed.shownAt = performance.timeOrigin + performance.now(); }
+    if (!busy && s !== 'draft' && feed.shown !== s) { feed.shown = s; feed.via = via; feed.shownAt = performance.timeOrigin + performance.now(); }
     clearTimeout(pollTimer);
     if (busy && !feed.live) { pollTimer = setTimeout(poll, 1000); } // the stream's fallback
   }
@@ -1011,6 +1011,16 @@
       retryIn = Math.min(retryIn * 2, 30000);
     };
   }
+  // A tab out of sight gives its connection back (browsers allow six per
+  // site over HTTP/1.1) and polls; back in sight, it listens again.
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') { live(); return; }
+    if (!stream) { return; }
+    stream.close();
+    stream = null;
+    feed.live = false;
+    if (screen === 'status') { renderStatus(); }
+  });
   // changed shows a newer state of the case: the status screen redrawn,
   // other screens only where the form is not under the customer's fingers.
   function changed(v) {
