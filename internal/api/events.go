@@ -5,20 +5,20 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/casefeed"
 )
 
-// Timings of the event stream (variables for tests).
-var (
-	// heartbeatEvery: a comment line this often keeps proxies and the
-	// browser from closing an idle stream, and finds dead clients.
-	heartbeatEvery = 15 * time.Second
-	// eventWriteTimeout: a client that does not take one event within
-	// this is gone (the server's WriteTimeout is lifted for the stream).
-	eventWriteTimeout = 20 * time.Second
-)
+// heartbeatEvery (nanoseconds; atomic, tests shorten it): a comment line
+// this often keeps proxies and the browser from closing an idle stream,
+// and finds dead clients. 0: 15 s.
+var heartbeatEvery atomic.Int64
+
+// eventWriteTimeout: a client that does not take one event within this is
+// gone (the server's WriteTimeout is lifted for the stream).
+const eventWriteTimeout = 20 * time.Second
 
 // caseEventJSON is the data of one "case" event. It says what changed, not
 // the case itself: the page fetches GET /api/v1/verifications/{id}.
@@ -85,7 +85,11 @@ func (a *API) caseEvents(w http.ResponseWriter, r *http.Request) {
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return // not an EventSource (curl, a probe): the current state once
 	}
-	hb := time.NewTicker(heartbeatEvery)
+	every := time.Duration(heartbeatEvery.Load())
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	hb := time.NewTicker(every)
 	defer hb.Stop()
 	for {
 		select {

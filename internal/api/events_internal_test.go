@@ -5,7 +5,6 @@ import "time"
 // SetHeartbeat changes the event stream's heartbeat for a test and returns
 // the function that restores it.
 func SetHeartbeat(d time.Duration) func() {
-	old := heartbeatEvery
-	heartbeatEvery = d
-	return func() { heartbeatEvery = old }
+	old := heartbeatEvery.Swap(int64(d))
+	return func() { heartbeatEvery.Store(old) }
 }
