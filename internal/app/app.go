@@ -280,6 +280,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Mail: mailer, PublicURL: o.PublicURL, Now: o.Now, Log: o.Log}
 
 	a.Events = casefeed.New(casefeed.Options{Log: o.Log})
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veriwallet_case_event_streams",
+		Help: "Case event streams (Server-Sent Events) open on this server."}, func() float64 { return float64(a.Events.Streams()) }))
 
 	checks := []server.Check{
 		{Name: "database", Check: func(ctx context.Context) error { return o.DB.PingContext(ctx) }},
