@@ -965,11 +965,11 @@
     show($('status-home'), s === 'approved');
     if (!busy && s !== 'draft' && feed.shown !== s) { feed.shown = s; feed.via = via; feed.shownAt = performance.timeOrigin + performance.now(); }
     clearTimeout(pollTimer);
-    if (busy && !feed.live) { pollTimer = setTimeout(poll, 1000); } // the stream's fallback
+    // The stream's fallback; a slow poll even while it is up, in case it died silently.
+    if (busy) { pollTimer = setTimeout(poll, feed.live ? 10000 : 1000); }
   }
   $('status-resubmit') && $('status-resubmit').addEventListener('click', function () { go('submit'); });
   function poll() {
-    if (feed.live) { return; }
     feed.polls++;
     api('GET', base).then(function (r) {
       if (r.status === 200) {
@@ -986,13 +986,14 @@
   // The case's changes come on an event stream (a decision the moment it
   // is committed, a photo from the phone); each one fetches the case. When
   // the stream breaks, the polls take over and it is tried again later.
-  var feed = window.__vwFeed = { live: false, events: 0, polls: 0 }, via = 'load', stream = null, retryIn = 1000;
+  var feed = window.__vwFeed = { live: false, events: 0, polls: 0, skips: 0 }, via = 'load', stream = null, retryIn = 1000;
   function live() {
     if (!window.EventSource || stream) { return; }
     stream = new EventSource(base + '/events');
     stream.addEventListener('case', function (e) {
       var d = {};
       try { d = JSON.parse(e.data); } catch (x) { return; }
+      if (!feed.live && screen === 'status') { feed.live = true; renderStatus(); } // the quick poll gives way
       feed.live = true;
       retryIn = 1000;
       if (d.kind === 'hello' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
@@ -1061,7 +1062,7 @@
   // redrawn under the customer's fingers.
   function watch() {
     setTimeout(watch, 3000);
-    if (feed.live || !view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
+    if ((feed.live && ++feed.skips % 10) || !view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
     if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
     api('GET', base).then(function (r) {
       if (r.status !== 200 || !r.body.verification) { return; }
