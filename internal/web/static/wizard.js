@@ -56,15 +56,20 @@
       h['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    var write = method !== 'GET';
+    if (write) { writes++; }
+    // Counted down once the caller has taken the answer (a macrotask after its then).
+    var done = function (r) { if (write) { setTimeout(function () { writes--; }, 0); } return r; };
     return fetch(path, init).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (b) {
         if (res.status === 401) { location.href = '/login?next=' + encodeURIComponent(location.pathname); }
-        return { status: res.status, body: b || {} };
+        return done({ status: res.status, body: b || {} });
       });
     }, function () {
-      return { status: 0, body: { error: { code: 'NETWORK', message: t('error.network') } } };
+      return done({ status: 0, body: { error: { code: 'NETWORK', message: t('error.network') } } });
     });
   }
+  var writes = 0; // this page's changes in flight (the stream then waits for their answers)
   function errMessage(r) { return (r.body.error && r.body.error.message) || t('error.network'); }
 
   // ---------------------------------------------------------------- list page
@@ -964,9 +969,14 @@
     $('status-home').textContent = t('status.home');
     show($('status-home'), s === 'approved');
     if (!busy && s !== 'draft' && feed.shown !== s) { feed.shown = s; feed.via = via; feed.shownAt = performance.timeOrigin + performance.now(); }
+    schedulePoll();
+  }
+  // The stream's fallback while the case is being checked; a slow poll even
+  // while the stream is up, in case it died silently.
+  function schedulePoll() {
     clearTimeout(pollTimer);
-    // The stream's fallback; a slow poll even while it is up, in case it died silently.
-    if (busy) { pollTimer = setTimeout(poll, feed.live ? 10000 : 1000); }
+    var s = view && view.status;
+    if (screen === 'status' && (s === 'submitted' || s === 'processing')) { pollTimer = setTimeout(poll, feed.live ? 10000 : 1000); }
   }
   $('status-resubmit') && $('status-resubmit').addEventListener('click', function () { go('submit'); });
   function poll() {
@@ -993,24 +1003,31 @@
     stream.addEventListener('case', function (e) {
       var d = {};
       try { d = JSON.parse(e.data); } catch (x) { return; }
-      if (!feed.live && screen === 'status') { feed.live = true; renderStatus(); } // the quick poll gives way
-      feed.live = true;
+      if (!feed.live) { feed.live = true; schedulePoll(); } // the quick poll gives way
       retryIn = 1000;
       if (d.kind === 'hello' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
       feed.events++;
-      api('GET', base).then(function (r) {
-        if (r.status === 200 && r.body.verification) { via = 'push'; changed(r.body.verification); }
-      });
+      pull();
     });
     stream.onerror = function () {
       stream.close();
       stream = null;
       feed.live = false;
       feed.errors = (feed.errors || 0) + 1;
-      if (screen === 'status') { renderStatus(); } // polls again while it is checking
+      schedulePoll(); // quick polls again while it is checking
       setTimeout(live, retryIn);
       retryIn = Math.min(retryIn * 2, 30000);
     };
+  }
+  // pull fetches the case after an event, once this page's own changes
+  // have their answers (the event may be about them; nothing is redrawn
+  // under a request in flight).
+  function pull() {
+    if (writes > 0) { setTimeout(pull, 100); return; }
+    api('GET', base).then(function (r) {
+      if (writes > 0) { setTimeout(pull, 100); return; }
+      if (r.status === 200 && r.body.verification) { via = 'push'; changed(r.body.verification); }
+    });
   }
   // A tab out of sight gives its connection back (browsers allow six per
   // site over HTTP/1.1) and polls; back in sight, it listens again.
@@ -1020,16 +1037,16 @@
     stream.close();
     stream = null;
     feed.live = false;
-    if (screen === 'status') { renderStatus(); }
+    schedulePoll();
   });
   // changed shows a newer state of the case: the status screen redrawn,
   // other screens only where the form is not under the customer's fingers.
   function changed(v) {
-    var was = view;
+    var was = view, same = was && v.updated_at === was.updated_at && v.status === was.status;
     setView(v);
-    if (screen === 'status') { renderStepbar(); renderStatus(); return; }
+    if (screen === 'status') { if (!same) { renderStepbar(); renderStatus(); } return; }
     if (!editable()) { go('status'); return; }
-    if (was && v.updated_at === was.updated_at && v.status === was.status) { return; }
+    if (same) { return; }
     if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
     renderStepbar();
     if (screen === 'documents') { renderDocuments(); }
