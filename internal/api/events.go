@@ -25,7 +25,7 @@ const eventWriteTimeout = 20 * time.Second
 type caseEventJSON struct {
 	Kind      string     `json:"kind"` // hello, status, updated, sync
 	Status    string     `json:"status,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"` // hello only
+	UpdatedAt *time.Time `json:"updated_at,omitempty"` // the case's, after the change
 }
 
 // caseEvents is GET /api/v1/verifications/{id}/events: a Server-Sent
@@ -98,7 +98,11 @@ func (a *API) caseEvents(w http.ResponseWriter, r *http.Request) {
 		case <-sub.Done: // dropped (too slow) or shutting down
 			return
 		case ev := <-sub.C:
-			if !send(event(caseEventJSON{Kind: ev.Kind, Status: ev.Status})) {
+			e := caseEventJSON{Kind: ev.Kind, Status: ev.Status}
+			if !ev.UpdatedAt.IsZero() {
+				e.UpdatedAt = &ev.UpdatedAt
+			}
+			if !send(event(e)) {
 				return
 			}
 		case <-hb.C:

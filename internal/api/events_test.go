@@ -104,7 +104,7 @@ func TestCaseEventStream(t *testing.T) {
 				t.Fatalf("draft: %d %s", r.status, r.raw)
 			}
 			// Only what changed: no case data in the stream.
-			if e := s.next(t, false); e["kind"] != "updated" || e["status"] != "draft" || len(e) != 2 {
+			if e := s.next(t, false); e["kind"] != "updated" || e["status"] != "draft" || e["updated_at"] == nil || len(e) != 3 {
 				t.Fatalf("after a change: %v", e)
 			}
 

@@ -37,8 +37,11 @@ const (
 type Event struct {
 	CaseID string
 	Kind   string
-	Status string    // the case's status after the change
-	At     time.Time // when the change was written (just before its commit)
+	Status string // the case's status after the change
+	// UpdatedAt is the case's updated_at after the change: a page that
+	// already shows that state (its own change) need not fetch it.
+	UpdatedAt time.Time
+	At        time.Time // when the change was written (just before its commit)
 }
 
 // Source delivers the events committed on the database by any process,

@@ -176,7 +176,7 @@ func (s *Cases) UpdateCase(ctx context.Context, c *verification.Case) error {
 			return err
 		}
 		// Another device showing the case refreshes (a photo from the phone).
-		return s.db.signalTx(ctx, tx, c.ID, casefeed.KindUpdated, string(c.Status))
+		return s.db.signalTx(ctx, tx, c.ID, casefeed.KindUpdated, string(c.Status), c.UpdatedAt)
 	})
 }
 
@@ -207,8 +207,9 @@ func (s *Cases) insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev v
 	if ev.From == ev.To {
 		return nil
 	}
-	// The pages watching the case hear of it on any server.
-	if err := s.db.signalTx(ctx, tx, caseID, casefeed.KindStatus, string(ev.To)); err != nil {
+	// The pages watching the case hear of it on any server (every caller
+	// sets the case's updated_at to ev.At).
+	if err := s.db.signalTx(ctx, tx, caseID, casefeed.KindStatus, string(ev.To), ev.At); err != nil {
 		return err
 	}
 	// Every status change is in the audit trail too, in the same transaction.

@@ -26,6 +26,7 @@ type signalPayload struct {
 	Case   string `json:"c"`
 	Kind   string `json:"k"`
 	Status string `json:"s"`
+	Upd    int64  `json:"u"` // the case's updated_at, unix microseconds
 	At     int64  `json:"t"` // unix microseconds
 }
 
@@ -34,16 +35,16 @@ type signalPayload struct {
 // a NOTIFY, delivered to every server's listener when tx commits (never if
 // it rolls back). The time is taken now, as late in the transaction as
 // the caller can, so it dates the commit within a few milliseconds.
-func (db *DB) signalTx(ctx context.Context, tx *sql.Tx, caseID, kind, status string) error {
-	at := ts(time.Now())
-	if _, err := tx.ExecContext(ctx, `INSERT INTO case_signals (case_id, kind, status, created_at) VALUES ($1, $2, $3, $4)`,
-		caseID, kind, status, at); err != nil {
+func (db *DB) signalTx(ctx context.Context, tx *sql.Tx, caseID, kind, status string, updated time.Time) error {
+	at, updated := ts(time.Now()), ts(updated)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_signals (case_id, kind, status, updated_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		caseID, kind, status, updated, at); err != nil {
 		return err
 	}
 	if db.Engine != Postgres {
 		return nil
 	}
-	b, _ := json.Marshal(signalPayload{Case: caseID, Kind: kind, Status: status, At: at.UnixMicro()})
+	b, _ := json.Marshal(signalPayload{Case: caseID, Kind: kind, Status: status, Upd: updated.UnixMicro(), At: at.UnixMicro()})
 	_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, signalChannel, string(b))
 	return err
 }
@@ -136,7 +137,11 @@ func (s *CaseSignals) listen(ctx context.Context, publish func(casefeed.Event)) 
 		if json.Unmarshal([]byte(n.Payload), &p) != nil || p.Case == "" {
 			continue // not ours
 		}
-		publish(casefeed.Event{CaseID: p.Case, Kind: p.Kind, Status: p.Status, At: time.UnixMicro(p.At).UTC()})
+		ev := casefeed.Event{CaseID: p.Case, Kind: p.Kind, Status: p.Status, At: time.UnixMicro(p.At).UTC()}
+		if p.Upd != 0 {
+			ev.UpdatedAt = time.UnixMicro(p.Upd).UTC()
+		}
+		publish(ev)
 	}
 }
 
@@ -181,7 +186,7 @@ func (s *CaseSignals) poll(ctx context.Context, publish func(casefeed.Event)) er
 }
 
 func (s *CaseSignals) read(ctx context.Context, last *int64, publish func(casefeed.Event)) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, case_id, kind, status, created_at FROM case_signals WHERE seq > $1 ORDER BY seq LIMIT 500`, *last)
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, case_id, kind, status, updated_at, created_at FROM case_signals WHERE seq > $1 ORDER BY seq LIMIT 500`, *last)
 	if err != nil {
 		return 0, err
 	}
@@ -190,10 +195,10 @@ func (s *CaseSignals) read(ctx context.Context, last *int64, publish func(casefe
 	for rows.Next() {
 		var ev casefeed.Event
 		var seq int64
-		if err := rows.Scan(&seq, &ev.CaseID, &ev.Kind, &ev.Status, &ev.At); err != nil {
+		if err := rows.Scan(&seq, &ev.CaseID, &ev.Kind, &ev.Status, &ev.UpdatedAt, &ev.At); err != nil {
 			return n, err
 		}
-		ev.At = ev.At.UTC()
+		ev.At, ev.UpdatedAt = ev.At.UTC(), ev.UpdatedAt.UTC()
 		*last = seq
 		n++
 		publish(ev)

@@ -91,7 +91,7 @@ func TestCaseSignalsAcrossReplicas(t *testing.T) {
 			d := verification.Decision{Status: verification.StatusApproved}
 			start := time.Now()
 			if err := cases.SaveDecision(ctx, c, nil, d, verification.CaseEvent{From: verification.StatusProcessing,
-				To: verification.StatusApproved, Actor: "system", At: time.Now()}); err != nil {
+				To: verification.StatusApproved, Actor: "system", At: start}); err != nil {
 				t.Fatal(err)
 			}
 			var ev casefeed.Event
@@ -101,7 +101,8 @@ func TestCaseSignalsAcrossReplicas(t *testing.T) {
 				t.Fatal("the decision did not reach replica two")
 			}
 			took := time.Since(start)
-			if ev.Kind != casefeed.KindStatus || ev.Status != string(verification.StatusApproved) || ev.CaseID != c.ID {
+			if ev.Kind != casefeed.KindStatus || ev.Status != string(verification.StatusApproved) || ev.CaseID != c.ID ||
+				!ev.UpdatedAt.Equal(start.UTC().Truncate(time.Microsecond)) {
 				t.Fatalf("event %+v", ev)
 			}
 			at, err := two.SignalTime(ctx, c.ID, string(verification.StatusApproved))

@@ -1007,7 +1007,7 @@
       retryIn = 1000;
       if (d.kind === 'hello' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
       feed.events++;
-      pull();
+      pull(d);
     });
     stream.onerror = function () {
       stream.close();
@@ -1022,10 +1022,13 @@
   // pull fetches the case after an event, once this page's own changes
   // have their answers (the event may be about them; nothing is redrawn
   // under a request in flight).
-  function pull() {
-    if (writes > 0) { setTimeout(pull, 100); return; }
+  function pull(d) {
+    var again = function () { pull(d); };
+    if (writes > 0) { setTimeout(again, 100); return; }
+    // Already showing that state (this page's own change): nothing to fetch.
+    if (d && d.kind !== 'sync' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
     api('GET', base).then(function (r) {
-      if (writes > 0) { setTimeout(pull, 100); return; }
+      if (writes > 0) { setTimeout(again, 100); return; }
       if (r.status === 200 && r.body.verification) { via = 'push'; changed(r.body.verification); }
     });
   }

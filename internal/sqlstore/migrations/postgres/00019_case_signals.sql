@@ -9,6 +9,7 @@ CREATE TABLE case_signals (
     case_id    TEXT NOT NULL,
     kind       TEXT NOT NULL,
     status     TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL, -- the case's updated_at after the change
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX case_signals_created ON case_signals (created_at);
