@@ -238,6 +238,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// photo on a slow mobile link takes minutes (tus clients send 1 MB chunks).
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	// Open event streams never go idle: end them when shutdown starts.
+	srv.RegisterOnShutdown(application.Events.Close)
 	a.log.Info("veriwallet listening", "addr", ln.Addr().String(), "engine", a.db.Engine, "version", versionString())
 	fmt.Fprintf(stdout, "veriwallet listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 2)

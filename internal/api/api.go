@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/veriwallet/veriwallet/internal/audit"
+	"github.com/veriwallet/veriwallet/internal/casefeed"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/httpx"
@@ -79,6 +80,9 @@ type API struct {
 	// StatusProbes measure the status page's components.
 	Notices      *notice.Service
 	StatusProbes []notice.Probe
+	// Events fans out case changes to the pages' event streams (nil: the
+	// stream answers 503 and pages poll).
+	Events *casefeed.Hub
 
 	mux      *http.ServeMux
 	previews previewLimiter // the selfie step's preview frames, per user

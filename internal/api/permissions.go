@@ -74,6 +74,7 @@ var permissions = map[string]policy{
 	"POST /api/v1/verifications":                      self(custOnly...),
 	"GET /api/v1/verifications":                       self(custOnly...),
 	"GET /api/v1/verifications/{id}":                  owned("verification", custOnly, nil),
+	"GET /api/v1/verifications/{id}/events":           owned("verification", custOnly, nil),
 	"PUT /api/v1/verifications/{id}/applicant":        owned("verification", custOnly, nil),
 	"POST /api/v1/verifications/{id}/documents":       owned("verification", custOnly, nil),
 	"POST /api/v1/verifications/{id}/phone/send":      owned("verification", custOnly, nil),

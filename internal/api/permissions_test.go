@@ -57,6 +57,7 @@ GET /api/v1/support/tickets/{id}                      anon:401 own:ok other:ok r
 GET /api/v1/support/verifications/{id}                anon:401 own:403 other:403 reviewer:ok support:ok admin:ok
 GET /api/v1/verifications                             anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 GET /api/v1/verifications/{id}                        anon:401 own:ok other:404 reviewer:403 support:403 admin:403
+GET /api/v1/verifications/{id}/events                 anon:401 own:ok other:404 reviewer:403 support:403 admin:403
 GET /api/v1/wallet/balances                           anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 GET /api/v1/wallet/payees                             anon:401 own:ok other:ok reviewer:403 support:403 admin:403
 GET /api/v1/wallet/payment-password                   anon:401 own:ok other:ok reviewer:403 support:403 admin:403

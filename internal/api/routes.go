@@ -50,6 +50,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/verifications", true, http.HandlerFunc(a.createVerification)},
 		{"GET", "/api/v1/verifications", true, http.HandlerFunc(a.listVerifications)},
 		{"GET", "/api/v1/verifications/{id}", true, http.HandlerFunc(a.getVerification)},
+		{"GET", "/api/v1/verifications/{id}/events", true, http.HandlerFunc(a.caseEvents)}, // Server-Sent Events (events.go)
 		{"PUT", "/api/v1/verifications/{id}/applicant", true, http.HandlerFunc(a.putApplicant)},
 		{"POST", "/api/v1/verifications/{id}/documents", true, http.HandlerFunc(a.attachDocument)},
 		{"POST", "/api/v1/verifications/{id}/phone/send", true, http.HandlerFunc(a.sendPhoneCode)},

@@ -19,6 +19,7 @@ import (
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/audit"
 	"github.com/veriwallet/veriwallet/internal/blob"
+	"github.com/veriwallet/veriwallet/internal/casefeed"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/export"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -154,6 +155,10 @@ type App struct {
 	// the submissions held during a window once it ends.
 	Notices      *notice.Service
 	releaseEvery time.Duration
+	// Events tells the pages watching a case that it changed, whichever
+	// server committed the change (casefeed; Start feeds it from the
+	// database, Stop ends its streams).
+	Events *casefeed.Hub
 }
 
 // New builds the application and migrates the job queue's tables.
@@ -306,6 +311,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Support = &support.Service{Store: o.DB.Support(), Documents: a.Documents, Cases: a.Verifications, Users: o.DB.Accounts(),
 		Mail: mailer, PublicURL: o.PublicURL, Now: o.Now, Log: o.Log}
 
+	a.Events = casefeed.New(casefeed.Options{Log: o.Log})
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veriwallet_case_event_streams",
+		Help: "Case event streams (Server-Sent Events) open on this server."}, func() float64 { return float64(a.Events.Streams()) }))
+
 	checks := []server.Check{
 		{Name: "shutdown", Check: func(context.Context) error {
 			if a.draining.Load() {
@@ -345,7 +354,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Webhooks: a.Webhooks, Redeliver: a.Queue.Redeliver, Audit: o.DB.Audit(), Review: a.Review, Wallet: a.Wallet, WalletSurface: surface,
 		Log: o.Log, TrustProxy: o.TrustProxy, SecureCookie: o.SecureCookie, Version: o.Version, Checks: checks, Registry: reg,
 		AllowedOrigins: o.AllowedOrigins, Internal: o.Internal, Exports: a, Screening: a.Screening,
-		Support: a.Support, Notices: a.Notices, StatusProbes: a.statusProbes(o, readerStatus),
+		Support: a.Support, Notices: a.Notices, StatusProbes: a.statusProbes(o, readerStatus), Events: a.Events,
 	})
 	if o.Internal {
 		a.Internal = server.InternalHandler(reg, checks)
@@ -359,6 +368,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return err
 	}
+	go a.Events.Run(ctx, a.db.CaseSignals())
 	go a.sweepRefused(ctx)
 	go a.closeResolvedTickets(ctx)
 	go a.releaseHeld(ctx)
@@ -403,6 +413,7 @@ func (a *App) Drain() { a.draining.Store(true) }
 // Stop stops the job queue, letting running jobs finish (within ctx), and
 // anchors the audit chain's head a last time.
 func (a *App) Stop(ctx context.Context) error {
+	a.Events.Close() // open event streams end (their pages poll, then reconnect elsewhere)
 	err := a.Queue.Stop(ctx)
 	if a.Anchor != nil {
 		if aerr := a.Anchor.AnchorNow(ctx); aerr != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/api"
 	"github.com/veriwallet/veriwallet/internal/audit"
+	"github.com/veriwallet/veriwallet/internal/casefeed"
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/httpx"
 	"github.com/veriwallet/veriwallet/internal/identity"
@@ -80,6 +81,8 @@ type Deps struct {
 	// measure the status page's components.
 	Notices      *notice.Service
 	StatusProbes []notice.Probe
+	// Events: the case event hub behind GET /api/v1/verifications/{id}/events (nil: pages poll).
+	Events *casefeed.Hub
 }
 
 // New returns the whole HTTP handler.
@@ -95,7 +98,7 @@ func New(d Deps) http.Handler {
 		Verifications: d.Verification, Messages: d.Messages, Handoffs: d.Handoffs,
 		Webhooks: d.Webhooks, Redeliver: d.Redeliver, Audit: d.Audit, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Exports: d.Exports, Screening: d.Screening, Review: d.Review, Wallet: d.Wallet, Surface: d.WalletSurface,
-		Support: d.Support, Notices: d.Notices, StatusProbes: d.StatusProbes}
+		Support: d.Support, Notices: d.Notices, StatusProbes: d.StatusProbes, Events: d.Events}
 	wb := &web.Web{Accounts: d.Accounts, Log: d.Log, TrustProxy: d.TrustProxy, SecureCookie: d.SecureCookie,
 		Verifications: d.Verification, Review: d.Review, Audit: d.Audit,
 		Support: d.Support, Notices: d.Notices, Documents: d.Documents, StatusProbes: d.StatusProbes, MaxUpload: d.MaxUpload}

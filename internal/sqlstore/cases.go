@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/audit"
+	"github.com/veriwallet/veriwallet/internal/casefeed"
 	"github.com/veriwallet/veriwallet/internal/errs"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -170,8 +171,12 @@ func (s *Cases) UpdateCase(ctx context.Context, c *verification.Case) error {
 	}
 	docs, _ := json.Marshal(c.Documents)
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		return checkOne(tx.ExecContext(ctx, `UPDATE cases SET applicant_enc = $1, identity_hash = $2, documents = $3, updated_at = $4, version = version + 1
-			WHERE id = $5 AND version = $6`, app, c.IdentityHash, string(docs), ts(c.UpdatedAt), c.ID, c.Version))
+		if err := checkOne(tx.ExecContext(ctx, `UPDATE cases SET applicant_enc = $1, identity_hash = $2, documents = $3, updated_at = $4, version = version + 1
+			WHERE id = $5 AND version = $6`, app, c.IdentityHash, string(docs), ts(c.UpdatedAt), c.ID, c.Version)); err != nil {
+			return err
+		}
+		// Another device showing the case refreshes (a photo from the phone).
+		return s.db.signalTx(ctx, tx, c.ID, casefeed.KindUpdated, string(c.Status), c.UpdatedAt)
 	})
 }
 
@@ -201,6 +206,11 @@ func (s *Cases) insertEvent(ctx context.Context, tx *sql.Tx, caseID string, ev v
 	}
 	if ev.From == ev.To {
 		return nil
+	}
+	// The pages watching the case hear of it on any server (every caller
+	// sets the case's updated_at to ev.At).
+	if err := s.db.signalTx(ctx, tx, caseID, casefeed.KindStatus, string(ev.To), ev.At); err != nil {
+		return err
 	}
 	// Every status change is in the audit trail too, in the same transaction.
 	return appendAuditTx(ctx, s.db, tx, &audit.Event{At: ev.At, Actor: auditActor(ev.Actor), Action: "case.status",

@@ -108,7 +108,7 @@ func newWizardServerLevels(t *testing.T, wrap func(http.Handler) http.Handler, l
 }
 
 // newWizardServerWith is newWizardServer with options changed by set.
-func newWizardServerWith(t *testing.T, wrap func(http.Handler) http.Handler, set func(*app.Options)) *wizardEnv {
+func newWizardServerWith(t testing.TB, wrap func(http.Handler) http.Handler, set func(*app.Options)) *wizardEnv {
 	db := sqltest.Open(t, "sqlite")
 	cfg := identity.DefaultConfig
 	cfg.Argon2 = identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -153,7 +153,7 @@ func newWizardServerWith(t *testing.T, wrap func(http.Handler) http.Handler, set
 
 // newBrowser starts headless Chromium on a phone-sized window and returns
 // the allocator (for more, separate browser contexts) and a first tab.
-func newBrowser(t *testing.T) (alloc, tab context.Context) {
+func newBrowser(t testing.TB) (alloc, tab context.Context) {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {

@@ -56,15 +56,20 @@
       h['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    var write = method !== 'GET';
+    if (write) { writes++; }
+    // Counted down once the caller has taken the answer (a macrotask after its then).
+    var done = function (r) { if (write) { setTimeout(function () { writes--; }, 0); } return r; };
     return fetch(path, init).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (b) {
         if (res.status === 401) { location.href = '/login?next=' + encodeURIComponent(location.pathname); }
-        return { status: res.status, body: b || {} };
+        return done({ status: res.status, body: b || {} });
       });
     }, function () {
-      return { status: 0, body: { error: { code: 'NETWORK', message: t('error.network') } } };
+      return done({ status: 0, body: { error: { code: 'NETWORK', message: t('error.network') } } });
     });
   }
+  var writes = 0; // this page's changes in flight (the stream then waits for their answers)
   function errMessage(r) { return (r.body.error && r.body.error.message) || t('error.network'); }
 
   // ---------------------------------------------------------------- list page
@@ -979,19 +984,93 @@
     show($('support-link'), s !== 'approved');
     $('status-home').textContent = t('status.home');
     show($('status-home'), s === 'approved');
+    if (!busy && s !== 'draft' && feed.shown !== s) { feed.shown = s; feed.via = via; feed.shownAt = performance.timeOrigin + performance.now(); }
+    schedulePoll();
+  }
+  // The stream's fallback while the case is being checked; a slow poll even
+  // while the stream is up, in case it died silently.
+  function schedulePoll() {
     clearTimeout(pollTimer);
-    if (busy) { pollTimer = setTimeout(poll, 1000); }
+    var s = view && view.status;
+    if (screen === 'status' && (s === 'submitted' || s === 'processing')) { pollTimer = setTimeout(poll, feed.live ? 10000 : 1000); }
   }
   $('status-resubmit') && $('status-resubmit').addEventListener('click', function () { go('submit'); });
   function poll() {
+    feed.polls++;
     api('GET', base).then(function (r) {
       if (r.status === 200) {
+        via = 'poll';
         setView(r.body.verification);
         if (screen === 'status') { renderStepbar(); renderStatus(); }
       } else if (screen === 'status') {
         pollTimer = setTimeout(poll, 1000);
       }
     });
+  }
+
+  // ----------------------------------------------------------------- live
+  // The case's changes come on an event stream (a decision the moment it
+  // is committed, a photo from the phone); each one fetches the case. When
+  // the stream breaks, the polls take over and it is tried again later.
+  var feed = window.__vwFeed = { live: false, events: 0, polls: 0, skips: 0 }, via = 'load', stream = null, retryIn = 1000;
+  function live() {
+    if (!window.EventSource || stream) { return; }
+    stream = new EventSource(base + '/events');
+    stream.addEventListener('case', function (e) {
+      var d = {};
+      try { d = JSON.parse(e.data); } catch (x) { return; }
+      if (!feed.live) { feed.live = true; schedulePoll(); } // the quick poll gives way
+      retryIn = 1000;
+      if (d.kind === 'hello' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
+      feed.events++;
+      pull(d);
+    });
+    stream.onerror = function () {
+      stream.close();
+      stream = null;
+      feed.live = false;
+      feed.errors = (feed.errors || 0) + 1;
+      schedulePoll(); // quick polls again while it is checking
+      setTimeout(live, retryIn);
+      retryIn = Math.min(retryIn * 2, 30000);
+    };
+  }
+  // pull fetches the case after an event, once this page's own changes
+  // have their answers (the event may be about them; nothing is redrawn
+  // under a request in flight).
+  function pull(d) {
+    var again = function () { pull(d); };
+    if (writes > 0) { setTimeout(again, 100); return; }
+    // Already showing that state (this page's own change): nothing to fetch.
+    if (d && d.kind !== 'sync' && view && d.status === view.status && Date.parse(d.updated_at) === Date.parse(view.updated_at)) { return; }
+    api('GET', base).then(function (r) {
+      if (writes > 0) { setTimeout(again, 100); return; }
+      if (r.status === 200 && r.body.verification) { via = 'push'; changed(r.body.verification); }
+    });
+  }
+  // A tab out of sight gives its connection back (browsers allow six per
+  // site over HTTP/1.1) and polls; back in sight, it listens again.
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') { live(); return; }
+    if (!stream) { return; }
+    stream.close();
+    stream = null;
+    feed.live = false;
+    schedulePoll();
+  });
+  // changed shows a newer state of the case: the status screen redrawn,
+  // other screens only where the form is not under the customer's fingers.
+  function changed(v) {
+    var was = view, same = was && v.updated_at === was.updated_at && v.status === was.status;
+    setView(v);
+    if (screen === 'status') { if (!same) { renderStepbar(); renderStatus(); } return; }
+    if (!editable()) { go('status'); return; }
+    if (same) { return; }
+    if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
+    renderStepbar();
+    if (screen === 'documents') { renderDocuments(); }
+    if (screen === 'phone') { renderPhone(); }
+    if (screen === 'submit') { renderSubmit(); }
   }
 
   // -------------------------------------------------------------- hand-off
@@ -1019,18 +1098,14 @@
   // redrawn under the customer's fingers.
   function watch() {
     setTimeout(watch, 3000);
-    if (!view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
+    if ((feed.live && ++feed.skips % 10) || !view || !editable() || document.visibilityState !== 'visible' || screen === 'status') { return; }
     if (Object.keys(uploading).some(function (k) { return uploading[k]; })) { return; }
     api('GET', base).then(function (r) {
       if (r.status !== 200 || !r.body.verification) { return; }
       var v = r.body.verification;
       if (v.updated_at === view.updated_at && v.status === view.status) { return; }
-      setView(v);
-      if (!editable()) { go('status'); return; }
-      renderStepbar();
-      if (screen === 'documents') { renderDocuments(); }
-      if (screen === 'phone') { renderPhone(); }
-      if (screen === 'submit') { renderSubmit(); }
+      via = 'poll';
+      changed(v);
     });
   }
 
@@ -1079,5 +1154,6 @@
     setView(r.body.verification);
     consentGate(function () { go(firstScreen()); });
     setTimeout(watch, 3000);
+    live();
   });
 })();
