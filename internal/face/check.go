@@ -164,6 +164,9 @@ func decodePhoto(path string, kind document.Kind) (img image.Image, gate string,
 	// gate's clean copy keeps only that tag; a refused photo has its own).
 	img, err = document.DecodeImage(data)
 	if err != nil {
+		if gate != "" && gate != "REFUSED" {
+			return nil, "", fmt.Errorf("%s: %s", path, gate) // IMAGE_CORRUPT, FORMAT_HEIC, FILE_EMPTY…
+		}
 		return nil, "", fmt.Errorf("%s: not a JPEG or PNG image", path)
 	}
 	return img, gate, nil

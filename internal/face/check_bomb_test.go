@@ -61,3 +61,23 @@ func TestCheckFaceRefusesDecompressionBomb(t *testing.T) {
 		}
 	}
 }
+
+// A file the gate refused and that cannot be decoded says why, in the
+// gate's code: a JPEG cut short is IMAGE_CORRUPT, not "not a JPEG".
+func TestCheckFaceNamesTheRefusal(t *testing.T) {
+	b, err := os.ReadFile("testdata/astronaut.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cut, empty, text := filepath.Join(dir, "cut.jpg"), filepath.Join(dir, "empty.jpg"), filepath.Join(dir, "x.jpg")
+	os.WriteFile(cut, b[:len(b)/2], 0o644)
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(text, []byte("not an image at all\n"), 0o644)
+	for file, want := range map[string]string{cut: "IMAGE_CORRUPT", empty: "FILE_EMPTY", text: "FORMAT_TEXT"} {
+		code, _, _, stderr := runCheck("--face-dir", t.TempDir(), "--document", "testdata/pigo.jpg", "--selfie", file)
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 naming %s", filepath.Base(file), code, stderr, want)
+		}
+	}
+}
