@@ -1,13 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	_ "image/jpeg" // stored documents are JPEG or PNG
-	_ "image/png"
 
+	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/face"
 	"github.com/veriwallet/veriwallet/internal/server"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -35,13 +32,15 @@ func (f *faceAnalyzer) Available() error {
 	return verification.ErrFacesUnavailable
 }
 
-// Analyze decodes the stored photo (upright, metadata stripped by the
-// gate) and runs the engine. The embedding it returns stays in memory.
+// Analyze decodes the stored photo upright (the gate stripped every tag but
+// the EXIF orientation) and runs the engine. The embedding it returns stays in memory.
 func (f *faceAnalyzer) Analyze(ctx context.Context, data []byte, liveness bool) (verification.FaceAnalysis, error) {
 	if err := f.Available(); err != nil {
 		return verification.FaceAnalysis{Liveness: -1}, err
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	// The stored copy keeps the photo's EXIF Orientation (its pixels as
+	// shot): DecodeImage turns it upright, as the customer saw it.
+	img, err := document.DecodeImage(data)
 	if err != nil {
 		return verification.FaceAnalysis{Liveness: -1}, fmt.Errorf("decode the stored photo: %w", err)
 	}

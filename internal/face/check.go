@@ -1,7 +1,6 @@
 package face
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -151,10 +150,23 @@ func decodePhoto(path string, kind document.Kind) (img image.Image, gate string,
 		if len(rep.Reasons) > 0 {
 			gate = rep.Reasons[0].Code
 		}
+		// A photo refused for its size is never decoded: a small PNG can
+		// declare 100,000×100,000 pixels (gigabytes once decoded). Only a
+		// photo refused for its quality is analysed as it is.
+		for _, code := range []string{document.CodeFileTooLarge, document.CodeTooManyPixels, document.CodeDimensions} {
+			if rep.Has(code) {
+				return nil, "", fmt.Errorf("%s: %s (%d×%d pixels)", path, code, rep.Width, rep.Height)
+			}
+		}
 		data = b
 	}
-	img, _, err = image.Decode(bytes.NewReader(data))
+	// DecodeImage turns the image upright by its EXIF orientation (the
+	// gate's clean copy keeps only that tag; a refused photo has its own).
+	img, err = document.DecodeImage(data)
 	if err != nil {
+		if gate != "" && gate != "REFUSED" {
+			return nil, "", fmt.Errorf("%s: %s", path, gate) // IMAGE_CORRUPT, FORMAT_HEIC, FILE_EMPTY…
+		}
 		return nil, "", fmt.Errorf("%s: not a JPEG or PNG image", path)
 	}
 	return img, gate, nil

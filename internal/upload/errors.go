@@ -62,10 +62,16 @@ var tusErrors = map[string]struct {
 	"ERR_CONCATENATION_UNSUPPORTED": {http.StatusBadRequest, errUnsupported},
 	"ERR_UPLOAD_NOT_FINISHED":       {http.StatusBadRequest, errUnsupported},
 	"ERR_MODIFY_FINAL":              {http.StatusForbidden, errUnsupported},
-	"ERR_UPLOAD_INTERRUPTED":        {http.StatusBadRequest, errInterrupted},
-	"ERR_UNEXPECTED_EOF":            {http.StatusBadRequest, errInterrupted},
-	"ERR_READ_TIMEOUT":              {http.StatusBadRequest, errInterrupted},
-	"ERR_CONNECTION_RESET":          {http.StatusBadRequest, errInterrupted},
+	// Another request for the upload (a second tab, the phone handed off
+	// to, a resume after a stall) asked this one to let go: its bytes are
+	// kept. 409, which tus clients retry (HEAD, then resume); a 400 makes
+	// tus-js-client give up.
+	"ERR_UPLOAD_INTERRUPTED": {http.StatusConflict, errs.New(errs.Conflict, "UPLOAD_INTERRUPTED",
+		"Another request for this upload took it over (another tab or device); what was received is kept. Ask for the offset with HEAD and resume from there.",
+		"该上传已被另一个请求接管（其他标签页或设备）；已收到的部分已保存。请用 HEAD 查询进度后从该处继续。")},
+	"ERR_UNEXPECTED_EOF":   {http.StatusBadRequest, errInterrupted},
+	"ERR_READ_TIMEOUT":     {http.StatusBadRequest, errInterrupted},
+	"ERR_CONNECTION_RESET": {http.StatusBadRequest, errInterrupted},
 	"ERR_SERVER_SHUTDOWN": {http.StatusServiceUnavailable, errs.New(errs.Unavailable, "SHUTTING_DOWN",
 		"The server is restarting; resume the upload in a moment.", "服务器正在重启，请稍后继续上传。")},
 	"ERR_ORIGIN_NOT_ALLOWED": {http.StatusForbidden, errs.New(errs.Permission, "CROSS_ORIGIN_REFUSED",
