@@ -401,6 +401,11 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 		}
 		return nil, err
 	}
+	// Processing a submission handles sensitive data (the face checks are
+	// biometric): only under the current privacy policy's consent.
+	if err := s.needConsent(ctx, userID); err != nil {
+		return nil, err
+	}
 	missing := s.Missing(c)
 	refused, err := s.refusedAtUpload(ctx, c)
 	if err != nil {
