@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"image/jpeg"
 	"os"
 	"path/filepath"
@@ -11,7 +13,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/veriwallet/veriwallet/internal/app"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/review"
+	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
 
@@ -79,5 +83,58 @@ func TestWizardEDDSelfie(t *testing.T) {
 	faces.mu.Unlock()
 	if !slices.Equal(calls, []bool{true, false}) {
 		t.Fatalf("face engine asked %v: want the selfie with liveness, then the portrait", calls)
+	}
+}
+
+// TestWizardConsentAgain: a customer who consented to the privacy policy
+// before the selfie (2026-11-01) is asked again by the wizard, told why
+// (the policy changed, the version they agreed to), in both languages;
+// agreeing records the current version and opens the form.
+func TestWizardConsentAgain(t *testing.T) {
+	const old = "2026-11-01"
+	var db *sqlstore.DB
+	env := newWizardServerWith(t, nil, func(o *app.Options) { db = o.DB })
+	cfg := identity.DefaultConfig
+	cfg.PrivacyVersion = old
+	before := identity.NewService(db.Accounts(), cfg, nil, nil)
+	_, ctx := newBrowser(t)
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "Our privacy policy has changed since you agreed to it (you agreed to version " + old + ")"},
+		{"zh-CN", "自您同意以来，我们的隐私政策已更新（您同意的是版本 " + old + "）"},
+	} {
+		registerAndLoginNoConsent(t, ctx, env.srv, "again-"+tc.lang+"@example.com")
+		var me string
+		if err := do(ctx, into(&me, chromedp.Evaluate[string](`fetch('/api/v1/me').then(r => r.text())`, chromedp.EvalAwaitPromise))); err != nil {
+			t.Fatal(err)
+		}
+		var m struct{ User struct{ ID string } }
+		if err := json.Unmarshal([]byte(me), &m); err != nil || m.User.ID == "" {
+			t.Fatalf("me: %v %s", err, me)
+		}
+		if _, err := before.GiveConsent(context.Background(), m.User.ID, identity.ConsentSensitive, old); err != nil {
+			t.Fatal(err)
+		}
+		var lead, accept, consents string
+		if err := do(ctx,
+			chromedp.Navigate(env.srv.URL+"/lang/"+tc.lang+"?back=/verify"),
+			chromedp.WaitVisible(css("#verify-start")),
+			chromedp.Click(css("#verify-start")),
+			chromedp.WaitVisible(css("#screen-consent")),
+			into(&lead, chromedp.Text(css("#consent-lead"))),
+			into(&accept, chromedp.Text(css("#consent-text"))),
+			chromedp.Click(css("#consent-accept")),
+			chromedp.Click(css("#consent-continue")),
+			chromedp.WaitVisible(css("#f-full_name")),
+			into(&consents, chromedp.Evaluate[string](`fetch('/api/v1/me').then(r => r.text())`, chromedp.EvalAwaitPromise)),
+		); err != nil {
+			t.Fatalf("%s: %v\n%s", tc.lang, err, pageText(ctx))
+		}
+		if !strings.Contains(lead, tc.want) || !strings.Contains(accept, identity.DefaultPrivacyVersion) {
+			t.Fatalf("%s: lead %q, text %q", tc.lang, lead, accept)
+		}
+		if !strings.Contains(consents, `"version":"`+identity.DefaultPrivacyVersion+`"`) {
+			t.Fatalf("%s: consents %s", tc.lang, consents)
+		}
+		logout(t, ctx, env.srv.URL)
 	}
 }
