@@ -205,11 +205,11 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 	for i := range n {
 		c := &client{b: b, base: srv.URL}
 		email := fmt.Sprintf("u%d@example.com", i)
-		c.do("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"bench password","accept_terms_version":"2026-11-01"}`, nil)
+		c.do("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"bench password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, nil)
 		var login struct{ Token string }
 		c.do("POST", "/api/v1/auth/login", `{"email":"`+email+`","password":"bench password"}`, &login)
 		c.token = login.Token
-		c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil)
+		c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`, nil)
 		var v struct{ Verification struct{ ID string } }
 		c.do("POST", "/api/v1/verifications", `{"level":"standard"}`, &v)
 		id := v.Verification.ID
@@ -284,7 +284,7 @@ func BenchmarkSubmitToDecision(b *testing.B) {
 func BenchmarkTusUpload(b *testing.B) {
 	srv, _ := newApp(b, nil, nil)
 	c := &client{b: b, base: srv.URL}
-	c.do("POST", "/api/v1/auth/register", `{"email":"t@example.com","password":"bench password","accept_terms_version":"2026-11-01"}`, nil)
+	c.do("POST", "/api/v1/auth/register", `{"email":"t@example.com","password":"bench password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, nil)
 	var login struct{ Token string }
 	c.do("POST", "/api/v1/auth/login", `{"email":"t@example.com","password":"bench password"}`, &login)
 	data := bytes.Repeat([]byte("veriwallet-bench-"), 5<<20/17+1)[:5<<20]

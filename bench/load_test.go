@@ -42,7 +42,7 @@ func BenchmarkLoad(b *testing.B) {
 			srv := loadApp(b, engine)
 			const account = `{"email":"crowd@example.com","password":"a load test password"}`
 			res, err := http.Post(srv.URL+"/api/v1/auth/register", "application/json",
-				strings.NewReader(`{"email":"crowd@example.com","password":"a load test password","accept_terms_version":"2026-11-01"}`))
+				strings.NewReader(`{"email":"crowd@example.com","password":"a load test password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`))
 			if err != nil || res.StatusCode != 201 {
 				b.Fatalf("register: %v %v", err, res)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
+	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
 // genericPhoto is a card photo of the image gate's calibration kind (no
@@ -43,11 +44,11 @@ func BenchmarkUploadToReading(b *testing.B) {
 		n = v
 	}
 	c := &client{b: b, base: srv.URL}
-	c.do("POST", "/api/v1/auth/register", `{"email":"reader@example.com","password":"bench password","accept_terms_version":"2026-11-01"}`, nil)
+	c.do("POST", "/api/v1/auth/register", `{"email":"reader@example.com","password":"bench password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, nil)
 	var login struct{ Token string }
 	c.do("POST", "/api/v1/auth/login", `{"email":"reader@example.com","password":"bench password"}`, &login)
 	c.token = login.Token
-	c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil)
+	c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`, nil)
 	type photo struct {
 		kind string
 		data []byte

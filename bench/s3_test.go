@@ -59,7 +59,7 @@ func BenchmarkTusUploadS3(b *testing.B) {
 	b.Cleanup(func() { hs.Close(); a.Stop(context.Background()); cancel() })
 
 	c := &client{b: b, base: hs.URL}
-	c.do("POST", "/api/v1/auth/register", `{"email":"s3@example.com","password":"bench password","accept_terms_version":"2026-11-01"}`, nil)
+	c.do("POST", "/api/v1/auth/register", `{"email":"s3@example.com","password":"bench password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, nil)
 	var login struct{ Token string }
 	c.do("POST", "/api/v1/auth/login", `{"email":"s3@example.com","password":"bench password"}`, &login)
 	data := make([]byte, size)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/document"
 	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/jobs"
 	"github.com/veriwallet/veriwallet/internal/verification"
 )
@@ -75,11 +76,11 @@ func BenchmarkThroughput(b *testing.B) {
 	for i := range n {
 		c := &client{b: b, base: srv.URL}
 		email := fmt.Sprintf("t%d@example.com", i)
-		c.do("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"bench password","accept_terms_version":"2026-11-01"}`, nil)
+		c.do("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"bench password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, nil)
 		var login struct{ Token string }
 		c.do("POST", "/api/v1/auth/login", `{"email":"`+email+`","password":"bench password"}`, &login)
 		c.token = login.Token
-		c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil)
+		c.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`, nil)
 		var v struct{ Verification struct{ ID string } }
 		c.do("POST", "/api/v1/verifications", `{"level":"standard"}`, &v)
 		id := v.Verification.ID

@@ -141,7 +141,7 @@ func runCapacity(b *testing.B) {
 	const regs = 10
 	measure("registration", regs, func() {
 		for i := range regs {
-			code := benchDo(b, cl(""), "POST", "/api/v1/auth/register", fmt.Sprintf(`{"email":"r%d@example.com","password":"capacity password","accept_terms_version":"2026-11-01"}`, i), nil, nil)
+			code := benchDo(b, cl(""), "POST", "/api/v1/auth/register", fmt.Sprintf(`{"email":"r%d@example.com","password":"capacity password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, i), nil, nil)
 			if code != 201 {
 				b.Fatalf("register: %d", code)
 			}
@@ -159,7 +159,7 @@ func runCapacity(b *testing.B) {
 	var caseID string
 	{
 		c := cl(tokens[0])
-		benchDo(b, c, "POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil, nil)
+		benchDo(b, c, "POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`, nil, nil)
 		var v struct{ Verification struct{ ID string } }
 		benchDo(b, c, "POST", "/api/v1/verifications", `{"level":"standard"}`, map[string]string{"Idempotency-Key": "v"}, &v)
 		caseID = v.Verification.ID
@@ -180,7 +180,7 @@ func runCapacity(b *testing.B) {
 	measure("verification (two photos read)", cases, func() {
 		for i := 1; i <= cases; i++ {
 			c := cl(tokens[i])
-			benchDo(b, c, "POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil, nil)
+			benchDo(b, c, "POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`, nil, nil)
 			var v struct{ Verification struct{ ID string } }
 			benchDo(b, c, "POST", "/api/v1/verifications", `{"level":"standard"}`, map[string]string{"Idempotency-Key": "v"}, &v)
 			id := v.Verification.ID

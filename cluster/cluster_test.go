@@ -28,6 +28,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/blob/s3test"
 	"github.com/veriwallet/veriwallet/internal/document/gen/synth"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/keys"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -422,7 +423,7 @@ func (cl *client) upload(kind string, file []byte) string {
 func newUser(t *testing.T, base string, i int, tag string) *client {
 	cl := &client{t: t, base: base}
 	email := fmt.Sprintf("%s%d@example.com", tag, i)
-	if st := cl.do("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"cluster password","accept_terms_version":"2026-11-01"}`, nil, nil); st != 201 {
+	if st := cl.do("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"cluster password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`, nil, nil); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	var login struct{ Token string }
@@ -431,7 +432,7 @@ func newUser(t *testing.T, base string, i int, tag string) *client {
 		t.Fatal("login gave no token")
 	}
 	cl.token = login.Token
-	cl.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`, nil, nil)
+	cl.do("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`, nil, nil)
 	return cl
 }
 

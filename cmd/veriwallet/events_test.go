@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
 // An open event stream does not hold up a graceful shutdown: the server
@@ -30,10 +32,10 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 	go io.Copy(io.Discard, pr)
 	base := strings.TrimSpace(strings.TrimPrefix(line, "veriwallet listening on "))
 
-	call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"sse@example.com","password":"a fine password","accept_terms_version":"2026-11-01"}`)
+	call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"sse@example.com","password":"a fine password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`)
 	_, m := call(t, "POST", base+"/api/v1/auth/login", "", `{"email":"sse@example.com","password":"a fine password"}`)
 	tok, _ := m["token"].(string)
-	call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`)
+	call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`)
 	st, m := call(t, "POST", base+"/api/v1/verifications", tok, `{"level":"standard"}`)
 	v, _ := m["verification"].(map[string]any)
 	id, _ := v["id"].(string)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -121,12 +122,12 @@ func tusReq(t *testing.T, method, url, token string, body []byte, hdr ...string)
 func TestUploadSurvivesKill(t *testing.T) {
 	dir := t.TempDir()
 	child, base := startChild(t, dir)
-	if st, _ := call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"k@example.com","password":"a fine password","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st, _ := call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"k@example.com","password":"a fine password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register %d", st)
 	}
 	_, m := call(t, "POST", base+"/api/v1/auth/login", "", `{"email":"k@example.com","password":"a fine password"}`)
 	tok, _ := m["token"].(string)
-	if st, _ := call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); st != 201 {
+	if st, _ := call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`); st != 201 {
 		t.Fatalf("consent %d", st)
 	}
 	data, err := os.ReadFile(filepath.Join("..", "..", "internal", "document", "testdata", "calib", "004_good.jpg"))
@@ -244,7 +245,7 @@ func TestCrashedCaseIsDecided(t *testing.T) {
 
 func loginNew(t *testing.T, base, email string) string {
 	t.Helper()
-	if st, m := call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"`+email+`","password":"a fine password","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st, m := call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"`+email+`","password":"a fine password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register %d %v", st, m)
 	}
 	_, m := call(t, "POST", base+"/api/v1/auth/login", "", `{"email":"`+email+`","password":"a fine password"}`)
@@ -252,7 +253,7 @@ func loginNew(t *testing.T, base, email string) string {
 	if tok == "" {
 		t.Fatalf("login: %v", m)
 	}
-	if st, m := call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); st != 201 {
+	if st, m := call(t, "POST", base+"/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`); st != 201 {
 		t.Fatalf("consent %d %v", st, m)
 	}
 	return tok

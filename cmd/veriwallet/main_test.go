@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
 // startServer runs `veriwallet serve` through run() on a free port with a
@@ -78,7 +80,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if st, _ := call(t, "GET", base+"/healthz", "", ""); st != 200 {
 		t.Fatalf("healthz %d", st)
 	}
-	st, _ := call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"e2e@example.com","password":"a fine password","accept_terms_version":"2026-11-01"}`)
+	st, _ := call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"e2e@example.com","password":"a fine password","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`)
 	if st != 201 {
 		t.Fatalf("register %d", st)
 	}

@@ -125,7 +125,7 @@ func (r resp) message() string {
 	return c
 }
 
-const terms = `"accept_terms_version":"2026-11-01"`
+const terms = `"accept_terms_version":"` + identity.DefaultTermsVersion + `"`
 
 func register(t *testing.T, srv *httptest.Server, who, pw string) {
 	t.Helper()
@@ -149,7 +149,7 @@ func login(t *testing.T, srv *httptest.Server, who, pw string) string {
 	}
 	// The separate consent to sensitive personal information, which a
 	// verification needs before an ID number or a photo.
-	if r := do(t, srv, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); r.status != 201 {
+	if r := do(t, srv, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`); r.status != 201 {
 		t.Fatalf("consent %s: %d %s", who, r.status, r.raw)
 	}
 	return tok
@@ -366,7 +366,7 @@ func TestBadCharactersInIDs(t *testing.T) {
 			base := newServer(t, engine)
 			register(t, base, `"email":"nul@example.com"`, "long enough pass")
 			tok := login(t, base, `"email":"nul@example.com"`, "long enough pass")
-			if r := do(t, base, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); r.status >= 300 {
+			if r := do(t, base, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`); r.status >= 300 {
 				t.Fatalf("consent: %d %s", r.status, r.raw)
 			}
 			id := str(view(do(t, base, "POST", "/api/v1/verifications", tok, `{"level":"standard"}`))["id"])

@@ -190,6 +190,14 @@ func TestHighRiskCase(t *testing.T) {
 				`{"full_name":"王五","id_type":"cn_resident","id_number":"`+number+`","phone":"13800138003","address":"北京市朝阳区","occupation":"engineer","source_of_funds":"salary"}`); r.status != 200 {
 				t.Fatalf("EDD data: %d %s", r.status, r.raw)
 			}
+			// … and the enhanced level's selfie (edd_test.go follows it through the face checks).
+			st, m := postMultipart(t, base, tok, "selfie", selfieJPEG(t), "")
+			if st != 201 {
+				t.Fatalf("selfie upload: %d %v", st, m)
+			}
+			if r := do(t, base, "POST", "/api/v1/verifications/"+cid+"/documents", tok, `{"kind":"selfie","document_id":"`+m["document"].(map[string]any)["id"].(string)+`"}`); r.status != 200 {
+				t.Fatalf("attach the selfie: %d %s", r.status, r.raw)
+			}
 			if r := do(t, base, "POST", "/api/v1/verifications/"+cid+"/submit", tok, ""); r.status != 202 {
 				t.Fatalf("resubmit: %d %s", r.status, r.raw)
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
 // TestSensitiveConsentRequired: an ID number or a document photo is not
@@ -38,7 +40,7 @@ func TestSensitiveConsentRequired(t *testing.T) {
 				t.Fatalf("document upload before consent: %d %v", st, m)
 			}
 			for _, tc := range []struct{ body, code string }{
-				{`{"kind":"marketing","version":"2026-11-01"}`, "CONSENT_KIND_UNKNOWN"},
+				{`{"kind":"marketing","version":"` + identity.DefaultPrivacyVersion + `"}`, "CONSENT_KIND_UNKNOWN"},
 				{`{"kind":"sensitive_personal_info","version":"2020-01-01"}`, "CONSENT_VERSION_OUTDATED"},
 				{`{"kind":"sensitive_personal_info"}`, "CONSENT_VERSION_OUTDATED"},
 			} {
@@ -46,11 +48,11 @@ func TestSensitiveConsentRequired(t *testing.T) {
 					t.Fatalf("%s: %d %s", tc.body, r.status, r.raw)
 				}
 			}
-			if r := do(t, base, "POST", "/api/v1/consents", "", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); r.status != 401 {
+			if r := do(t, base, "POST", "/api/v1/consents", "", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`); r.status != 401 {
 				t.Fatalf("consent without login: %d", r.status)
 			}
-			if r := do(t, base, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`); r.status != 201 ||
-				!strings.Contains(r.raw, `"document":"sensitive_personal_info","version":"2026-11-01"`) {
+			if r := do(t, base, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`); r.status != 201 ||
+				!strings.Contains(r.raw, `"document":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"`) {
 				t.Fatalf("consent: %d %s", r.status, r.raw)
 			}
 			if r := do(t, base, "PUT", "/api/v1/verifications/"+id+"/applicant", tok, put); r.status != 200 {

@@ -118,7 +118,7 @@ func (a *API) createDocument(w http.ResponseWriter, r *http.Request) {
 	// service requires before attaching it.
 	if ok, err := a.Accounts.HasSensitiveConsent(r.Context(), u.ID); err != nil || !ok {
 		if err == nil {
-			err = verification.ErrSensitiveConsentRequired()
+			err = verification.ConsentError(r.Context(), a.Accounts, u.ID)
 		}
 		writeError(w, r, err)
 		return

@@ -79,7 +79,7 @@ func (a *API) facePreview(w http.ResponseWriter, r *http.Request) {
 	// only after the separate consent, like a document.
 	if ok, err := a.Accounts.HasSensitiveConsent(r.Context(), u.ID); err != nil || !ok {
 		if err == nil {
-			err = verification.ErrSensitiveConsentRequired()
+			err = verification.ConsentError(r.Context(), a.Accounts, u.ID)
 		}
 		writeError(w, r, err)
 		return

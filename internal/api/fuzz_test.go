@@ -108,7 +108,7 @@ func FuzzJSONRoutes(f *testing.F) {
 	// A valid body for each route, then malformed ones on routes in turn: a
 	// small corpus keeps the baseline pass short.
 	valid := map[string]string{
-		"/api/v1/auth/register":                      `{"email":"new@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`,
+		"/api/v1/auth/register":                      `{"email":"new@example.com","password":"long enough pass","accept_terms_version":"` + identity.DefaultTermsVersion + `"}`,
 		"/api/v1/auth/login":                         `{"phone":"13800138000","password":"long enough pass"}`,
 		"/api/v1/verifications":                      `{"level":"enhanced"}`,
 		"/api/v1/verifications/{id}/applicant":       `{"full_name":"周杰","id_type":"cn_resident","id_number":"110105199003072311","phone":"13512345678","address":"北京\u202e"}`,

@@ -175,7 +175,7 @@ func newFacePipeline(t *testing.T, faces verification.FaceAnalyzer, th verificat
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	u, err := app.Accounts.Register(ctx, identity.RegisterInput{Email: "face@example.com", Password: "long enough pass", AcceptTermsVersion: "2026-11-01"})
+	u, err := app.Accounts.Register(ctx, identity.RegisterInput{Email: "face@example.com", Password: "long enough pass", AcceptTermsVersion: identity.DefaultTermsVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func (p *pipeline) decide(a verification.Applicant, docs map[string][]byte) veri
 	t, ctx, v := p.t, context.Background(), p.app.Verifications
 	t.Helper()
 	p.n++
-	u, err := p.app.Accounts.Register(ctx, identity.RegisterInput{Email: "p" + string(rune('a'+p.n)) + "@example.com", Password: "long enough pass", AcceptTermsVersion: "2026-11-01"})
+	u, err := p.app.Accounts.Register(ctx, identity.RegisterInput{Email: "p" + string(rune('a'+p.n)) + "@example.com", Password: "long enough pass", AcceptTermsVersion: identity.DefaultTermsVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

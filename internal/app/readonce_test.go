@@ -53,7 +53,7 @@ func TestEachPhotoReadOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, v := context.Background(), a.Verifications
-	u, err := a.Accounts.Register(ctx, identity.RegisterInput{Email: "once@example.com", Password: "long enough pass", AcceptTermsVersion: "2026-11-01"})
+	u, err := a.Accounts.Register(ctx, identity.RegisterInput{Email: "once@example.com", Password: "long enough pass", AcceptTermsVersion: identity.DefaultTermsVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestUpsideDownPhotoReadUpright(t *testing.T) {
 	photo := docsynth.WithExif(buf.Bytes(), 3) // with camera and GPS too
 
 	ctx := context.Background()
-	u, err := p.app.Accounts.Register(ctx, identity.RegisterInput{Email: "upside-down@example.com", Password: "long enough pass", AcceptTermsVersion: "2026-11-01"})
+	u, err := p.app.Accounts.Register(ctx, identity.RegisterInput{Email: "upside-down@example.com", Password: "long enough pass", AcceptTermsVersion: identity.DefaultTermsVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
 // Config is the whole configuration.
@@ -98,8 +100,8 @@ var Settings = []Setting{
 	{"log-format", "VERIWALLET_LOG_FORMAT", "json", "json or text", false},
 	{"trust-proxy", "VERIWALLET_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind your own proxy)", false},
 	{"secure-cookies", "VERIWALLET_SECURE_COOKIES", "false", "mark cookies Secure even on plain HTTP (behind a TLS-terminating proxy)", false},
-	{"terms-version", "VERIWALLET_TERMS_VERSION", "2026-11-01", "version of the terms of service new users accept", false},
-	{"privacy-version", "VERIWALLET_PRIVACY_VERSION", "2026-11-01", "version of the privacy policy new users accept", false},
+	{"terms-version", "VERIWALLET_TERMS_VERSION", identity.DefaultTermsVersion, "version of the terms of service new users accept", false},
+	{"privacy-version", "VERIWALLET_PRIVACY_VERSION", identity.DefaultPrivacyVersion, "version of the privacy policy new users accept", false},
 	{"session-ttl", "VERIWALLET_SESSION_TTL", "168h", "idle lifetime of a login session", false},
 	{"max-upload-bytes", "VERIWALLET_MAX_UPLOAD_BYTES", "10485760", "largest document upload", false},
 	{"levels", "VERIWALLET_LEVELS_FILE", "(built-in basic, standard, enhanced)", "JSON file with the verification levels", false},
@@ -204,8 +206,8 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	c.AMLRulesFile = str("aml-rules", "")
 	c.SMSURL = str("sms-url", "")
 	c.SMSSecret = str("sms-secret", "")
-	c.TermsVersion = str("terms-version", "2026-11-01")
-	c.PrivacyVersion = str("privacy-version", "2026-11-01")
+	c.TermsVersion = str("terms-version", identity.DefaultTermsVersion)
+	c.PrivacyVersion = str("privacy-version", identity.DefaultPrivacyVersion)
 	var err error
 	if c.TrustProxy, err = strconv.ParseBool(str("trust-proxy", "false")); err != nil {
 		return nil, errors.New("trust-proxy: want true or false")

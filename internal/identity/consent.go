@@ -46,3 +46,28 @@ func (s *Service) HasSensitiveConsent(ctx context.Context, userID string) (bool,
 		return c.Document == ConsentSensitive && c.Version == s.cfg.PrivacyVersion
 	}), nil
 }
+
+// OutdatedSensitiveConsent returns the version of the privacy policy the
+// user's newest sensitive-information consent was given to when it is not
+// the current one ("" when they gave none, or gave it to the current
+// version). Such a user is asked to consent again before any sensitive step.
+func (s *Service) OutdatedSensitiveConsent(ctx context.Context, userID string) (string, error) {
+	cs, err := s.store.Consents(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	old := ""
+	var at time.Time
+	for _, c := range cs {
+		if c.Document != ConsentSensitive {
+			continue
+		}
+		if c.Version == s.cfg.PrivacyVersion {
+			return "", nil
+		}
+		if old == "" || c.AcceptedAt.After(at) {
+			old, at = c.Version, c.AcceptedAt
+		}
+	}
+	return old, nil
+}

@@ -41,8 +41,8 @@ func TestSensitiveConsent(t *testing.T) {
 			t.Errorf("%s %q: %v, want %s", tc.kind, tc.version, err, tc.code)
 		}
 	}
-	c, err := s.GiveConsent(ctx, "usr_a", ConsentSensitive, " 2026-11-01 ")
-	if err != nil || c.Version != "2026-11-01" || !c.AcceptedAt.Equal(now) {
+	c, err := s.GiveConsent(ctx, "usr_a", ConsentSensitive, " "+DefaultPrivacyVersion+" ")
+	if err != nil || c.Version != DefaultPrivacyVersion || !c.AcceptedAt.Equal(now) {
 		t.Fatalf("give: %+v %v", c, err)
 	}
 	if ok, err := s.HasSensitiveConsent(ctx, "usr_a"); !ok || err != nil {
@@ -70,7 +70,7 @@ func TestRegisterFieldErrors(t *testing.T) {
 		want string
 	}{
 		{RegisterInput{Email: "not an address", Password: "short"}, "[email:EMAIL_INVALID password:PASSWORD_TOO_SHORT accept_terms_version:TERMS_NOT_ACCEPTED]"},
-		{RegisterInput{Email: "li@example.com", Password: "a long secret", AcceptTermsVersion: "2026-11-01"}, "[]"},
+		{RegisterInput{Email: "li@example.com", Password: "a long secret", AcceptTermsVersion: DefaultTermsVersion}, "[]"},
 		{RegisterInput{Phone: "13800138000", Password: "my13800138000!", AcceptTermsVersion: "2020-01-01"}, "[password:PASSWORD_TOO_COMMON accept_terms_version:TERMS_VERSION_OUTDATED]"},
 	} {
 		if got := fmt.Sprint(codes(tc.in)); got != tc.want {

@@ -31,10 +31,23 @@ type Config struct {
 	MaxRegistrations int
 }
 
+// The versions of the built-in terms and privacy policy (/terms, /privacy):
+// the defaults of DefaultConfig and of --terms-version and
+// --privacy-version. Tests post these, never a literal. A new privacy
+// version asks every customer for the sensitive-information consent again
+// before their next sensitive step (HasSensitiveConsent,
+// OutdatedSensitiveConsent).
+const (
+	DefaultTermsVersion = "2026-11-01"
+	// DefaultPrivacyVersion 2026-12-03: the consent and the policy name
+	// biometric processing (the selfie compared with the ID photo).
+	DefaultPrivacyVersion = "2026-12-03"
+)
+
 // DefaultConfig is the configuration with zero settings.
 var DefaultConfig = Config{
-	TermsVersion:   "2026-11-01",
-	PrivacyVersion: "2026-11-01",
+	TermsVersion:   DefaultTermsVersion,
+	PrivacyVersion: DefaultPrivacyVersion,
 	SessionTTL:     7 * 24 * time.Hour,
 	MaxFailures:    5,
 	MaxIPFailures:  50,

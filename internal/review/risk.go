@@ -234,8 +234,10 @@ func (s *Scorer) Route(ctx context.Context, c *verification.Case, checks []verif
 		return d, nil
 	}
 	edd := s.Risk.EDDLevel
-	if edd != "" && string(c.Level) != edd && !s.hasEDDData(c) {
-		return verification.RouteDecision(d, verification.StatusRetryRequired, verification.CodeEDDRequired), nil
+	if edd != "" && string(c.Level) != edd {
+		if lacks := s.eddLacks(c); len(lacks) > 0 {
+			return verification.RouteFindings(d, verification.StatusRetryRequired, lacks...), nil
+		}
 	}
 	return verification.RouteDecision(d, verification.StatusManualReview, verification.CodeRiskHigh), nil
 }
@@ -291,23 +293,31 @@ func (s *Service) RunDaily(ctx context.Context, every time.Duration, log func(n 
 	}
 }
 
-// hasEDDData reports whether the case holds every field the EDD level asks
-// for: at a lower level, EDD_REQUIRED opens the applicant step for them.
-// Only the fields: the EDD level's documents (the enhanced level's selfie)
-// are not asked for in a lower level's case, whose steps do not hold them;
-// a reviewer decides the high-risk case anyway (RISK_HIGH), and may send
-// the customer to the EDD level.
-func (s *Scorer) hasEDDData(c *verification.Case) bool {
+// eddLacks lists what the case lacks of the EDD level, as EDD_REQUIRED
+// findings: each of its fields left empty, and each of its documents for
+// the case's ID type that no attached document satisfies (the enhanced
+// level's selfie). The wizard then opens those steps (the selfie slot
+// included), Submit asks for them, and the pipeline runs the face checks on
+// the selfie; a reviewer decides the high-risk case once they are given
+// (RISK_HIGH).
+func (s *Scorer) eddLacks(c *verification.Case) []verification.Finding {
 	fields := []string{verification.FieldAddress, verification.FieldOccupation, verification.FieldSourceOfFunds}
+	var docs []verification.DocumentRule
 	if s.Levels != nil {
 		if spec, ok := s.Levels.Level(verification.Level(s.Risk.EDDLevel)); ok {
-			fields = spec.Fields
+			fields, docs = spec.Fields, spec.Documents[c.Applicant.IDType]
 		}
 	}
+	var out []verification.Finding
 	for _, f := range fields {
 		if strings.TrimSpace(c.Applicant.Value(f)) == "" {
-			return false
+			out = append(out, verification.EDDFinding(f, ""))
 		}
 	}
-	return true
+	for _, r := range docs {
+		if len(r.AnyOf) > 0 && !slices.ContainsFunc(r.AnyOf, func(k string) bool { return c.Documents[k] != "" }) {
+			out = append(out, verification.EDDFinding("", r.AnyOf[0]))
+		}
+	}
+	return out
 }

@@ -21,18 +21,47 @@ func ErrSensitiveConsentRequired() *errs.Error {
 		"在收集您的证件号码和证件照片之前，需要您单独同意我们对这些敏感个人信息的处理方式。")
 }
 
-// needConsent fails with ErrSensitiveConsentRequired when a consent checker
-// is set and the user has not consented.
+// ErrSensitiveConsentOutdated is ErrSensitiveConsentRequired (the same
+// code) for a user who consented to an older privacy policy (version old):
+// the policy changed, so they are asked again.
+func ErrSensitiveConsentOutdated(old string) *errs.Error {
+	return errs.New(errs.Permission, "SENSITIVE_CONSENT_REQUIRED",
+		"Our privacy policy has changed since you agreed to it (you agreed to version "+old+"). Please read the current version and agree again before we take your ID number, photos of your ID document or a selfie.",
+		"自您同意以来，我们的隐私政策已更新（您同意的是版本 "+old+"）。在收集您的证件号码、证件照片或自拍照之前，请阅读最新版本并重新同意。")
+}
+
+// outdatedConsent is what identity.Service tells besides HasSensitiveConsent:
+// the older version a user consented to.
+type outdatedConsent interface {
+	OutdatedSensitiveConsent(ctx context.Context, userID string) (string, error)
+}
+
+// ConsentError returns nil when the user gave the sensitive-information
+// consent to the current privacy policy, else the error to answer with:
+// ErrSensitiveConsentOutdated when they gave it to an older version (and c
+// can tell), ErrSensitiveConsentRequired otherwise, or c's own error.
+func ConsentError(ctx context.Context, c SensitiveConsent, userID string) error {
+	ok, err := c.HasSensitiveConsent(ctx, userID)
+	if err != nil || ok {
+		return err
+	}
+	if o, is := c.(outdatedConsent); is {
+		old, err := o.OutdatedSensitiveConsent(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if old != "" {
+			return ErrSensitiveConsentOutdated(old)
+		}
+	}
+	return ErrSensitiveConsentRequired()
+}
+
+// needConsent fails with ConsentError when a consent checker is set and the
+// user has not consented to the current privacy policy.
 func (s *Service) needConsent(ctx context.Context, userID string) error {
 	if s.Consent == nil {
 		return nil
 	}
-	ok, err := s.Consent.HasSensitiveConsent(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrSensitiveConsentRequired()
-	}
-	return nil
+	return ConsentError(ctx, s.Consent, userID)
 }

@@ -98,7 +98,8 @@ func (s *Service) faceChecks(ctx context.Context, c *Case, quality []CheckResult
 		return img, err
 	}
 	spec, _ := s.Levels.Level(c.Level)
-	required := slices.Contains(spec.Checks, CheckFaceMatch) || slices.Contains(spec.Checks, CheckLiveness)
+	required := slices.Contains(spec.Checks, CheckFaceMatch) || slices.Contains(spec.Checks, CheckLiveness) ||
+		eddAsked(c, DocSelfie) // the EDD path asked for it: checked as at the EDD level
 	cs, err := runFaceChecks(ctx, s.Faces, s.FaceThresholds, c.Documents, quality, load)
 	if err == nil && !required {
 		// A selfie the level does not ask for: compared when possible (a

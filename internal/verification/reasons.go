@@ -373,10 +373,11 @@ var registry = map[string]ReasonInfo{
 	},
 	CodeEDDRequired: {
 		Disposition: Retry, Step: StepApplicant,
-		Message: i18n.T("We need a few more details about you (enhanced due diligence): your address, occupation and the source of your funds.",
-			"我们需要您补充一些信息（强化尽职调查）：住址、职业和资金来源。"),
-		Hint:     i18n.T("Open the applicant step, fill in the new fields and submit again.", "请打开个人信息步骤，填写新增的字段后重新提交。"),
-		Internal: "risk is high and the case's level is below the EDD level: the customer gives the EDD level's data, then a reviewer decides",
+		Message: i18n.T("We need more about you (enhanced due diligence): the details and photos marked in the steps, such as your address, occupation, the source of your funds and a selfie.",
+			"我们需要您补充一些信息（强化尽职调查）：步骤中标出的信息和照片，例如住址、职业、资金来源和自拍照。"),
+		Hint: i18n.T("Open the steps marked, fill in the new fields, add the photos asked for and submit again.", "请打开标出的步骤，填写新增的字段、上传所需照片后重新提交。"),
+		Internal: "risk is high and the case's level is below the EDD level: the customer gives what the EDD level holds and the case lacks " +
+			"(one finding per field or document, the enhanced level's selfie included; the face checks then run on it), then a reviewer decides",
 	},
 	CodeReviewerRejected: {
 		Disposition: Final,
@@ -583,16 +584,19 @@ func CustomerFindings(findings []Finding, lang i18n.Lang) []PublicReason {
 		}
 		seen[f] = true
 		r := registry[f.Code]
-		msg := r.Message
+		msg, hint := r.Message, r.Hint
 		if m, ok := nameDiffMessage(f); ok {
 			msg = m
 		}
 		if m, ok := documentFindingMessage(f); ok {
 			msg = m
 		}
+		if m, h, ok := eddText(f); ok {
+			msg, hint = m, h
+		}
 		out = append(out, PublicReason{
 			Code: f.Code, Field: f.Field, Document: f.Document, Disposition: r.Disposition,
-			Step: f.Step, Message: msg.In(lang), Hint: r.Hint.In(lang),
+			Step: f.Step, Message: msg.In(lang), Hint: hint.In(lang),
 		})
 	}
 	// One neutral reason at most: UNDER_REVIEW wins over REVIEW_PENDING.

@@ -339,7 +339,7 @@ func (s *Service) Missing(c *Case) []Finding {
 			}
 		}
 	}
-	return out
+	return append(out, eddMissing(c)...)
 }
 
 // refusedAtUpload lists what the upload-time readings of the case's
@@ -399,6 +399,11 @@ func (s *Service) Submit(ctx context.Context, userID, id, idemKey string) (*Case
 				return c, nil
 			}
 		}
+		return nil, err
+	}
+	// Processing a submission handles sensitive data (the face checks are
+	// biometric): only under the current privacy policy's consent.
+	if err := s.needConsent(ctx, userID); err != nil {
 		return nil, err
 	}
 	missing := s.Missing(c)
@@ -790,7 +795,17 @@ func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, e
 		// not grow under the customer after the first save.
 		stepsOf.IDType = IDCNResident
 	}
-	for _, st := range Steps(s.Levels.Requirements(c.Level, stepsOf, now.In(China))) {
+	steps := Steps(append(s.Levels.Requirements(c.Level, stepsOf, now.In(China)), eddRequirements(c)...))
+	if c.Decision != nil && c.Status == StatusRetryRequired {
+		// A step asked for beyond the level's (a selfie the EDD path asked
+		// for, then asked again) is shown too.
+		for _, st := range c.Decision.RetrySteps {
+			if !slices.Contains(steps, st) {
+				steps = append(steps, st)
+			}
+		}
+	}
+	for _, st := range steps {
 		open := redo[st] && !changed(st)
 		v.Steps = append(v.Steps, StepView{Step: st, Done: !missing[st] && !open, Redo: open})
 	}
@@ -942,10 +957,17 @@ type RiskGate interface {
 // (for a RiskGate): the findings keep their steps and the retry steps
 // follow the reasons.
 func RouteDecision(d Decision, to Status, codes ...string) Decision {
-	fs := d.Findings
+	fs := make([]Finding, 0, len(codes))
 	for _, c := range codes {
 		fs = append(fs, Finding{Code: c})
 	}
+	return RouteFindings(d, to, fs...)
+}
+
+// RouteFindings is RouteDecision with findings (a field, a document and its
+// step each: EDDFinding).
+func RouteFindings(d Decision, to Status, extra ...Finding) Decision {
+	fs := append(slices.Clone(d.Findings), extra...)
 	nd := decision(to, fs)
 	nd.Basis, nd.Comment = d.Basis, d.Comment
 	if to == StatusRetryRequired {

@@ -65,9 +65,9 @@ func newConsoleServer(t *testing.T) *consoleEnv {
 func customerCase(t *testing.T, env *consoleEnv, email, phone string) (*apiClient, string) {
 	t.Helper()
 	c := &apiClient{t: t, base: env.srv.URL}
-	c.call("POST", "/api/v1/auth/register", "application/json", strings.NewReader(`{"email":"`+email+`","password":"long enough pass","accept_terms_version":"2026-11-01"}`))
+	c.call("POST", "/api/v1/auth/register", "application/json", strings.NewReader(`{"email":"`+email+`","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`))
 	c.token = c.call("POST", "/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+email+`","password":"long enough pass"}`))["token"].(string)
-	c.call("POST", "/api/v1/consents", "application/json", strings.NewReader(`{"kind":"sensitive_personal_info","version":"2026-11-01"}`))
+	c.call("POST", "/api/v1/consents", "application/json", strings.NewReader(`{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`))
 	id := c.call("POST", "/api/v1/verifications", "", nil)["verification"].(map[string]any)["id"].(string)
 	c.call("PUT", "/api/v1/verifications/"+id+"/applicant", "application/json",
 		strings.NewReader(`{"full_name":"`+cardName+`","id_type":"cn_resident","id_number":"`+cardNumber+`","phone":"`+phone+`"}`))

@@ -20,7 +20,7 @@ func TestCustomerTurnsOnTOTP(t *testing.T) {
 	srv, _, _ := newDevServer(t)
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"email":"twofa@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"email":"twofa@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	res, err := c.PostForm(srv.URL+"/login", url.Values{"account": {"twofa@example.com"}, "password": {"long enough pass"}})

@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/veriwallet/veriwallet/internal/identity"
 )
 
 func get(t *testing.T, url string, hdr ...string) (*http.Response, string) {
@@ -85,8 +87,12 @@ func TestPolicyPages(t *testing.T) {
 		{"/privacy", "zh-CN", "敏感个人信息"},
 	} {
 		res, body := get(t, srv.URL+tc.path, "Accept-Language", tc.lang)
+		version := identity.DefaultPrivacyVersion
+		if tc.path == "/terms" {
+			version = identity.DefaultTermsVersion
+		}
 		if res.StatusCode != 200 || !strings.Contains(body, tc.want) || !strings.Contains(body, `id="policy-version"`) ||
-			!strings.Contains(body, "2026-11-01") {
+			!strings.Contains(body, version) {
 			t.Fatalf("%s %s: %d %s", tc.path, tc.lang, res.StatusCode, body)
 		}
 	}
@@ -255,8 +261,8 @@ func TestWizardConsentGate(t *testing.T) {
 	env := newWizardServer(t, nil)
 	_, ctx := newBrowser(t)
 	for _, tc := range []struct{ lang, required, accept string }{
-		{"en", "Please tick the box", "version 2026-11-01"},
-		{"zh-CN", "请勾选同意", "版本 2026-11-01"},
+		{"en", "Please tick the box", "version " + identity.DefaultPrivacyVersion},
+		{"zh-CN", "请勾选同意", "版本 " + identity.DefaultPrivacyVersion},
 	} {
 		registerAndLoginNoConsent(t, ctx, env.srv, "gate-"+tc.lang+"@example.com")
 		var errText, accept, privacy string
@@ -286,7 +292,7 @@ func TestWizardConsentGate(t *testing.T) {
 			chromedp.WaitVisible(css("#f-full_name")),
 			into(&consents, chromedp.Evaluate[string](`fetch('/api/v1/me').then(r => r.text())`, chromedp.EvalAwaitPromise)),
 		)
-		if err != nil || !strings.Contains(consents, `"document":"sensitive_personal_info","version":"2026-11-01"`) {
+		if err != nil || !strings.Contains(consents, `"document":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"`) {
 			t.Fatalf("%s: after consent %v %s", tc.lang, err, consents)
 		}
 		// Given once, not asked again.

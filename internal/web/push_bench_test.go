@@ -18,6 +18,7 @@ import (
 
 	"github.com/veriwallet/veriwallet/internal/app"
 	"github.com/veriwallet/veriwallet/internal/document"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/sqlstore"
 	"github.com/veriwallet/veriwallet/internal/sqlstore/sqltest"
 	"github.com/veriwallet/veriwallet/internal/verification"
@@ -70,9 +71,9 @@ func readyCase(tb testing.TB, env *wizardEnv, email string, seq int) (*tbClient,
 		"id_number": {Value: number, Confidence: 0.99}, "birth_date": {Value: "1990-03-07", Confidence: 0.99},
 		"sex": {Value: "male", Confidence: 0.99}}, "")
 	c := &tbClient{tb: tb, base: env.srv.URL}
-	c.json("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"long enough pass","accept_terms_version":"2026-11-01"}`)
+	c.json("POST", "/api/v1/auth/register", `{"email":"`+email+`","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`)
 	c.token = c.json("POST", "/api/v1/auth/login", `{"email":"`+email+`","password":"long enough pass"}`)["token"].(string)
-	c.json("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"2026-11-01"}`)
+	c.json("POST", "/api/v1/consents", `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`)
 	id := c.json("POST", "/api/v1/verifications", `{"level":"standard"}`, "Idempotency-Key", email)["verification"].(map[string]any)["id"].(string)
 	c.json("PUT", "/api/v1/verifications/"+id+"/applicant", `{"full_name":"`+cardName+`","id_type":"cn_resident","id_number":"`+number+`","phone":"`+cardPhone+`"}`)
 	c.json("POST", "/api/v1/verifications/"+id+"/phone/send", ``)

@@ -111,7 +111,7 @@ func TestBrowserPasswordRecovery(t *testing.T) {
 	srv, a, logs := newDevServer(t)
 	_, ctx := newBrowser(t)
 	const phone = "13900139000"
-	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"phone":"`+phone+`","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"phone":"`+phone+`","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	// An API session, from elsewhere.
@@ -233,7 +233,7 @@ func TestAccountPagesRender(t *testing.T) {
 	srv, _, _ := newDevServer(t)
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"email":"pages@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st := apiStatus(t, srv, "POST", "/api/v1/auth/register", `{"email":"pages@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d", st)
 	}
 	res, err := c.PostForm(srv.URL+"/login", url.Values{"account": {"pages@example.com"}, "password": {"long enough pass"}})

@@ -217,7 +217,7 @@ func (wb *Web) saveAttachments(r *http.Request, userID string) ([]string, error)
 		// separate consent, as on the API's documents path.
 		if ok, err := wb.Accounts.HasSensitiveConsent(r.Context(), userID); err != nil || !ok {
 			if err == nil {
-				err = verification.ErrSensitiveConsentRequired()
+				err = verification.ConsentError(r.Context(), wb.Accounts, userID)
 			}
 			return nil, err
 		}

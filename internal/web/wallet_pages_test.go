@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veriwallet/veriwallet/internal/httpx"
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/notice"
 	"github.com/veriwallet/veriwallet/internal/wallet"
 )
@@ -19,7 +20,7 @@ import (
 // a link to older ones, keeps its filters, and its CSV link carries them.
 func TestWalletStatementPaging(t *testing.T) {
 	env := newWizardServer(t, nil)
-	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"many@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"many@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d %v", st, b["_raw"])
 	}
 	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"many@example.com","password":"long enough pass"}`)
@@ -78,7 +79,7 @@ func TestWalletStatementPaging(t *testing.T) {
 // what to do), keep what was typed, and work again once it is over.
 func TestWalletPagesMaintenance(t *testing.T) {
 	env := newWizardServer(t, nil)
-	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"paused@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"paused@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d %v", st, b["_raw"])
 	}
 	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"paused@example.com","password":"long enough pass"}`)
@@ -210,7 +211,7 @@ func TestPayCodeSetPINComesBack(t *testing.T) {
 // offered "Log in" and "Register" to a logged-in customer).
 func TestNotFoundKeepsLogin(t *testing.T) {
 	env := newWizardServer(t, nil)
-	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"lost@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"lost@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d %v", st, b["_raw"])
 	}
 	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"lost@example.com","password":"long enough pass"}`)

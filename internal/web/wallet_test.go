@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/veriwallet/veriwallet/internal/identity"
 	"github.com/veriwallet/veriwallet/internal/wallet"
 )
 
@@ -48,12 +49,12 @@ func apiCall(t *testing.T, env *wizardEnv, method, path, token, body string, hdr
 // verification through the API (the wizard has browser tests of its own).
 func verifiedCustomer(t *testing.T, env *wizardEnv, email, name, number, phone string) string {
 	t.Helper()
-	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"`+email+`","password":"long enough pass","accept_terms_version":"2026-11-01"}`); st != 201 {
+	if st, b := apiCall(t, env, "POST", "/api/v1/auth/register", "", `{"email":"`+email+`","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`); st != 201 {
 		t.Fatalf("register: %d %v", st, b["_raw"])
 	}
 	_, b := apiCall(t, env, "POST", "/api/v1/auth/login", "", `{"email":"`+email+`","password":"long enough pass"}`)
 	tok, _ := b["token"].(string)
-	apiCall(t, env, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"2026-11-01"}`)
+	apiCall(t, env, "POST", "/api/v1/consents", tok, `{"kind":"sensitive_personal_info","version":"`+identity.DefaultPrivacyVersion+`"}`)
 	_, b = apiCall(t, env, "POST", "/api/v1/verifications", tok, `{"level":"basic"}`)
 	id, _ := b["verification"].(map[string]any)["id"].(string)
 	if st, b := apiCall(t, env, "PUT", "/api/v1/verifications/"+id+"/applicant", tok,

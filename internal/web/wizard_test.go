@@ -205,7 +205,7 @@ func registerAndLogin(t *testing.T, ctx context.Context, srv *httptest.Server, e
 	registerAndLoginNoConsent(t, ctx, srv, email)
 	var status int
 	if err := do(ctx, into(&status, chromedp.Evaluate[int](`fetch('/api/v1/consents', {method: 'POST', headers: {'Content-Type': 'application/json'},
-		body: JSON.stringify({kind: 'sensitive_personal_info', version: '2026-11-01'})}).then(r => r.status)`, chromedp.EvalAwaitPromise))); err != nil || status != 201 {
+		body: JSON.stringify({kind: 'sensitive_personal_info', version: '`+identity.DefaultPrivacyVersion+`'})}).then(r => r.status)`, chromedp.EvalAwaitPromise))); err != nil || status != 201 {
 		t.Fatalf("consent: %d %v", status, err)
 	}
 }
@@ -214,7 +214,7 @@ func registerAndLogin(t *testing.T, ctx context.Context, srv *httptest.Server, e
 func registerAndLoginNoConsent(t *testing.T, ctx context.Context, srv *httptest.Server, email string) {
 	t.Helper()
 	res, err := http.Post(srv.URL+"/api/v1/auth/register", "application/json",
-		strings.NewReader(`{"email":"`+email+`","password":"long enough pass","accept_terms_version":"2026-11-01"}`))
+		strings.NewReader(`{"email":"`+email+`","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -735,7 +735,7 @@ func TestWizardHandoffToSecondBrowser(t *testing.T) {
 func TestWizardPages(t *testing.T) {
 	env := newWizardServer(t, nil)
 	res, err := http.Post(env.srv.URL+"/api/v1/auth/register", "application/json",
-		strings.NewReader(`{"email":"pages@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`))
+		strings.NewReader(`{"email":"pages@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -802,7 +802,7 @@ func TestWizardPages(t *testing.T) {
 func TestHandoffNeedsConfirmation(t *testing.T) {
 	env := newWizardServer(t, nil)
 	res, err := http.Post(env.srv.URL+"/api/v1/auth/register", "application/json",
-		strings.NewReader(`{"email":"conf@example.com","password":"long enough pass","accept_terms_version":"2026-11-01"}`))
+		strings.NewReader(`{"email":"conf@example.com","password":"long enough pass","accept_terms_version":"`+identity.DefaultTermsVersion+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1121,8 +1121,10 @@
         return c.document === 'sensitive_personal_info' && c.version === version;
       });
       if (given) { then(); return; }
+      // Given to an older policy: asked again, saying why.
+      var old = (r.body.consents || []).filter(function (c) { return c.document === 'sensitive_personal_info'; }).pop();
       $('consent-title').textContent = t('consent.title');
-      $('consent-lead').textContent = t('consent.lead');
+      $('consent-lead').textContent = (old ? t('consent.updated', { old: old.version }) + ' ' : '') + t('consent.lead');
       $('consent-text').textContent = t('consent.accept', { version: version });
       $('consent-privacy').textContent = t('consent.privacy');
       $('consent-terms').textContent = t('consent.terms');
