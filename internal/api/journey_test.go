@@ -43,6 +43,21 @@ func journeyFixes(t *testing.T, engine string) {
 	if steps := view(c)["steps"].([]any); len(steps) != 4 || steps[2].(map[string]any)["step"] != "documents:id_front" {
 		t.Fatalf("steps of a new case: %v", steps)
 	}
+	stepDone := func(v map[string]any, step string) (done, redo bool) {
+		for _, s := range v["steps"].([]any) {
+			m := s.(map[string]any)
+			if m["step"] == step {
+				return m["done"] == true, m["redo"] == true
+			}
+		}
+		t.Fatalf("no step %s in %v", step, v["steps"])
+		return
+	}
+	for _, st := range []string{"applicant", "phone", "documents:id_front", "documents:id_back"} {
+		if done, _ := stepDone(view(c), st); done {
+			t.Fatalf("a new case's step %s is done: %v", st, view(c)["steps"])
+		}
+	}
 
 	// Draft mode: 200 with the same field list; the default stays 400.
 	bad := `{"full_name":"张三","id_type":"cn_resident","id_number":"110105199003072319","phone":"12"}`
@@ -79,16 +94,6 @@ func journeyFixes(t *testing.T, engine string) {
 	v := waitStatus(t, srv, tok, id, "retry_required", "approved", "manual_review", "rejected")
 	if v["status"] != "retry_required" {
 		t.Fatalf("want a retake: %v", v)
-	}
-	stepDone := func(v map[string]any, step string) (done, redo bool) {
-		for _, s := range v["steps"].([]any) {
-			m := s.(map[string]any)
-			if m["step"] == step {
-				return m["done"] == true, m["redo"] == true
-			}
-		}
-		t.Fatalf("no step %s in %v", step, v["steps"])
-		return
 	}
 	if done, redo := stepDone(v, "documents:id_front"); done || !redo {
 		t.Fatalf("the front should be asked for again: done %v redo %v", done, redo)

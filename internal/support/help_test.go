@@ -110,3 +110,27 @@ func TestSelfieArticles(t *testing.T) {
 		}
 	}
 }
+
+// TestWrittenArticlesNameTheSelfie: the articles on what is asked for and
+// how data is kept say that a selfie may be asked for and how the face
+// (biometric data) is handled, in both languages.
+func TestWrittenArticlesNameTheSelfie(t *testing.T) {
+	all := func(slug string) i18n.Text {
+		a, ok := ArticleBySlug(slug)
+		if !ok {
+			t.Fatalf("no article %s", slug)
+		}
+		var x i18n.Text
+		for _, s := range a.Sections {
+			x.EN += s.Heading.EN + " " + s.Body.EN + " "
+			x.ZH += s.Heading.ZH + s.Body.ZH
+		}
+		return x
+	}
+	if x := all("information-needed"); !strings.Contains(x.EN, "selfie") || !strings.Contains(x.ZH, "自拍") {
+		t.Errorf("information-needed does not name the selfie: %+v", x)
+	}
+	if x := all("data-protection"); !strings.Contains(x.EN, "biometric") || !strings.Contains(x.ZH, "生物识别") || !strings.Contains(x.EN, "never stored") {
+		t.Errorf("data-protection does not say how the face is handled: %+v", x)
+	}
+}

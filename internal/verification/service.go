@@ -794,6 +794,18 @@ func (s *Service) ViewOf(ctx context.Context, c *Case, lang i18n.Lang) (*View, e
 		// The form starts on a mainland ID card: the steps of the case do
 		// not grow under the customer after the first save.
 		stepsOf.IDType = IDCNResident
+		// No photo is required before an ID type is chosen, but the
+		// steps shown are the ID card's: theirs are not done while
+		// their photo is missing (a new case said they were).
+		if c.Status.Editable() {
+			cc := *c
+			cc.Applicant = stepsOf
+			for _, f := range s.Missing(&cc) {
+				if strings.HasPrefix(f.Step, StepDocuments+":") {
+					missing[f.Step] = true
+				}
+			}
+		}
 	}
 	steps := Steps(append(s.Levels.Requirements(c.Level, stepsOf, now.In(China)), eddRequirements(c)...))
 	if c.Decision != nil && c.Status == StatusRetryRequired {

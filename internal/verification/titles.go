@@ -36,7 +36,7 @@ func DocumentTitle(kind string) i18n.Text {
 	case DocGuardianID:
 		return i18n.T("your parent's or guardian's ID, side with the photo", "父母或监护人证件的人像面")
 	case DocSelfie:
-		return i18n.T("a selfie: a photo of your face, taken now", "自拍照：现在拍摄的本人面部照片")
+		return i18n.T("selfie (a photo of your face, taken now)", "自拍照（本人现场拍摄的面部照片）")
 	}
 	return i18n.T("document", "证件")
 }

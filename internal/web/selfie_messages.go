@@ -30,8 +30,21 @@ var consoleFaceMessages = map[string]i18n.Text{
 	"console.faces.selfie":     i18n.T("selfie", "自拍"),
 	"console.faces.none":       i18n.T("no face found (whole photo shown)", "未检测到人脸（显示整张照片）"),
 	"console.faces.similarity": i18n.T("Similarity", "相似度"),
-	"console.faces.thresholds": i18n.T("match / review thresholds", "通过 / 人工复核阈值"),
-	"console.faces.liveness":   i18n.T("Liveness", "活体分数"),
+	"console.faces.thresholds": i18n.T("match / review thresholds", "判定一致 / 转人工复核的阈值"),
+	"console.faces.portrait":   i18n.T("portrait on the document", "证件人像"),
+	// The face_match check's outcome, said as what it means for the faces.
+	"console.faces.match.pass":       i18n.T("same person", "判定为同一人"),
+	"console.faces.match.fail":       i18n.T("not the same person, or not comparable (see the reason)", "不一致或无法比对（见原因代码）"),
+	"console.faces.match.unreadable": i18n.T("unsure: compare the faces yourself", "无法确定：请人工比对"),
+	"console.faces.match.error":      i18n.T("not compared (face engine unavailable)", "未比对（人脸引擎不可用）"),
+	"console.faces.match.skipped":    i18n.T("not compared", "未比对"),
+	// The liveness check's outcome.
+	"console.faces.live.pass":       i18n.T("live", "判定为真人现场拍摄"),
+	"console.faces.live.fail":       i18n.T("not live (a photo of a photo or a screen?)", "判定为非现场拍摄（疑似翻拍照片或屏幕）"),
+	"console.faces.live.unreadable": i18n.T("unsure", "无法确定"),
+	"console.faces.live.error":      i18n.T("not scored (face engine unavailable)", "未评分（人脸引擎不可用）"),
+	"console.faces.live.skipped":    i18n.T("not scored", "未评分"),
+	"console.faces.liveness":        i18n.T("Liveness", "活体分数"),
 	"console.faces.note": i18n.T("The machine never rejects on a face comparison: compare the faces yourself. Drawn, old or laminated portraits often score low.",
 		"系统不会因人脸比对自动拒绝：请您亲自比对。手绘、年代久远或覆膜的证件照片得分往往偏低。"),
 }

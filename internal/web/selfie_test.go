@@ -180,18 +180,24 @@ func TestSelfieStep(t *testing.T) {
 			}
 			logout(t, ctx, env.srv.URL)
 			staffLogin(t, ctx, env.srv.URL, "rev-faces@example.com", "")
-			var score string
+			var score, outcome, caption string
 			var drawn int
 			if err := do(ctx, chromedp.Navigate(env.srv.URL+"/review/cases/"+caseID),
 				chromedp.WaitVisible(css(`#face-selfie[data-drawn="true"]`)),
 				chromedp.WaitVisible(css(`#face-portrait[data-drawn="true"]`)),
 				into(&score, chromedp.Text(css("#face-score"))),
+				into(&outcome, chromedp.Text(css("#face-outcome"))),
+				into(&caption, chromedp.Text(css("#face-portrait + figcaption"))),
 				into(&drawn, chromedp.Evaluate[int](`document.querySelectorAll('#faces canvas[data-box]:not([data-box=""])').length`)),
 			); err != nil {
 				t.Fatalf("reviewer's faces: %v\n%s", err, pageText(ctx))
 			}
 			if !strings.Contains(score, "Similarity: 1.000") || !strings.Contains(score, "Liveness: 0.90") || drawn != 2 {
 				t.Fatalf("reviewer sees %q, %d faces cropped", score, drawn)
+			}
+			// Said in words, not as the check's outcome code.
+			if outcome != "same person" || !strings.Contains(caption, "portrait on the document") {
+				t.Fatalf("reviewer sees outcome %q, portrait captioned %q", outcome, caption)
 			}
 			screenshot(t, ctx, "console-faces")
 		})
